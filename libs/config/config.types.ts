@@ -1,0 +1,70 @@
+import type { ProviderType } from '@switchboard/providers';
+
+/** The validated, interpolated, defaults-filled configuration. Secrets live only in `keys`. */
+export interface GatewayConfig {
+  server: {
+    port: number;
+    /** Largest accepted request body (413 above it). */
+    bodyLimitBytes: number;
+  };
+  auth: { clientKeys: string[]; adminKeys: string[] };
+  providers: Record<string, ProviderProfile>;
+  models: Record<string, ModelAlias>;
+  routing: RoutingConfig;
+  keeper: { enabled: boolean; probeIntervalMs: number; restoreCheckMs: number };
+  tools: ToolsConfig;
+  react: { patternsDir: string; maxSteps: number; stepTimeoutMs: number; totalTimeoutMs: number; maxDepth: number };
+  /** Where the config was read from (for messages). */
+  source: string;
+}
+
+export interface ProviderProfile {
+  name: string;
+  type: ProviderType;
+  /** Resolved root URL (type default when omitted), no trailing slash. */
+  baseUrl: string;
+  /** Secrets from `keys:` (interpolated, empty strings dropped). */
+  keys: string[];
+  /** Resolved keys file path: `keys_file`, or `keys/<profile>.keys` when neither is given. */
+  keysFile?: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  apiVersion?: string;
+  anthropicVersion?: string;
+  maxTokensDefault?: number;
+  /** Keeper probe interval override for this profile. */
+  probeIntervalMs?: number;
+}
+
+export interface ChainEntry {
+  provider: string;
+  model: string;
+}
+
+export interface ModelAlias {
+  name: string;
+  chain: ChainEntry[];
+  reasoningMode?: 'react';
+  pattern?: string;
+  tools?: string[];
+  maxSteps?: number;
+}
+
+export interface RoutingConfig {
+  /** Quarantine for a 429 without any provider hint. */
+  rateLimitCooldownMs: number;
+  /** Quarantine for 5xx, timeouts, resets. */
+  errorCooldownMs: number;
+  circuit: { failureThreshold: number; cooldownMs: number };
+  retries: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** Whole-request deadline across every attempt and backoff. */
+  requestDeadlineMs: number;
+}
+
+export interface ToolsConfig {
+  mcpServers: Array<{ name: string; url: string }>;
+  httpGet: { maxBytes: number; timeoutMs: number; allowedHosts: string[] };
+  webSearch: { tavilyApiKey?: string };
+  /** Tool call timeout over the bus. */
+  callTimeoutMs: number;
+}

@@ -1,0 +1,6 @@
+export * from './streams';
+export * from './api-key/api-key.events';
+export * from './api-key/api-key.commands';
+export * from './provider/provider.events';
+export * from './provider/provider.commands';
+export * from './projections/views';

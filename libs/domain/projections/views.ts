@@ -1,0 +1,28 @@
+/** Read models the hot path and the admin API read. Built by `evolve`-style projections. */
+export type KeyState = 'available' | 'quarantined' | 'retired' | 'removed';
+
+export interface KeyView {
+  fingerprint: string;
+  provider: string;
+  state: KeyState;
+  /** Quarantine deadline (ISO), while quarantined. */
+  until?: string;
+  /** Why it is quarantined or retired. */
+  reason?: string;
+  /** HTTP status that caused the quarantine / retirement, when there was one. */
+  status?: number;
+  /** `at` of the last event applied to this key (ISO). */
+  updatedAt: string;
+}
+
+export type CircuitState = 'closed' | 'open' | 'half_open';
+
+export interface ProviderView {
+  name: string;
+  type: string;
+  circuit: CircuitState;
+  /** While open: when it may half-open (ISO). */
+  until?: string;
+  enabled: boolean;
+  updatedAt: string;
+}

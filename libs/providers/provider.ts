@@ -1,0 +1,129 @@
+/**
+ * The shared shape of an upstream provider type. Every function here is pure: no I/O, no clock,
+ * no logger. The undici call lives once, in `libs/providers/http/`.
+ */
+export type ProviderType = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'cohere' | 'mock';
+
+/** The OpenAI endpoints a client can call through the gateway. */
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'models';
+
+/** What a provider function needs to know about the profile it serves (resolved config, no secrets). */
+export interface ProfileInfo {
+  name: string;
+  type: ProviderType;
+  /** Root URL as the provider's SDK takes it, without trailing slash; defaults filled in. */
+  baseUrl: string;
+  apiVersion?: string;
+  anthropicVersion?: string;
+  maxTokensDefault?: number;
+}
+
+/** Everything one upstream call is about. `model` is the chain entry's model (the provider's name for it). */
+export interface CallContext {
+  profile: ProfileInfo;
+  model: string;
+  /** The secret, used only to build headers; never logged, never put in an event. */
+  key: string;
+  stream: boolean;
+}
+
+export interface UpstreamRequest {
+  method: 'GET' | 'POST';
+  url: string;
+  headers: Record<string, string>;
+  /** Serialized JSON body. */
+  body?: string;
+}
+
+/** One server-sent event as received from upstream. */
+export interface SseEvent {
+  event?: string;
+  data: string;
+}
+
+/** What a call's result means for the key, the profile and the client. */
+export type Outcome =
+  | { kind: 'ok' }
+  /** The client's own error (400/404/413/422 about the request): returned as is, no failover. */
+  | { kind: 'client_error'; status: number; reason: string }
+  /** The key is dead (401/403, invalid key): never try it again. */
+  | { kind: 'retire'; status: number; reason: string }
+  /**
+   * The key must cool down. `rateLimited` quarantines honour `retryAfterMs` (the provider's word,
+   * no probe ends them early); other quarantines are short and count toward the profile's circuit.
+   */
+  | { kind: 'quarantine'; status: number; reason: string; rateLimited: boolean; retryAfterMs?: number }
+  /** The profile cannot serve this request (e.g. `n > 1` on Anthropic): skip to the next profile. */
+  | { kind: 'unsupported'; status: 400; reason: string; param: string };
+
+export interface StreamStep<S> {
+  state: S;
+  /** OpenAI `chat.completion.chunk` objects (or their JSON text) to send, in order. */
+  chunks: Array<string | Record<string, unknown>>;
+  /** True when the upstream stream is finished (e.g. `[DONE]`, `message_stop`). */
+  done?: boolean;
+}
+
+/** Streaming translation: state is a value passed in and returned, never mutated in place. */
+export interface StreamMapper<S = unknown> {
+  init(ctx: { model: string; id: string; created: number }): S;
+  next(state: S, event: SseEvent): StreamStep<S>;
+}
+
+export interface Provider<S = unknown> {
+  readonly type: ProviderType;
+  /** Operations this type can serve; others are `unsupported` and the router skips the profile. */
+  readonly operations: ReadonlySet<Operation>;
+  /**
+   * OpenAI request body -> upstream request. Throws `UnsupportedFeatureError` for what the
+   * provider cannot do (the router skips to the next profile, or answers 400 naming the field).
+   */
+  request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest;
+  /**
+   * Upstream JSON (parsed) -> OpenAI JSON. `undefined` means the upstream already speaks the
+   * OpenAI format and its bytes may be forwarded untouched (the fast path).
+   */
+  response?(op: Operation, body: unknown, ctx: CallContext): Record<string, unknown>;
+  /** Streaming chat translation (upstream SSE -> OpenAI chunks). */
+  readonly stream: StreamMapper<S>;
+  /** (status, headers, parsed body or text) -> Outcome. 2xx is always `{kind: 'ok'}`. */
+  classify(status: number, headers: Record<string, string | string[] | undefined>, body: unknown): Outcome;
+  /** The cheapest authenticated call that proves a key works (Keeper probes). */
+  probe(ctx: Omit<CallContext, 'model' | 'stream'>): UpstreamRequest;
+}
+
+export class UnsupportedFeatureError extends Error {
+  readonly code = 'unsupported_parameter';
+  constructor(
+    readonly param: string,
+    readonly providerType: ProviderType,
+    detail?: string,
+  ) {
+    super(`'${param}' is not supported by ${providerType} providers${detail ? `: ${detail}` : ''}`);
+    this.name = 'UnsupportedFeatureError';
+  }
+}
+
+/** An upstream answer as the transport hands it over; the body is consumed once (text or iteration). */
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string> };
+}
+
+export interface SendOptions {
+  signal?: AbortSignal;
+  /** Connect timeout and total (headers + body) timeout for this call. */
+  connectTimeoutMs: number;
+  timeoutMs: number;
+}
+
+/** Moves an `UpstreamRequest` to its upstream: undici in `http/`, in-process for `mock`. */
+export interface Transport {
+  send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse>;
+}
+
+/** A provider type that answers in-process (the `mock`) carries its own transport. */
+export interface InProcessProvider<S = unknown> extends Provider<S> {
+  readonly transport: Transport;
+}

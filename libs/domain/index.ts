@@ -4,3 +4,4 @@ export * from './api-key/api-key.commands';
 export * from './provider/provider.events';
 export * from './provider/provider.commands';
 export * from './projections/views';
+export * from './api-key/fingerprint';

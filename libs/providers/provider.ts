@@ -86,8 +86,16 @@ export interface Provider<S = unknown> {
   response?(op: Operation, body: unknown, ctx: CallContext): Record<string, unknown>;
   /** Streaming chat translation (upstream SSE -> OpenAI chunks). */
   readonly stream: StreamMapper<S>;
-  /** (status, headers, parsed body or text) -> Outcome. 2xx is always `{kind: 'ok'}`. */
-  classify(status: number, headers: Record<string, string | string[] | undefined>, body: unknown): Outcome;
+  /**
+   * (status, headers, parsed body or text) -> Outcome. 2xx is always `{kind: 'ok'}`. `nowMs` is the
+   * clock reading used to turn an HTTP-date `Retry-After` into a duration (kept pure).
+   */
+  classify(
+    status: number,
+    headers: Record<string, string | string[] | undefined>,
+    body: unknown,
+    nowMs: number,
+  ): Outcome;
   /** The cheapest authenticated call that proves a key works (Keeper probes). */
   probe(ctx: Omit<CallContext, 'model' | 'stream'>): UpstreamRequest;
 }

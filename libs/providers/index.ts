@@ -1,1 +1,4 @@
 export * from './provider';
+export * from './shared';
+export { SseDecoder, encodeSse } from './http/sse';
+export { UpstreamNetworkError } from './http/upstream-network-error';

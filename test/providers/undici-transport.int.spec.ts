@@ -1,0 +1,148 @@
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { UndiciTransport, UpstreamNetworkError } from '@switchboard/providers';
+
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+async function startServer(handler: Handler): Promise<{ server: Server; origin: string; connections: () => number }> {
+  let connections = 0;
+  const server = createServer(handler);
+  server.on('connection', () => connections++);
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return { server, origin: `http://127.0.0.1:${port}`, connections: () => connections };
+}
+
+const opts = { connectTimeoutMs: 5_000, timeoutMs: 10_000 };
+
+describe('UndiciTransport', () => {
+  let transport: UndiciTransport;
+  const servers: Server[] = [];
+
+  beforeEach(() => {
+    transport = new UndiciTransport({ connections: 4 });
+  });
+
+  afterEach(async () => {
+    await transport.close();
+    for (const server of servers.splice(0)) {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+
+  async function serve(handler: Handler) {
+    const started = await startServer(handler);
+    servers.push(started.server);
+    return started;
+  }
+
+  it('sends method, path, query, headers and body, and hands back status, headers and body', async () => {
+    const { origin } = await serve((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        res.writeHead(201, { 'content-type': 'application/json', 'retry-after': '3' });
+        res.end(JSON.stringify({ method: req.method, url: req.url, auth: req.headers.authorization, body }));
+      });
+    });
+    const res = await transport.send(
+      { method: 'POST', url: `${origin}/v1/chat/completions?x=1`, headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: '{"a":1}' },
+      opts,
+    );
+    expect(res.status).toBe(201);
+    expect(res.headers['retry-after']).toBe('3');
+    expect(JSON.parse(await res.body.text())).toEqual({ method: 'POST', url: '/v1/chat/completions?x=1', auth: 'Bearer k', body: '{"a":1}' });
+  });
+
+  it('reuses one keep-alive connection for sequential calls', async () => {
+    // One socket per origin: without keep-alive each call would have to open a new one.
+    await transport.close();
+    transport = new UndiciTransport({ connections: 1 });
+    const { origin, connections } = await serve((_req, res) => res.end('ok'));
+    for (let i = 0; i < 5; i++) {
+      const res = await transport.send({ method: 'GET', url: `${origin}/models`, headers: {} }, opts);
+      expect(await res.body.text()).toBe('ok');
+    }
+    expect(connections()).toBe(1);
+  });
+
+  it('streams the body chunk by chunk as it arrives', async () => {
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      setTimeout(() => res.end('data: 2\n\n'), 100);
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/s`, headers: {} }, opts);
+    const pieces: string[] = [];
+    for await (const piece of res.body) pieces.push(Buffer.from(piece).toString());
+    expect(pieces.join('')).toBe('data: 1\n\ndata: 2\n\n');
+    expect(pieces.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('reports an upstream that never answers as a timeout', async () => {
+    const { origin } = await serve(() => undefined);
+    const sent = transport.send({ method: 'GET', url: `${origin}/slow`, headers: {} }, { connectTimeoutMs: 5_000, timeoutMs: 300 });
+    await expect(sent).rejects.toBeInstanceOf(UpstreamNetworkError);
+    await expect(sent).rejects.toMatchObject({ kind: 'timeout' });
+  });
+
+  it('reports a stream that stalls mid-body as a timeout while reading', async () => {
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/stall`, headers: {} }, { connectTimeoutMs: 5_000, timeoutMs: 300 });
+    const read = (async () => {
+      for await (const piece of res.body) void piece;
+    })();
+    await expect(read).rejects.toMatchObject({ name: 'UpstreamNetworkError', kind: 'timeout' });
+  });
+
+  it('reports a destroyed socket as a connection error', async () => {
+    const { origin } = await serve((req) => req.socket.destroy());
+    const sent = transport.send({ method: 'POST', url: `${origin}/reset`, headers: {}, body: '{}' }, opts);
+    await expect(sent).rejects.toMatchObject({ name: 'UpstreamNetworkError', kind: 'connection_error' });
+  });
+
+  it('reports a refused connection as a connection error without leaking headers', async () => {
+    const { server, origin } = await startServer(() => undefined);
+    server.close();
+    await once(server, 'close');
+    const sent = transport.send({ method: 'GET', url: `${origin}/models`, headers: { authorization: 'Bearer sk-secret-value' } }, opts);
+    await expect(sent).rejects.toMatchObject({ kind: 'connection_error' });
+    await sent.catch((error: Error) => expect(error.message).not.toContain('sk-secret'));
+  });
+
+  it('stops the upstream request when the caller aborts, and says it was an abort', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      res.write('data: 1\n\n');
+      const timer = setInterval(() => res.write('data: more\n\n'), 20);
+      res.on('close', () => {
+        clearInterval(timer);
+        upstreamClosed();
+      });
+    });
+    const controller = new AbortController();
+    const res = await transport.send({ method: 'GET', url: `${origin}/stream`, headers: {} }, { ...opts, signal: controller.signal });
+    const read = (async () => {
+      for await (const piece of res.body) {
+        void piece;
+        controller.abort();
+      }
+    })();
+    await expect(read).rejects.toMatchObject({ name: 'AbortError' });
+    await closed;
+  });
+
+  it('rejects at once when the signal is already aborted', async () => {
+    const { origin } = await serve((_req, res) => res.end('ok'));
+    const sent = transport.send({ method: 'GET', url: `${origin}/`, headers: {} }, { ...opts, signal: AbortSignal.abort() });
+    await expect(sent).rejects.toMatchObject({ name: 'AbortError' });
+  });
+});

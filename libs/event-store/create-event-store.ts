@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EsdbEventStore } from './esdb/esdb-event-store';
+import { EventStore } from './event-store';
+import { InMemoryEventStore } from './in-memory/in-memory-event-store';
+import { SqliteEventStore } from './sqlite/sqlite-event-store';
+
+const ESDB_SCHEMES = /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\//;
+
+const ACCEPTED =
+  'empty (SQLite at <dataDir>/events.db), memory:, sqlite:<path>, file:<path>, ' +
+  'esdb://, esdb+discover://, kurrentdb://, kurrent://';
+
+export interface CreateEventStoreOptions {
+  /** Where the default SQLite file lives (default `data`). */
+  dataDir?: string;
+}
+
+/** Chooses the event store adapter named by `EVENT_STORE_URL`. */
+export function createEventStore(url: string | undefined, opts: CreateEventStoreOptions = {}): EventStore {
+  const value = url?.trim() ?? '';
+  if (value === '') return new SqliteEventStore(join(opts.dataDir ?? 'data', 'events.db'));
+  if (value === 'memory:') return new InMemoryEventStore();
+  if (ESDB_SCHEMES.test(value)) return new EsdbEventStore(value);
+  const path = sqlitePath(value);
+  if (path) return new SqliteEventStore(path);
+  throw new Error(`EVENT_STORE_URL: unsupported value "${redact(value)}"; accepted: ${ACCEPTED}`);
+}
+
+/** `sqlite:data/x.db`, `sqlite:///abs/x.db`, `file:data/x.db`, `file:///abs/x.db` → the file's path. */
+function sqlitePath(url: string): string | undefined {
+  if (url.startsWith('file://')) return fileURLToPath(url);
+  const match = /^(?:sqlite|file):(?:\/\/)?(.+)$/.exec(url);
+  return match?.[1] || undefined;
+}
+
+/** A URL may carry a password; the error names only its scheme. */
+function redact(url: string): string {
+  const scheme = /^[a-z][a-z0-9+.-]*:/i.exec(url);
+  return scheme ? `${scheme[0]}...` : url;
+}

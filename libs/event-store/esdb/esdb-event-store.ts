@@ -1,0 +1,299 @@
+import {
+  ANY,
+  AllStreamResolvedEvent,
+  AppendExpectedRevision,
+  BACKWARDS,
+  END,
+  EventStoreDBClient,
+  NO_STREAM,
+  ReadPosition,
+  RecordedEvent as EsdbRecordedEvent,
+  START,
+  StreamNotFoundError,
+  WrongExpectedVersionError,
+  excludeSystemEvents,
+  jsonEvent,
+} from '@eventstore/db-client';
+import {
+  AppendResult,
+  ConcurrencyError,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+  Subscription,
+} from '../event-store';
+import { NO_STREAM_REVISION } from '../expected-revision';
+
+const RESUBSCRIBE_DELAY_MS = 1000;
+/** How far back from the end of `$all` to look for the newest non-system event (the catch-up target). */
+const HEAD_SEARCH_WINDOW = 500;
+const PING_STREAM = 'switchboard-ping';
+
+/** KurrentDB is EventStoreDB renamed; the 6.x client only knows the `esdb` schemes. */
+export function toEsdbConnectionString(url: string): string {
+  return url.replace(/^(kurrentdb|kurrent)(\+discover)?:\/\//, (_match, _scheme, discover?: string) => `esdb${discover ?? ''}://`);
+}
+
+/**
+ * The event store at scale: EventStoreDB / KurrentDB through the official gRPC client.
+ * Our global `position` is the event's commit position in `$all`; system events (`$...`) are never
+ * delivered.
+ */
+export class EsdbEventStore implements EventStore {
+  private readonly client: EventStoreDBClient;
+  private readonly subscriptions = new Set<EsdbSubscription>();
+
+  constructor(connectionString: string) {
+    this.client = EventStoreDBClient.connectionString(toEsdbConnectionString(connectionString));
+  }
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return this.currentState(stream);
+    let nextExpectedRevision: bigint;
+    try {
+      const result = await this.client.appendToStream(
+        stream,
+        events.map((event) => jsonEvent({ type: event.type, data: event.data })),
+        { expectedRevision: toEsdbExpected(expected) },
+      );
+      nextExpectedRevision = result.nextExpectedRevision;
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) {
+        const actual = error.actualVersion === NO_STREAM ? 'no_stream' : Number(error.actualVersion);
+        throw new ConcurrencyError(stream, expected, actual);
+      }
+      throw error;
+    }
+    // Read the events back: only the server knows each one's position and time.
+    const nextRevision = Number(nextExpectedRevision);
+    const recorded = await this.readStreamFrom(stream, nextRevision - events.length + 1, events.length);
+    const last = recorded[recorded.length - 1];
+    return { nextRevision, position: last?.position ?? 0n, recorded };
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return this.readStreamFrom(stream, 0, undefined);
+  }
+
+  async *readAll(after?: bigint): AsyncIterable<RecordedEvent> {
+    // fromPosition is inclusive for reads, so the event at `after` itself is skipped below.
+    const read = this.client.readAll({ fromPosition: toReadPosition(after) });
+    for await (const resolved of read) {
+      const event = toRecorded(resolved);
+      if (!event || isSystem(event) || (after !== undefined && event.position <= after)) continue;
+      yield event;
+    }
+  }
+
+  subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
+    const subscription = new EsdbSubscription(this.client, after, handler, (closed) => this.subscriptions.delete(closed));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    try {
+      for await (const _ of this.client.readStream(PING_STREAM, { maxCount: 1 })) break;
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.client.dispose();
+  }
+
+  private async readStreamFrom(stream: string, fromRevision: number, maxCount: number | undefined): Promise<RecordedEvent[]> {
+    const events: RecordedEvent[] = [];
+    try {
+      const read = this.client.readStream(stream, { fromRevision: BigInt(fromRevision), ...(maxCount ? { maxCount } : {}) });
+      for await (const resolved of read) {
+        const event = toRecorded(resolved);
+        if (event) events.push(event);
+      }
+    } catch (error) {
+      if (error instanceof StreamNotFoundError) return [];
+      throw error;
+    }
+    return events;
+  }
+
+  private async currentState(stream: string): Promise<AppendResult> {
+    try {
+      const read = this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
+      for await (const resolved of read) {
+        const event = toRecorded(resolved);
+        if (event) return { nextRevision: event.revision, position: event.position, recorded: [] };
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    return { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+  }
+}
+
+/**
+ * A catch-up subscription to `$all` that resubscribes from its checkpoint when the connection
+ * drops, so a replica keeps converging. `caughtUp` resolves once the newest non-system event that
+ * existed at the start has been handled (or the server says it caught up and nothing is buffered).
+ */
+class EsdbSubscription implements Subscription {
+  readonly caughtUp: Promise<void>;
+  private resolveCaughtUp!: () => void;
+  private rejectCaughtUp!: (error: unknown) => void;
+  private isCaughtUp = false;
+  private closed = false;
+  private current: ReturnType<EventStoreDBClient['subscribeToAll']> | undefined;
+
+  constructor(
+    private readonly client: EventStoreDBClient,
+    private checkpoint: bigint | undefined,
+    private readonly handler: EventHandler,
+    private readonly onClose: (subscription: EsdbSubscription) => void,
+  ) {
+    this.caughtUp = new Promise((resolve, reject) => {
+      this.resolveCaughtUp = resolve;
+      this.rejectCaughtUp = reject;
+    });
+    this.caughtUp.catch(() => undefined);
+    void this.run();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose(this);
+    if (!this.isCaughtUp) this.resolveCaughtUp();
+    await this.current?.unsubscribe();
+  }
+
+  private async run(): Promise<void> {
+    let head: bigint | undefined;
+    try {
+      head = await this.headPosition();
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (head === undefined || (this.checkpoint !== undefined && this.checkpoint >= head)) this.markCaughtUp();
+
+    while (!this.closed) {
+      try {
+        await this.consume(head);
+      } catch (error) {
+        if (error instanceof HandlerError) {
+          this.fail(error.cause);
+          return;
+        }
+        if (this.closed) return;
+        await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_DELAY_MS));
+      }
+    }
+  }
+
+  private async consume(head: bigint | undefined): Promise<void> {
+    const subscription = this.client.subscribeToAll({
+      fromPosition: toReadPosition(this.checkpoint),
+      filter: excludeSystemEvents(),
+    });
+    this.current = subscription;
+    let serverCaughtUp = false;
+    subscription.on('caughtUp', () => {
+      serverCaughtUp = true;
+      if (subscription.readableLength === 0) this.markCaughtUp();
+    });
+    for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
+      if (this.closed) return;
+      const event = toRecorded(resolved);
+      if (!event || isSystem(event) || (this.checkpoint !== undefined && event.position <= this.checkpoint)) continue;
+      try {
+        await this.handler(event);
+      } catch (error) {
+        throw new HandlerError(error);
+      }
+      this.checkpoint = event.position;
+      if ((head !== undefined && event.position >= head) || (serverCaughtUp && subscription.readableLength === 0)) {
+        this.markCaughtUp();
+      }
+    }
+  }
+
+  private async headPosition(): Promise<bigint | undefined> {
+    const read = this.client.readAll({ direction: BACKWARDS, fromPosition: END, maxCount: HEAD_SEARCH_WINDOW });
+    for await (const resolved of read) {
+      const event = toRecorded(resolved);
+      if (event && !isSystem(event)) {
+        await read.cancel();
+        return event.position;
+      }
+    }
+    return undefined;
+  }
+
+  private markCaughtUp(): void {
+    if (this.isCaughtUp) return;
+    this.isCaughtUp = true;
+    this.resolveCaughtUp();
+  }
+
+  private fail(error: unknown): void {
+    const wasCaughtUp = this.isCaughtUp;
+    this.rejectCaughtUp(error);
+    void this.close();
+    if (wasCaughtUp) {
+      process.emitWarning(
+        `event subscription stopped at position ${String(this.checkpoint)}: ${error instanceof Error ? error.message : String(error)}`,
+        { code: 'SWITCHBOARD_SUBSCRIPTION_STOPPED' },
+      );
+    }
+  }
+}
+
+class HandlerError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('event handler failed');
+  }
+}
+
+function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
+  if (expected === 'any') return ANY;
+  if (expected === 'no_stream') return NO_STREAM;
+  return BigInt(expected);
+}
+
+function toReadPosition(after: bigint | undefined): ReadPosition {
+  return after === undefined || after <= 0n ? START : { commit: after, prepare: after };
+}
+
+function toRecorded(resolved: { event?: EsdbRecordedEvent; commitPosition?: bigint }): RecordedEvent | undefined {
+  const event = resolved.event;
+  if (!event) return undefined;
+  const position = event.position?.commit ?? resolved.commitPosition;
+  if (position === undefined) return undefined;
+  return {
+    stream: event.streamId,
+    type: event.type,
+    data: toData(event.data),
+    revision: Number(event.revision),
+    position,
+    at: event.created.toISOString(),
+  };
+}
+
+function toData(data: unknown): Record<string, unknown> {
+  if (data instanceof Uint8Array) {
+    try {
+      return JSON.parse(Buffer.from(data).toString('utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  }
+  return (data ?? {}) as Record<string, unknown>;
+}
+
+function isSystem(event: RecordedEvent): boolean {
+  return event.stream.startsWith('$') || event.type.startsWith('$');
+}

@@ -1,0 +1,76 @@
+import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
+import { revisionMismatch } from '../expected-revision';
+import { PagedSubscription } from '../paged-subscription';
+
+const PAGE_SIZE = 500;
+
+/** An event store in a process's memory, for tests. Data is copied through JSON like a real store would. */
+export class InMemoryEventStore implements EventStore {
+  /** `log[i]` has position `i + 1`. */
+  private readonly log: RecordedEvent[] = [];
+  private readonly streams = new Map<string, RecordedEvent[]>();
+  private readonly subscriptions = new Set<PagedSubscription>();
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    const existing = this.streams.get(stream) ?? [];
+    const current = existing.length - 1;
+    if (events.length === 0) {
+      return { nextRevision: current, position: existing.at(-1)?.position ?? 0n, recorded: [] };
+    }
+    const mismatch = revisionMismatch(stream, expected, current);
+    if (mismatch) throw mismatch;
+
+    const at = new Date().toISOString();
+    const recorded = events.map((event, i): RecordedEvent => ({
+      stream,
+      type: event.type,
+      data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
+      revision: current + 1 + i,
+      position: BigInt(this.log.length + 1 + i),
+      at,
+    }));
+    this.log.push(...recorded);
+    this.streams.set(stream, existing.concat(recorded));
+    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
+
+    const last = recorded[recorded.length - 1];
+    return { nextRevision: last.revision, position: last.position, recorded: recorded.map(copy) };
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return (this.streams.get(stream) ?? []).map(copy);
+  }
+
+  async *readAll(after = 0n): AsyncIterable<RecordedEvent> {
+    for (let page = this.page(after); page.length > 0; page = this.page(page[page.length - 1].position)) {
+      yield* page;
+    }
+  }
+
+  subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
+    const subscription = new PagedSubscription(
+      (from) => this.page(from),
+      after ?? 0n,
+      handler,
+      (closed) => this.subscriptions.delete(closed),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async ping(): Promise<void> {}
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+  }
+
+  private page(after: bigint): RecordedEvent[] {
+    const start = Number(after < 0n ? 0n : after);
+    return this.log.slice(start, start + PAGE_SIZE).map(copy);
+  }
+}
+
+const copy = (event: RecordedEvent): RecordedEvent => ({
+  ...event,
+  data: JSON.parse(JSON.stringify(event.data)) as Record<string, unknown>,
+});

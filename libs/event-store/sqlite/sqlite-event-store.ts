@@ -1,0 +1,206 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
+import { NO_STREAM_REVISION, revisionMismatch } from '../expected-revision';
+import { PagedSubscription } from '../paged-subscription';
+
+export interface SqliteEventStoreOptions {
+  /** How often subscriptions look for events appended by other processes (default 150 ms). */
+  pollIntervalMs?: number;
+  /** How long a writer waits for another process's write lock before failing (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+const PAGE_SIZE = 1000;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position INTEGER PRIMARY KEY AUTOINCREMENT,
+    stream   TEXT    NOT NULL,
+    revision INTEGER NOT NULL,
+    type     TEXT    NOT NULL,
+    data     TEXT    NOT NULL,
+    at       TEXT    NOT NULL,
+    UNIQUE (stream, revision)
+  )`;
+
+type Row = [position: bigint, stream: string, revision: bigint, type: string, data: string, at: string];
+
+const COLUMNS = 'position, stream, revision, type, data, at';
+
+/**
+ * Stores in this process, by file: an append wakes the subscriptions of every store on the same
+ * file at once, so only other processes' appends wait for a poll.
+ */
+const storesByFile = new Map<string, Set<SqliteEventStore>>();
+
+/**
+ * The embedded event store: one SQLite file in WAL mode, safe for several processes.
+ * Positions come from an AUTOINCREMENT key assigned under SQLite's single write lock, so they
+ * are committed in order and a poll for `position > checkpoint` never skips an event.
+ */
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly file: string;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<PagedSubscription>();
+  private poller: NodeJS.Timeout | undefined;
+  private lastSeenPosition = 0n;
+
+  private readonly currentRevisionStmt: Database.Statement<[string]>;
+  private readonly lastEventStmt: Database.Statement<[string]>;
+  private readonly insertStmt: Database.Statement<[string, number, string, string, string]>;
+  private readonly streamStmt: Database.Statement<[string]>;
+  private readonly pageStmt: Database.Statement<[bigint, number]>;
+  private readonly headStmt: Database.Statement<[]>;
+  private readonly appendTx: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
+
+  constructor(path: string, opts: SqliteEventStoreOptions = {}) {
+    this.file = resolve(path);
+    this.pollIntervalMs = opts.pollIntervalMs ?? 150;
+    mkdirSync(dirname(this.file), { recursive: true });
+
+    this.db = new Database(this.file);
+    this.db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+    this.db.pragma('journal_mode = WAL');
+    // FULL: an acknowledged append survives a power loss, not only a process crash.
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+
+    this.currentRevisionStmt = this.db.prepare('SELECT MAX(revision) FROM events WHERE stream = ?').pluck().safeIntegers(false);
+    this.lastEventStmt = this.db
+      .prepare('SELECT revision, position FROM events WHERE stream = ? ORDER BY revision DESC LIMIT 1')
+      .raw()
+      .safeIntegers();
+    this.insertStmt = this.db.prepare('INSERT INTO events (stream, revision, type, data, at) VALUES (?, ?, ?, ?, ?)').safeIntegers();
+    this.streamStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision`).raw().safeIntegers();
+    this.pageStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw().safeIntegers();
+    this.headStmt = this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck().safeIntegers();
+    this.appendTx = this.db.transaction(this.appendInTransaction.bind(this)).immediate;
+
+    const stores = storesByFile.get(this.file) ?? new Set();
+    stores.add(this);
+    storesByFile.set(this.file, stores);
+  }
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return this.currentState(stream);
+    let result: AppendResult;
+    try {
+      result = this.appendTx(stream, events, expected);
+    } catch (error) {
+      // Another connection won the race between our check and our insert.
+      if (isUniqueViolation(error)) throw revisionMismatch(stream, expected, this.currentRevision(stream)) ?? error;
+      throw error;
+    }
+    for (const store of storesByFile.get(this.file) ?? []) store.wakeSubscriptions();
+    return result;
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    return (this.streamStmt.all(stream) as Row[]).map(toRecorded);
+  }
+
+  async *readAll(after = 0n): AsyncIterable<RecordedEvent> {
+    let checkpoint = after;
+    for (;;) {
+      const page = this.page(checkpoint);
+      if (page.length === 0) return;
+      yield* page;
+      checkpoint = page[page.length - 1].position;
+    }
+  }
+
+  subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
+    const subscription = new PagedSubscription(
+      (from) => this.page(from),
+      after ?? 0n,
+      handler,
+      (closed) => this.forget(closed),
+    );
+    this.subscriptions.add(subscription);
+    this.startPolling();
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    this.headStmt.get();
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.stopPolling();
+    storesByFile.get(this.file)?.delete(this);
+    if (storesByFile.get(this.file)?.size === 0) storesByFile.delete(this.file);
+    if (this.db.open) this.db.close();
+  }
+
+  private appendInTransaction(stream: string, events: NewEvent[], expected: ExpectedRevision): AppendResult {
+    const current = this.currentRevision(stream);
+    const mismatch = revisionMismatch(stream, expected, current);
+    if (mismatch) throw mismatch;
+    const at = new Date().toISOString();
+    const recorded = events.map((event, i): RecordedEvent => {
+      const revision = current + 1 + i;
+      const data = JSON.stringify(event.data);
+      const { lastInsertRowid } = this.insertStmt.run(stream, revision, event.type, data, at);
+      return { stream, type: event.type, data: JSON.parse(data), revision, position: BigInt(lastInsertRowid), at };
+    });
+    const last = recorded[recorded.length - 1];
+    return { nextRevision: last.revision, position: last.position, recorded };
+  }
+
+  private currentRevision(stream: string): number {
+    const revision = this.currentRevisionStmt.get(stream) as number | null;
+    return revision ?? NO_STREAM_REVISION;
+  }
+
+  private currentState(stream: string): AppendResult {
+    const last = this.lastEventStmt.get(stream) as [bigint, bigint] | undefined;
+    return last
+      ? { nextRevision: Number(last[0]), position: last[1], recorded: [] }
+      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+  }
+
+  private page(after: bigint): RecordedEvent[] {
+    return (this.pageStmt.all(after, PAGE_SIZE) as Row[]).map(toRecorded);
+  }
+
+  private wakeSubscriptions(): void {
+    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
+  }
+
+  /** Wakes the subscriptions only when some process appended since the last look. */
+  private poll(): void {
+    if (!this.db.open) return;
+    const head = this.headStmt.get() as bigint;
+    if (head === this.lastSeenPosition) return;
+    this.lastSeenPosition = head;
+    this.wakeSubscriptions();
+  }
+
+  private startPolling(): void {
+    if (this.poller) return;
+    this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
+    this.poller.unref();
+  }
+
+  private stopPolling(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+  }
+
+  private forget(subscription: PagedSubscription): void {
+    this.subscriptions.delete(subscription);
+    if (this.subscriptions.size === 0) this.stopPolling();
+  }
+}
+
+function toRecorded([position, stream, revision, type, data, at]: Row): RecordedEvent {
+  return { stream, type, data: JSON.parse(data), revision: Number(revision), position, at };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return error instanceof Database.SqliteError && error.code === 'SQLITE_CONSTRAINT_UNIQUE';
+}

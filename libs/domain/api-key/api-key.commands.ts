@@ -14,6 +14,16 @@ export type ApiKeyCommand =
       type: 'RecordProbe';
       data:
         | { fingerprint: string; ok: true; latencyMs: number; now: string }
-        | { fingerprint: string; ok: false; reason: string; status?: number; retryAfterMs?: number; now: string };
+        | {
+            fingerprint: string;
+            ok: false;
+            reason: string;
+            status?: number;
+            /** For a 429: how long to cool down from `now` (the caller fills in the default). */
+            retryAfterMs?: number;
+            /** For a 429: the deadline itself (ISO); wins over `retryAfterMs`. */
+            until?: string;
+            now: string;
+          };
     }
   | { type: 'RemoveKey'; data: { fingerprint: string; now: string } };

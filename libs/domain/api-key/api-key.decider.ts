@@ -1,0 +1,142 @@
+import type { Decider } from '../decider';
+import { KeyNotRegisteredError, KeyRemovedError, ProbeDeadlineMissingError } from '../errors';
+import type { ApiKeyCommand } from './api-key.commands';
+import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
+
+/*
+ * Invariants of one API key (stream `apikey-<fingerprint>`):
+ * - unknown → available (registered) ⇄ quarantined → retired / removed; a removed key may be
+ *   registered again, a retired key stays retired (its secret is dead; only removal ends it).
+ * - Deciding twice is harmless: a command that changes nothing decides `[]`, so 100 concurrent
+ *   reports of one failure, re-decided after each conflict, leave one KeyQuarantined.
+ * - A quarantine whose deadline has passed counts as available (the restore may not have been
+ *   decided yet, and the pick already hands such a key out), so its next failure quarantines again.
+ * - A `rate_limited` deadline is the provider's word: no probe ends it early, but it may extend
+ *   an error quarantine, and a probe's own 429 extends any shorter quarantine. An error quarantine ends at its deadline or at a successful probe.
+ * - Only an admin's restore is refused (unknown or removed key); the hot path, timers and
+ *   probes never see a refusal, they get `[]`.
+ */
+export type ApiKeyState =
+  | { status: 'unknown' }
+  | { status: 'available'; provider: string }
+  | { status: 'quarantined'; provider: string; reason: QuarantineReason; until: string }
+  | { status: 'retired'; provider: string }
+  | { status: 'removed'; provider: string };
+
+type Active = Extract<ApiKeyState, { status: 'available' | 'quarantined' }>;
+
+const isActive = (s: ApiKeyState): s is Active => s.status === 'available' || s.status === 'quarantined';
+
+const ms = (iso: string): number => Date.parse(iso);
+
+/** Quarantined, and the deadline is still ahead of `now`. */
+const coolingDown = (s: ApiKeyState, now: string): s is Extract<ApiKeyState, { status: 'quarantined' }> =>
+  s.status === 'quarantined' && ms(s.until) > ms(now);
+
+/** `{status}` only when there is one, so stored JSON carries no `undefined` holes. */
+const withStatus = <T extends object>(data: T, status: number | undefined): T & { status?: number } =>
+  status === undefined ? data : { ...data, status };
+
+function quarantine(
+  state: ApiKeyState,
+  fingerprint: string,
+  reason: QuarantineReason,
+  until: string,
+  now: string,
+  status: number | undefined,
+): ApiKeyEvent[] {
+  if (!isActive(state)) return [];
+  const extendsErrorQuarantine =
+    reason === 'rate_limited' && state.status === 'quarantined' && state.reason !== 'rate_limited' && ms(until) > ms(state.until);
+  if (coolingDown(state, now) && !extendsErrorQuarantine) return [];
+  return [{ type: 'KeyQuarantined', data: withStatus({ fingerprint, reason, until }, status) }];
+}
+
+function probeDeadline(data: { fingerprint: string; retryAfterMs?: number; until?: string; now: string }): string {
+  if (data.until !== undefined) return data.until;
+  if (data.retryAfterMs === undefined) throw new ProbeDeadlineMissingError(data.fingerprint);
+  return new Date(ms(data.now) + data.retryAfterMs).toISOString();
+}
+
+function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, state: ApiKeyState): ApiKeyEvent[] {
+  const { data } = command;
+  const { fingerprint } = data;
+  if (!isActive(state)) return [];
+  if (data.ok) {
+    const succeeded: ApiKeyEvent = { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: data.latencyMs } };
+    return state.status === 'quarantined' && state.reason !== 'rate_limited'
+      ? [succeeded, { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } }]
+      : [succeeded];
+  }
+  const failed: ApiKeyEvent = { type: 'ProbeFailed', data: withStatus({ fingerprint, reason: data.reason }, data.status) };
+  if (data.status === 401 || data.status === 403) {
+    return [failed, { type: 'KeyRetired', data: { fingerprint, reason: data.reason, status: data.status } }];
+  }
+  if (data.status === 429) {
+    // A probe is a deliberate question, so its 429 answer counts even inside a quarantine.
+    const until = probeDeadline(data);
+    const coveredAlready = state.status === 'quarantined' && ms(state.until) >= ms(until);
+    return coveredAlready
+      ? [failed]
+      : [failed, { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } }];
+  }
+  return [failed];
+}
+
+function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
+  switch (command.type) {
+    case 'RegisterKey': {
+      const { fingerprint, provider } = command.data;
+      return state.status === 'unknown' || state.status === 'removed'
+        ? [{ type: 'KeyRegistered', data: { fingerprint, provider } }]
+        : [];
+    }
+    case 'QuarantineKey': {
+      const { fingerprint, reason, until, now, status } = command.data;
+      return quarantine(state, fingerprint, reason, until, now, status);
+    }
+    case 'RestoreKey': {
+      const { fingerprint, reason, now } = command.data;
+      if (reason === 'admin' && state.status === 'unknown') throw new KeyNotRegisteredError(fingerprint);
+      if (reason === 'admin' && state.status === 'removed') throw new KeyRemovedError(fingerprint);
+      if (state.status !== 'quarantined') return [];
+      if (reason === 'deadline_passed' && ms(now) < ms(state.until)) return [];
+      return [{ type: 'KeyRestored', data: { fingerprint, reason } }];
+    }
+    case 'RetireKey': {
+      const { fingerprint, reason, status } = command.data;
+      return isActive(state) ? [{ type: 'KeyRetired', data: withStatus({ fingerprint, reason }, status) }] : [];
+    }
+    case 'RecordProbe':
+      return recordProbe(command, state);
+    case 'RemoveKey':
+      return state.status === 'unknown' || state.status === 'removed'
+        ? []
+        : [{ type: 'KeyRemoved', data: { fingerprint: command.data.fingerprint } }];
+  }
+}
+
+function evolve(state: ApiKeyState, event: ApiKeyEvent): ApiKeyState {
+  const provider = state.status === 'unknown' ? '' : state.provider;
+  switch (event.type) {
+    case 'KeyRegistered':
+      return { status: 'available', provider: event.data.provider };
+    case 'KeyQuarantined':
+      return { status: 'quarantined', provider, reason: event.data.reason, until: event.data.until };
+    case 'KeyRestored':
+      return state.status === 'quarantined' ? { status: 'available', provider } : state;
+    case 'KeyRetired':
+      return { status: 'retired', provider };
+    case 'KeyRemoved':
+      return { status: 'removed', provider };
+    case 'ProbeSucceeded':
+    case 'ProbeFailed':
+      return state;
+  }
+}
+
+export const apiKeyDecider: Decider<ApiKeyCommand, ApiKeyEvent, ApiKeyState> = {
+  decide,
+  evolve,
+  initialState: () => ({ status: 'unknown' }),
+};

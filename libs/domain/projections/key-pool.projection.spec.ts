@@ -1,0 +1,240 @@
+import type { RecordedEvent } from '@switchboard/event-store';
+import type { ApiKeyEvent } from '../api-key/api-key.events';
+import { KeyPoolProjection } from './key-pool.projection';
+
+const t0 = Date.parse('2025-01-01T12:00:00.000Z');
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** Records events the way a store would: revision per stream, position across all, `at` given. */
+function history() {
+  const revisions = new Map<string, number>();
+  let position = 0n;
+  const record = (stream: string, event: { type: string; data: object }, at = t0): RecordedEvent => {
+    const revision = (revisions.get(stream) ?? -1) + 1;
+    revisions.set(stream, revision);
+    position += 1n;
+    return { stream, type: event.type, data: event.data as Record<string, unknown>, revision, position, at: iso(at) };
+  };
+  return { key: (event: ApiKeyEvent, at?: number) => record(`apikey-${event.data.fingerprint}`, event, at), record };
+}
+
+const registered = (fingerprint: string, provider = 'openai_main'): ApiKeyEvent => ({
+  type: 'KeyRegistered',
+  data: { fingerprint, provider },
+});
+const quarantined = (fingerprint: string, untilMs: number, status = 503): ApiKeyEvent => ({
+  type: 'KeyQuarantined',
+  data: { fingerprint, reason: status === 429 ? 'rate_limited' : 'upstream_error', status, until: iso(untilMs) },
+});
+const restored = (fingerprint: string): ApiKeyEvent => ({ type: 'KeyRestored', data: { fingerprint, reason: 'deadline_passed' } });
+const retired = (fingerprint: string): ApiKeyEvent => ({
+  type: 'KeyRetired',
+  data: { fingerprint, reason: 'invalid api key', status: 401 },
+});
+const removed = (fingerprint: string): ApiKeyEvent => ({ type: 'KeyRemoved', data: { fingerprint } });
+const probeSucceeded = (fingerprint: string): ApiKeyEvent => ({ type: 'ProbeSucceeded', data: { fingerprint, latencyMs: 90 } });
+
+function projectionOf(events: RecordedEvent[]): KeyPoolProjection {
+  const pool = new KeyPoolProjection();
+  for (const event of events) pool.apply(event);
+  return pool;
+}
+
+const picks = (pool: KeyPoolProjection, provider: string, times: number, nowMs = t0): Array<string | undefined> =>
+  Array.from({ length: times }, () => pool.pick(provider, nowMs)?.fingerprint);
+
+describe('KeyPoolProjection', () => {
+  describe('given registered keys', () => {
+    it('lists them as available, sorted by provider then fingerprint, with the time of their last event', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('bbbb', 'openai_main'), t0),
+        h.key(registered('aaaa', 'openai_main'), t0 + 1),
+        h.key(registered('cccc', 'azure_backup'), t0 + 2),
+      ]);
+      expect(pool.list()).toEqual([
+        { fingerprint: 'cccc', provider: 'azure_backup', state: 'available', updatedAt: iso(t0 + 2) },
+        { fingerprint: 'aaaa', provider: 'openai_main', state: 'available', updatedAt: iso(t0 + 1) },
+        { fingerprint: 'bbbb', provider: 'openai_main', state: 'available', updatedAt: iso(t0) },
+      ]);
+      expect(pool.list('azure_backup').map((k) => k.fingerprint)).toEqual(['cccc']);
+      expect(pool.get('aaaa')?.state).toBe('available');
+      expect(pool.get('zzzz')).toBeUndefined();
+    });
+
+    it('hands them out least recently used first, round robin', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1')), h.key(registered('k2')), h.key(registered('k3'))]);
+      expect(picks(pool, 'openai_main', 6)).toEqual(['k1', 'k2', 'k3', 'k1', 'k2', 'k3']);
+    });
+
+    it('only hands out keys of the asked profile', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1', 'openai_main')), h.key(registered('k2', 'azure_backup'))]);
+      expect(picks(pool, 'azure_backup', 2)).toEqual(['k2', 'k2']);
+      expect(pool.pick('anthropic_main', t0)).toBeUndefined();
+    });
+
+    it('skips excluded fingerprints (keys this request already tried)', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1')), h.key(registered('k2'))]);
+      expect(pool.pick('openai_main', t0, new Set(['k1']))?.fingerprint).toBe('k2');
+      expect(pool.pick('openai_main', t0, new Set(['k1', 'k2']))).toBeUndefined();
+    });
+
+    it('reports no quarantine deadline when none is quarantined', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'))]);
+      expect(pool.earliestAvailableAt(['openai_main'], t0)).toBeUndefined();
+      expect(pool.dueForRestore(t0)).toEqual([]);
+    });
+  });
+
+  describe('given a quarantined key', () => {
+    const build = () => {
+      const h = history();
+      return projectionOf([
+        h.key(registered('k1')),
+        h.key(registered('k2')),
+        h.key(quarantined('k1', t0 + 5_000), t0 + 10),
+      ]);
+    };
+
+    it('shows its deadline, reason and status', () => {
+      expect(build().get('k1')).toEqual({
+        fingerprint: 'k1',
+        provider: 'openai_main',
+        state: 'quarantined',
+        until: iso(t0 + 5_000),
+        reason: 'upstream_error',
+        status: 503,
+        updatedAt: iso(t0 + 10),
+      });
+    });
+
+    it('does not hand it out before its deadline', () => {
+      expect(picks(build(), 'openai_main', 3, t0 + 1_000)).toEqual(['k2', 'k2', 'k2']);
+    });
+
+    it('hands it out again once the deadline has passed, before the restore arrives', () => {
+      expect(picks(build(), 'openai_main', 2, t0 + 5_000)).toEqual(['k1', 'k2']);
+    });
+
+    it('lists it as due for restore once the deadline has passed', () => {
+      const pool = build();
+      expect(pool.dueForRestore(t0 + 4_999)).toEqual([]);
+      expect(pool.dueForRestore(t0 + 5_000).map((k) => k.fingerprint)).toEqual(['k1']);
+    });
+
+    it('tells when the earliest key of the chain comes back', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('k1', 'openai_main')),
+        h.key(registered('k2', 'azure_backup')),
+        h.key(registered('k3', 'anthropic_main')),
+        h.key(quarantined('k1', t0 + 60_000, 429)),
+        h.key(quarantined('k2', t0 + 5_000)),
+        h.key(quarantined('k3', t0 + 1_000)),
+      ]);
+      expect(pool.earliestAvailableAt(['openai_main', 'azure_backup'], t0)).toBe(t0 + 5_000);
+      expect(pool.earliestAvailableAt(['openai_main'], t0)).toBe(t0 + 60_000);
+      expect(pool.earliestAvailableAt(['openai_main', 'azure_backup'], t0 + 7_000)).toBe(t0 + 7_000);
+    });
+  });
+
+  describe('given a restored key', () => {
+    it('is available again, without its old deadline, and handed out', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('k1')),
+        h.key(quarantined('k1', t0 + 60_000, 429)),
+        h.key(restored('k1'), t0 + 60_000),
+      ]);
+      expect(pool.get('k1')).toEqual({ fingerprint: 'k1', provider: 'openai_main', state: 'available', updatedAt: iso(t0 + 60_000) });
+      expect(pool.pick('openai_main', t0)?.fingerprint).toBe('k1');
+    });
+  });
+
+  describe('given a retired key', () => {
+    const build = () => {
+      const h = history();
+      return projectionOf([h.key(registered('k1')), h.key(registered('k2')), h.key(retired('k1'), t0 + 3)]);
+    };
+
+    it('never hands it out again', () => {
+      expect(picks(build(), 'openai_main', 3)).toEqual(['k2', 'k2', 'k2']);
+    });
+
+    it('lists it as retired with the reason', () => {
+      expect(build().get('k1')).toEqual({
+        fingerprint: 'k1',
+        provider: 'openai_main',
+        state: 'retired',
+        reason: 'invalid api key',
+        status: 401,
+        updatedAt: iso(t0 + 3),
+      });
+    });
+
+    it('still counts it among the profile’s fingerprints (the keys file still has it)', () => {
+      expect(build().fingerprints('openai_main')).toEqual(['k1', 'k2']);
+    });
+  });
+
+  describe('given a removed key', () => {
+    const build = () => {
+      const h = history();
+      return projectionOf([h.key(registered('k1')), h.key(registered('k2')), h.key(removed('k1'), t0 + 4)]);
+    };
+
+    it('lists it as removed', () => {
+      expect(build().list().map((k) => [k.fingerprint, k.state])).toEqual([
+        ['k1', 'removed'],
+        ['k2', 'available'],
+      ]);
+    });
+
+    it('never hands it out and leaves it out of the profile’s fingerprints', () => {
+      const pool = build();
+      expect(picks(pool, 'openai_main', 2)).toEqual(['k2', 'k2']);
+      expect(pool.fingerprints('openai_main')).toEqual(['k2']);
+    });
+
+    it('hands it out again once it is registered again', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1')), h.key(removed('k1')), h.key(registered('k1'))]);
+      expect(pool.get('k1')?.state).toBe('available');
+      expect(pool.pick('openai_main', t0)?.fingerprint).toBe('k1');
+    });
+  });
+
+  describe('given probe results', () => {
+    it('moves only the time of the last event', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'), t0), h.key(probeSucceeded('k1'), t0 + 30_000)]);
+      expect(pool.get('k1')).toEqual({ fingerprint: 'k1', provider: 'openai_main', state: 'available', updatedAt: iso(t0 + 30_000) });
+    });
+  });
+
+  describe('given an event delivered twice (local apply, then the subscription)', () => {
+    it('applies it once and ignores older revisions', () => {
+      const h = history();
+      const reg = h.key(registered('k1'));
+      const quarantine = h.key(quarantined('k1', t0 + 5_000));
+      const restore = h.key(restored('k1'));
+      const pool = projectionOf([reg, quarantine, restore, quarantine, reg]);
+      expect(pool.get('k1')?.state).toBe('available');
+      expect(pool.list()).toHaveLength(1);
+    });
+
+    it('tracks the highest global position as its checkpoint, across categories', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('k1')),
+        h.record('provider-openai_main', { type: 'ProviderRegistered', data: { name: 'openai_main', providerType: 'openai' } }),
+      ]);
+      expect(pool.position).toBe(2n);
+      expect(pool.list()).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,58 @@
+import type { RecordedEvent } from '@switchboard/event-store';
+import type { ProviderEvent } from '../provider/provider.events';
+import type { ProviderView } from './views';
+import { StreamRevisions } from './stream-revisions';
+
+/** Circuit and admin state of every provider profile, read by the router before each attempt. */
+export class ProviderHealthProjection {
+  private readonly providers = new Map<string, ProviderView>();
+  private readonly revisions = new StreamRevisions();
+
+  /** Highest global position applied: where a subscription resumes. */
+  get position(): bigint {
+    return this.revisions.position;
+  }
+
+  /** Applies one recorded event; repeats, older revisions and other categories are ignored. */
+  apply(recorded: RecordedEvent): void {
+    this.revisions.advance(recorded);
+    if (!recorded.stream.startsWith('provider-') || !this.revisions.admit(recorded)) return;
+    const event = recorded as unknown as ProviderEvent;
+    const { name } = event.data;
+    const updatedAt = recorded.at;
+    if (event.type === 'ProviderRegistered') {
+      const type = event.data.providerType;
+      this.providers.set(name, { name, type, circuit: 'closed', enabled: true, updatedAt });
+      return;
+    }
+    const current = this.providers.get(name);
+    if (!current) return;
+    const { type, enabled } = current;
+    switch (event.type) {
+      case 'CircuitOpened':
+        this.providers.set(name, { name, type, circuit: 'open', until: event.data.until, enabled, updatedAt });
+        return;
+      case 'CircuitHalfOpened':
+        this.providers.set(name, { name, type, circuit: 'half_open', enabled, updatedAt });
+        return;
+      case 'CircuitClosed':
+        this.providers.set(name, { name, type, circuit: 'closed', enabled, updatedAt });
+        return;
+      case 'ProviderDisabled':
+        this.providers.set(name, { ...current, enabled: false, updatedAt });
+        return;
+      case 'ProviderEnabled':
+        this.providers.set(name, { ...current, enabled: true, updatedAt });
+        return;
+    }
+  }
+
+  get(name: string): ProviderView | undefined {
+    return this.providers.get(name);
+  }
+
+  /** Every registered profile, sorted by name. */
+  list(): ProviderView[] {
+    return [...this.providers.values()].map((view) => ({ ...view })).sort((a, b) => (a.name < b.name ? -1 : 1));
+  }
+}

@@ -1,0 +1,23 @@
+import type { RecordedEvent } from '@switchboard/event-store';
+
+/**
+ * Remembers the last revision applied per stream and the highest global position seen, because
+ * every event arrives twice (the local apply after an append, then the subscription).
+ */
+export class StreamRevisions {
+  private readonly last = new Map<string, number>();
+  position = 0n;
+
+  /** Moves the checkpoint: also for events of other categories, which the projection skips. */
+  advance(event: RecordedEvent): void {
+    if (event.position > this.position) this.position = event.position;
+  }
+
+  /** True when `event` is new for its stream; records it as applied. */
+  admit(event: RecordedEvent): boolean {
+    const last = this.last.get(event.stream);
+    if (last !== undefined && event.revision <= last) return false;
+    this.last.set(event.stream, event.revision);
+    return true;
+  }
+}

@@ -1,0 +1,316 @@
+import { randomUUID } from 'node:crypto';
+import { ConcurrencyError, EventStore, NewEvent, RecordedEvent, Subscription } from '../event-store';
+
+export interface EventStoreContractOptions {
+  /** When set, the suite is reported as skipped with this reason in its name. */
+  skip?: string;
+}
+
+/**
+ * The behaviour every EventStore adapter promises. Streams get unique names per test, and global
+ * reads only look at those streams, so the suite also runs against a shared, non-empty server.
+ */
+export function describeEventStoreContract(
+  name: string,
+  makeStore: () => Promise<EventStore> | EventStore,
+  opts: EventStoreContractOptions = {},
+): void {
+  if (opts.skip) {
+    describe.skip(`${name} contract: skipped, ${opts.skip}`, () => {
+      it('runs the event store contract', () => undefined);
+    });
+    return;
+  }
+
+  describe(`${name} event store contract`, () => {
+    let store: EventStore;
+    const subscriptions: Subscription[] = [];
+    const stream = (category = 'contract') => `${category}-${randomUUID()}`;
+    /** A real position just before the test's events (an adapter may accept only positions it issued). */
+    const checkpointNow = async () => (await store.append(stream('marker'), [registered('marker')], 'no_stream')).position;
+    const subscribe = (after: bigint | undefined, handler: (event: RecordedEvent) => void | Promise<void>) => {
+      const subscription = store.subscribeToAll(after, handler);
+      subscriptions.push(subscription);
+      return subscription;
+    };
+
+    beforeEach(async () => {
+      store = await makeStore();
+    });
+
+    afterEach(async () => {
+      await Promise.all(subscriptions.splice(0).map((subscription) => subscription.close()));
+      await store.close();
+    });
+
+    describe('append and readStream', () => {
+      it('reads back what was appended, with its stream, type, data and revisions 0..n', async () => {
+        const s = stream();
+        const result = await store.append(s, [registered('a'), quarantined(429)], 'no_stream');
+
+        const events = await store.readStream(s);
+        expect(events.map(({ stream, type, data, revision }) => ({ stream, type, data, revision }))).toEqual([
+          { stream: s, type: 'KeyRegistered', data: { provider: 'a' }, revision: 0 },
+          { stream: s, type: 'KeyQuarantined', data: { status: 429 }, revision: 1 },
+        ]);
+        expect(result.nextRevision).toBe(1);
+        expect(result.recorded).toEqual(events);
+        expect(result.position).toBe(events[1].position);
+      });
+
+      it('continues revisions across appends made with the exact expected revision', async () => {
+        const s = stream();
+        await store.append(s, [registered('a')], 'no_stream');
+        await store.append(s, [quarantined(429), restored()], 0);
+        const third = await store.append(s, [quarantined(500)], 2);
+
+        expect(third.nextRevision).toBe(3);
+        expect((await store.readStream(s)).map((event) => event.revision)).toEqual([0, 1, 2, 3]);
+      });
+
+      it('appends with "any" whether or not the stream exists', async () => {
+        const s = stream();
+        await store.append(s, [registered('a')], 'any');
+        const second = await store.append(s, [restored()], 'any');
+
+        expect(second.nextRevision).toBe(1);
+        expect(await store.readStream(s)).toHaveLength(2);
+      });
+
+      it('reads an unknown stream as []', async () => {
+        expect(await store.readStream(stream('unknown'))).toEqual([]);
+      });
+
+      it('treats an empty append as a no-op that reports the current revision', async () => {
+        const s = stream();
+        expect((await store.append(s, [], 'any')).nextRevision).toBe(-1);
+        await store.append(s, [registered('a'), restored()], 'no_stream');
+
+        const empty = await store.append(s, [], 1);
+        expect(empty.nextRevision).toBe(1);
+        expect(empty.recorded).toEqual([]);
+        expect(await store.readStream(s)).toHaveLength(2);
+      });
+
+      it('round-trips JSON data: nested objects, arrays, unicode, null, numbers and booleans', async () => {
+        const s = stream();
+        const data = {
+          reason: 'Rate limit — réessayez 稍后 🚦',
+          nested: { deeper: { list: [1, 'two', { three: 3 }], empty: {}, none: null } },
+          ratio: 0.125,
+          negative: -42,
+          flag: false,
+          quote: 'he said "hi"\n\ttab\\slash',
+        };
+        await store.append(s, [{ type: 'ProbeFailed', data }], 'no_stream');
+
+        const [event] = await store.readStream(s);
+        expect(event.data).toEqual(data);
+      });
+
+      it('records when each event was appended as an ISO 8601 timestamp', async () => {
+        const s = stream();
+        const before = Date.now();
+        const { recorded } = await store.append(s, [registered('a')], 'no_stream');
+        const after = Date.now();
+
+        const [event] = await store.readStream(s);
+        expect(event.at).toBe(recorded[0].at);
+        expect(new Date(event.at).toISOString()).toBe(event.at);
+        // A server's clock may drift a little from ours.
+        expect(Date.parse(event.at)).toBeGreaterThanOrEqual(before - 60_000);
+        expect(Date.parse(event.at)).toBeLessThanOrEqual(after + 60_000);
+      });
+    });
+
+    describe('optimistic concurrency', () => {
+      it('refuses "no_stream" on a stream that exists, naming stream, expected and actual', async () => {
+        const s = stream();
+        await store.append(s, [registered('a')], 'no_stream');
+
+        const error = await store.append(s, [registered('b')], 'no_stream').catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ stream: s, expected: 'no_stream', actual: 0, code: 'WRONG_EXPECTED_REVISION' });
+        expect(await store.readStream(s)).toHaveLength(1);
+      });
+
+      it('refuses a stale expected revision and leaves the stream untouched', async () => {
+        const s = stream();
+        await store.append(s, [registered('a'), quarantined(429), restored()], 'no_stream');
+
+        const error = await store.append(s, [quarantined(500)], 0).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ stream: s, expected: 0, actual: 2 });
+        expect((await store.readStream(s)).map((event) => event.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+      });
+
+      it('refuses an expected revision on a stream that does not exist', async () => {
+        const s = stream();
+        const error = await store.append(s, [registered('a')], 0).catch((e: unknown) => e);
+
+        expect(error).toBeInstanceOf(ConcurrencyError);
+        expect(error).toMatchObject({ stream: s, expected: 0, actual: 'no_stream' });
+        expect(await store.readStream(s)).toEqual([]);
+      });
+
+      it('lets exactly one of 20 concurrent appends expecting the same revision win', async () => {
+        const s = stream();
+        await store.append(s, [registered('a')], 'no_stream');
+
+        const results = await Promise.allSettled(
+          Array.from({ length: 20 }, (_, i) => store.append(s, [quarantined(500 + i)], 0)),
+        );
+        const won = results.filter((r) => r.status === 'fulfilled');
+        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+        expect(won).toHaveLength(1);
+        expect(lost).toHaveLength(19);
+        for (const { reason } of lost) expect(reason).toBeInstanceOf(ConcurrencyError);
+        expect((await store.readStream(s)).map((event) => event.revision)).toEqual([0, 1]);
+      });
+    });
+
+    describe('global order and readAll', () => {
+      it('gives strictly increasing positions across streams, in append order', async () => {
+        const [a, b] = [stream(), stream()];
+        const first = await store.append(a, [registered('a')], 'no_stream');
+        const second = await store.append(b, [registered('b'), restored()], 'no_stream');
+        const third = await store.append(a, [restored()], 0);
+
+        const positions = [...first.recorded, ...second.recorded, ...third.recorded].map((event) => event.position);
+        for (let i = 1; i < positions.length; i++) expect(positions[i]).toBeGreaterThan(positions[i - 1]);
+        for (const position of positions) expect(typeof position).toBe('bigint');
+      });
+
+      it('reads every event after a checkpoint, in global order, and nothing at or before it', async () => {
+        const [a, b] = [stream(), stream()];
+        const { recorded: early } = await store.append(a, [registered('a')], 'no_stream');
+        await store.append(b, [registered('b')], 'no_stream');
+        await store.append(a, [restored()], 0);
+        await store.append(b, [quarantined(429)], 0);
+
+        const ours = await collect(store.readAll(early[0].position), [a, b]);
+        expect(ours.map((event) => [event.stream, event.revision])).toEqual([
+          [b, 0],
+          [a, 1],
+          [b, 1],
+        ]);
+        const all = await collect(store.readAll(), [a, b]);
+        expect(all).toHaveLength(4);
+        expect(all[0]).toEqual(early[0]);
+      });
+    });
+
+    describe('subscribeToAll', () => {
+      it('delivers existing events (catch-up) and then new ones (live), in order, each once', async () => {
+        const s = stream();
+        const checkpoint = await checkpointNow();
+        const { recorded } = await store.append(s, [registered('a'), quarantined(429)], 'no_stream');
+        const seen: RecordedEvent[] = [];
+
+        const subscription = subscribe(checkpoint, (event) => {
+          if (event.stream === s) seen.push(event);
+        });
+        await subscription.caughtUp;
+        expect(seen.map((event) => event.revision)).toEqual([0, 1]);
+
+        await store.append(s, [restored()], 1);
+        await store.append(s, [quarantined(500)], 2);
+        await waitFor(() => seen.length >= 4);
+        await settle();
+        expect(seen.map((event) => event.revision)).toEqual([0, 1, 2, 3]);
+        expect(seen[0]).toEqual(recorded[0]);
+      });
+
+      it('starts after the given checkpoint', async () => {
+        const s = stream();
+        const { recorded } = await store.append(s, [registered('a'), quarantined(429), restored()], 'no_stream');
+        const seen: number[] = [];
+
+        const subscription = subscribe(recorded[1].position, (event) => {
+          if (event.stream === s) seen.push(event.revision);
+        });
+        await subscription.caughtUp;
+        expect(seen).toEqual([2]);
+      });
+
+      it('resolves caughtUp only after every event that existed at the start was handled', async () => {
+        const s = stream();
+        const checkpoint = await checkpointNow();
+        await store.append(s, Array.from({ length: 25 }, (_, i) => quarantined(500 + i)), 'no_stream');
+        let handled = 0;
+
+        const subscription = subscribe(checkpoint, async (event) => {
+          await new Promise((resolve) => setImmediate(resolve));
+          if (event.stream === s) handled++;
+        });
+        await subscription.caughtUp;
+        expect(handled).toBe(25);
+      });
+
+      it('awaits each handler before delivering the next event', async () => {
+        const s = stream();
+        const checkpoint = await checkpointNow();
+        await store.append(s, [registered('a'), restored()], 'no_stream');
+        let running = 0;
+        let overlapped = false;
+        const seen: number[] = [];
+
+        subscribe(checkpoint, async (event) => {
+          if (event.stream !== s) return;
+          running++;
+          overlapped ||= running > 1;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+          seen.push(event.revision);
+          running--;
+        });
+        await store.append(s, [quarantined(429), restored()], 1);
+        await waitFor(() => seen.length >= 4);
+        expect(overlapped).toBe(false);
+        expect(seen).toEqual([0, 1, 2, 3]);
+      });
+
+      it('stops delivering once closed', async () => {
+        const s = stream();
+        const from = await checkpointNow();
+        await store.append(s, [registered('a')], 'no_stream');
+        const closedSeen: number[] = [];
+        const witnessSeen: number[] = [];
+
+        const closed = subscribe(from, (event) => {
+          if (event.stream === s) closedSeen.push(event.revision);
+        });
+        subscribe(from, (event) => {
+          if (event.stream === s) witnessSeen.push(event.revision);
+        });
+        await closed.caughtUp;
+        await closed.close();
+        await store.append(s, [restored()], 0);
+
+        await waitFor(() => witnessSeen.length >= 2);
+        await settle();
+        expect(closedSeen).toEqual([0]);
+      });
+    });
+  });
+}
+
+const registered = (provider: string): NewEvent => ({ type: 'KeyRegistered', data: { provider } });
+const quarantined = (status: number): NewEvent => ({ type: 'KeyQuarantined', data: { status } });
+const restored = (): NewEvent => ({ type: 'KeyRestored', data: {} });
+
+async function collect(events: AsyncIterable<RecordedEvent>, streams: string[]): Promise<RecordedEvent[]> {
+  const ours: RecordedEvent[] = [];
+  for await (const event of events) if (streams.includes(event.stream)) ours.push(event);
+  return ours;
+}
+
+async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/** Gives a store time to deliver anything it should not (duplicates, events after close). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 400));

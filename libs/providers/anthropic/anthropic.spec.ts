@@ -1,0 +1,247 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createParser } from 'eventsource-parser';
+import OpenAI from 'openai';
+import { UnsupportedFeatureError, type CallContext, type ProfileInfo, type SseEvent } from '../provider';
+import { anthropicProvider } from './anthropic.provider';
+import { AnthropicStreamError, type AnthropicStreamState } from './chat.stream';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const json = (name: string): Record<string, unknown> => JSON.parse(fixture(name)) as Record<string, unknown>;
+const fixtureNames = (suffix: string): string[] =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => f.slice(0, -suffix.length));
+
+const profile: ProfileInfo = { name: 'claude_main', type: 'anthropic', baseUrl: 'https://api.anthropic.com', maxTokensDefault: 1000 };
+const identity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-sonnet-4-5' };
+const callContext = (stream = false, p: ProfileInfo = profile): CallContext => ({ profile: p, model: 'claude-sonnet-4-5', key: 'test-key', stream });
+
+function upstreamRequest(body: Record<string, unknown>, ctx = callContext(body.stream === true)) {
+  const req = anthropicProvider.request('chat', body, ctx);
+  return { ...req, body: JSON.parse(req.body ?? 'null') as unknown };
+}
+
+/** Frames an SSE text the way the gateway's decoder does (eventsource-parser), one event at a time. */
+function sseEvents(text: string): SseEvent[] {
+  const events: SseEvent[] = [];
+  const parser = createParser({ onEvent: (e) => events.push({ event: e.event, data: e.data }) });
+  parser.feed(text);
+  return events;
+}
+
+function runStream(text: string): { chunks: unknown[]; done: boolean } {
+  let state: AnthropicStreamState = anthropicProvider.stream.init(identity);
+  const chunks: unknown[] = [];
+  let done = false;
+  for (const event of sseEvents(text)) {
+    const step = anthropicProvider.stream.next(state, event);
+    state = step.state;
+    chunks.push(...step.chunks);
+    done = done || step.done === true;
+  }
+  return { chunks, done };
+}
+
+describe('anthropic request mapping', () => {
+  it.each(fixtureNames('.request.json'))('%s: maps the OpenAI request to the recorded Anthropic request', (name) => {
+    expect(upstreamRequest(json(`${name}.request.json`))).toEqual(json(`${name}.anthropic.json`));
+  });
+
+  it('uses the built-in 4096 when neither the client nor the profile sets max_tokens', () => {
+    const bare: ProfileInfo = { name: 'bare', type: 'anthropic', baseUrl: 'https://api.anthropic.com' };
+    const req = upstreamRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }] }, callContext(false, bare));
+    expect(req.body).toMatchObject({ max_tokens: 4096 });
+  });
+
+  it('sends the profile anthropic_version and appends /v1/messages to a custom base_url', () => {
+    const proxied: ProfileInfo = { ...profile, baseUrl: 'http://127.0.0.1:9000/anthropic/', anthropicVersion: '2024-01-01' };
+    const req = anthropicProvider.request('chat', { model: 'x', messages: [{ role: 'user', content: 'hi' }] }, callContext(false, proxied));
+    expect(req.url).toBe('http://127.0.0.1:9000/anthropic/v1/messages');
+    expect(req.headers['anthropic-version']).toBe('2024-01-01');
+  });
+
+  it('maps tool_choice none and auto, and drops tool_choice when there are no tools', () => {
+    const tools = [{ type: 'function', function: { name: 'f' } }];
+    const messages = [{ role: 'user', content: 'hi' }];
+    expect(upstreamRequest({ model: 'x', messages, tools, tool_choice: 'none' }).body).toMatchObject({ tool_choice: { type: 'none' } });
+    expect(upstreamRequest({ model: 'x', messages, tools, tool_choice: 'auto' }).body).toMatchObject({ tool_choice: { type: 'auto' } });
+    expect(upstreamRequest({ model: 'x', messages, tool_choice: 'auto' }).body).not.toHaveProperty('tool_choice');
+  });
+
+  it.each([
+    ['n', { n: 2 }],
+    ['logprobs', { logprobs: true }],
+    ['top_logprobs', { top_logprobs: 3 }],
+    ['response_format', { response_format: { type: 'json_object' } }],
+    ['response_format', { response_format: { type: 'json_schema', json_schema: { name: 's', schema: {} } } }],
+    ['temperature', { temperature: 1.5 }],
+    ['frequency_penalty', { frequency_penalty: 0.5 }],
+    ['logit_bias', { logit_bias: { '50256': -100 } }],
+    ['audio', { audio: { voice: 'alloy', format: 'wav' } }],
+  ])('refuses %s, naming the field and the provider type', (param, extra) => {
+    const body = { model: 'x', messages: [{ role: 'user', content: 'hi' }], ...extra };
+    const attempt = () => anthropicProvider.request('chat', body, callContext());
+    expect(attempt).toThrow(UnsupportedFeatureError);
+    expect(attempt).toThrow(expect.objectContaining({ param, providerType: 'anthropic' }) as Error);
+  });
+
+  it('refuses images it cannot point Anthropic at, and tool arguments that are not a JSON object', () => {
+    const ftpImage = { role: 'user', content: [{ type: 'image_url', image_url: { url: 'ftp://host/cat.png' } }] };
+    expect(() => upstreamRequest({ model: 'x', messages: [ftpImage] })).toThrow(
+      expect.objectContaining({ param: 'messages[0].content[0].image_url.url' }) as Error,
+    );
+    const badCall = {
+      role: 'assistant',
+      content: null,
+      tool_calls: [{ id: 't1', type: 'function', function: { name: 'f', arguments: '{"city": "Par' } }],
+    };
+    expect(() => upstreamRequest({ model: 'x', messages: [{ role: 'user', content: 'hi' }, badCall] })).toThrow(
+      expect.objectContaining({ param: 'messages[1].tool_calls[0].function.arguments' }) as Error,
+    );
+  });
+
+  it('serves chat only', () => {
+    expect([...anthropicProvider.operations]).toEqual(['chat']);
+    expect(() => anthropicProvider.request('embeddings', { model: 'x', input: 'hi' }, callContext())).toThrow(UnsupportedFeatureError);
+  });
+
+  it('never puts the key anywhere but its header', () => {
+    const req = anthropicProvider.request('chat', json('tools.request.json'), { ...callContext(true), key: 'sk-ant-secret-123' });
+    expect(req.headers['x-api-key']).toBe('sk-ant-secret-123');
+    expect(req.url + (req.body ?? '')).not.toContain('sk-ant-secret-123');
+  });
+});
+
+describe('anthropic response mapping', () => {
+  it.each(fixtureNames('.response.json'))('%s: maps the Anthropic message to the expected chat.completion', (name) => {
+    const ctx = { ...callContext(), id: identity.id, created: identity.created };
+    expect(anthropicProvider.response?.('chat', json(`${name}.response.json`), ctx)).toEqual(json(`${name}.openai.json`));
+  });
+
+  it('names the completion after the upstream message when the router supplies no id', () => {
+    const out = anthropicProvider.response?.('chat', json('text.response.json'), callContext());
+    expect(out).toMatchObject({ id: 'chatcmpl-013Zva2CMHLNnXjNJJKqJ2EF', model: 'claude-sonnet-4-5' });
+    expect(typeof out?.created).toBe('number');
+  });
+});
+
+describe('anthropic stream mapping', () => {
+  it('maps the recorded text + tool_use stream to the expected chunks and ends on message_stop', () => {
+    const { chunks, done } = runStream(fixture('tool-use.sse'));
+    expect(chunks).toEqual(JSON.parse(fixture('tool-use.chunks.json')));
+    expect(done).toBe(true);
+  });
+
+  it('accumulates, as the official openai SDK does, into the full content and complete tool calls', async () => {
+    const { chunks } = runStream(fixture('tool-use.sse'));
+    const sse = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
+    const client = new OpenAI({
+      apiKey: 'unused',
+      baseURL: 'http://gateway.invalid/v1',
+      maxRetries: 0,
+      fetch: () => Promise.resolve(new Response(sse, { status: 200, headers: { 'content-type': 'text/event-stream' } })),
+    });
+    const stream = client.chat.completions.stream({ model: 'main-claude', messages: [{ role: 'user', content: 'weather?' }] });
+    const completion = await stream.finalChatCompletion();
+    const choice = completion.choices[0];
+    expect(choice.message.content).toBe("Okay, let's check the weather for San Francisco, CA:");
+    expect(choice.finish_reason).toBe('tool_calls');
+    const calls = (choice.message.tool_calls ?? []).map((c) => (c.type === 'function' ? c : undefined));
+    expect(calls.map((c) => [c?.id, c?.function.name, JSON.parse(c?.function.arguments ?? 'null')])).toEqual([
+      ['toolu_01T1x1fJ34qAmk2tNTrN7Up6', 'get_weather', { location: 'San Francisco, CA', unit: 'fahrenheit' }],
+      ['toolu_01Bq2V8dC8b7mS5zE9xYkP4L', 'get_time', { timezone: 'America/Los_Angeles' }],
+    ]);
+    expect(completion.usage).toEqual({ prompt_tokens: 472, completion_tokens: 89, total_tokens: 561 });
+  });
+
+  it('surfaces a mid-stream error event as an AnthropicStreamError carrying its HTTP twin status', () => {
+    let state = anthropicProvider.stream.init(identity);
+    const events = sseEvents(fixture('overloaded.sse'));
+    const contents: unknown[] = [];
+    for (const event of events.slice(0, -1)) {
+      const step = anthropicProvider.stream.next(state, event);
+      state = step.state;
+      contents.push(...step.chunks);
+    }
+    expect(contents).toHaveLength(2);
+    const last = events[events.length - 1];
+    expect(() => anthropicProvider.stream.next(state, last)).toThrow(AnthropicStreamError);
+    expect(() => anthropicProvider.stream.next(state, last)).toThrow(
+      expect.objectContaining({ errorType: 'overloaded_error', status: 529 }) as Error,
+    );
+  });
+
+  it('leaves the state it was given untouched', () => {
+    const start = anthropicProvider.stream.init(identity);
+    const events = sseEvents(fixture('tool-use.sse'));
+    const afterStart = anthropicProvider.stream.next(start, events[0]).state;
+    const toolStart = events.find((e) => e.data.includes('"tool_use"'));
+    if (!toolStart) throw new Error('fixture lost its tool_use block');
+    anthropicProvider.stream.next(afterStart, toolStart);
+    expect(afterStart.toolIndexByBlock).toEqual({});
+    expect(start.usage).toEqual({});
+  });
+});
+
+describe('anthropic outcomes', () => {
+  const now = Date.parse('2025-01-01T00:00:00Z');
+  const classify = (status: number, file: string, headers: Record<string, string> = {}) =>
+    anthropicProvider.classify(status, headers, json(`errors/${file}.json`), now);
+
+  it('retires the key on authentication_error and permission_error', () => {
+    expect(classify(401, 'authentication_error')).toEqual({ kind: 'retire', status: 401, reason: 'authentication_error' });
+    expect(classify(403, 'permission_error')).toEqual({ kind: 'retire', status: 403, reason: 'permission_error' });
+  });
+
+  it('quarantines a rate-limited key until retry-after (seconds or HTTP date)', () => {
+    expect(classify(429, 'rate_limit_error', { 'retry-after': '17' })).toEqual({
+      kind: 'quarantine',
+      status: 429,
+      reason: 'rate_limit_error',
+      rateLimited: true,
+      retryAfterMs: 17_000,
+    });
+    expect(classify(429, 'rate_limit_error', { 'Retry-After': 'Wed, 01 Jan 2025 00:01:00 GMT' })).toMatchObject({ retryAfterMs: 60_000 });
+    expect(classify(429, 'rate_limit_error')).not.toHaveProperty('retryAfterMs');
+  });
+
+  it('quarantines briefly, without the rate-limit flag, on 529 overloaded and 500 api_error', () => {
+    expect(classify(529, 'overloaded_error')).toEqual({ kind: 'quarantine', status: 529, reason: 'overloaded_error', rateLimited: false });
+    expect(classify(500, 'api_error')).toEqual({ kind: 'quarantine', status: 500, reason: 'api_error', rateLimited: false });
+  });
+
+  it('cools an out-of-credit key down like a rate limit rather than blaming the request', () => {
+    expect(classify(402, 'billing_error')).toEqual({ kind: 'quarantine', status: 402, reason: 'billing_error', rateLimited: true });
+  });
+
+  it.each([
+    [400, 'invalid_request_error'],
+    [404, 'not_found_error'],
+    [413, 'request_too_large'],
+  ])('returns %i %s to the client as its own error', (status, file) => {
+    const outcome = classify(status, file);
+    expect(outcome.kind).toBe('client_error');
+    expect(outcome).toMatchObject({ status, reason: (json(`errors/${file}.json`).error as { message: string }).message });
+  });
+
+  it('reads an error body that arrives as unparsed text', () => {
+    const outcome = anthropicProvider.classify(401, {}, fixture('errors/authentication_error.json'), now);
+    expect(outcome).toEqual({ kind: 'retire', status: 401, reason: 'authentication_error' });
+  });
+
+  it('treats every 2xx as ok', () => {
+    expect(anthropicProvider.classify(200, {}, json('text.response.json'), now)).toEqual({ kind: 'ok' });
+  });
+});
+
+describe('anthropic probe', () => {
+  it('lists one model with the key and version headers, without a body', () => {
+    expect(anthropicProvider.probe({ profile, key: 'test-key' })).toEqual({
+      method: 'GET',
+      url: 'https://api.anthropic.com/v1/models?limit=1',
+      headers: { 'x-api-key': 'test-key', 'anthropic-version': '2023-06-01' },
+    });
+  });
+});

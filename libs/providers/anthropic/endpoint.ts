@@ -1,0 +1,27 @@
+import type { ProfileInfo } from '../provider';
+
+export const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+export const DEFAULT_ANTHROPIC_VERSION = '2023-06-01';
+export const DEFAULT_MAX_TOKENS = 4096;
+
+function root(profile: ProfileInfo): string {
+  return (profile.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '');
+}
+
+/** `base_url` is the root the official SDK takes; the Messages API lives under `/v1`. */
+export function messagesUrl(profile: ProfileInfo): string {
+  return `${root(profile)}/v1/messages`;
+}
+
+/** The cheapest authenticated GET: one page of one model. */
+export function probeUrl(profile: ProfileInfo): string {
+  return `${root(profile)}/v1/models?limit=1`;
+}
+
+export function headers(key: string, profile: ProfileInfo, withBody: boolean): Record<string, string> {
+  return {
+    'x-api-key': key,
+    'anthropic-version': profile.anthropicVersion ?? DEFAULT_ANTHROPIC_VERSION,
+    ...(withBody ? { 'content-type': 'application/json' } : {}),
+  };
+}

@@ -1,0 +1,57 @@
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PatternRegistry } from './pattern-registry';
+import { renderSystemPrompt } from './pattern';
+
+const shipped = join(__dirname, '../../../config/patterns');
+
+describe('PatternRegistry', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'patterns-'));
+    cpSync(shipped, dir, { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('lists the shipped patterns with their descriptions', () => {
+    const list = PatternRegistry.load(dir).list();
+    expect(list.map((p) => p.name)).toEqual(['basic_react', 'deepseek_react']);
+    expect(list.every((p) => p.description.length > 10)).toBe(true);
+  });
+
+  it('renders tools and question into the prompt', () => {
+    const pattern = PatternRegistry.load(dir).get('basic_react')!;
+    const prompt = renderSystemPrompt(pattern, { tools: '- calculator: math', toolNames: 'calculator', question: 'what is {{tools}}?' });
+    expect(prompt).toContain('- calculator: math');
+    expect(prompt).toContain('one of [calculator]');
+    expect(prompt).toContain('Question: what is {{tools}}?');
+  });
+
+  it('saves a valid prompt to the file, keeping its comments, and a fresh load sees it', async () => {
+    const registry = PatternRegistry.load(dir);
+    const text = 'Be brief.\nTools:\n{{tools}}\nQuestion: {{question}}\n';
+    await expect(registry.saveSystemPrompt('basic_react', text)).resolves.toMatchObject({ ok: true });
+    expect(registry.get('basic_react')!.systemPrompt).toBe(text);
+    expect(PatternRegistry.load(dir).get('basic_react')!.systemPrompt).toBe(text);
+    const file = readFileSync(join(dir, 'basic_react.yaml'), 'utf8');
+    expect(file).toContain('# The classic ReAct text protocol');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it.each([
+    ['', 'system_prompt must be a non-empty string'],
+    ['Question: {{question}}', 'system_prompt must keep the placeholder {{tools}}'],
+    ['no placeholders', 'system_prompt must keep the placeholders {{tools}} and {{question}}'],
+    ['{{tools}} {{question}}' + 'x'.repeat(40_000), 'system_prompt is longer than 32000 characters'],
+  ])('refuses %j without touching the file', async (text, reason) => {
+    const registry = PatternRegistry.load(dir);
+    const before = readFileSync(join(dir, 'basic_react.yaml'), 'utf8');
+    await expect(registry.saveSystemPrompt('basic_react', text)).resolves.toEqual({ ok: false, code: 'invalid_prompt', reason });
+    expect(readFileSync(join(dir, 'basic_react.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('refuses an unknown pattern', async () => {
+    await expect(PatternRegistry.load(dir).saveSystemPrompt('nope', '{{tools}}{{question}}')).resolves.toMatchObject({ ok: false, code: 'unknown_pattern' });
+  });
+});

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import { isMap, parseDocument, Scalar } from 'yaml';
+import { systemPromptProblem, type Pattern, type StepMarkers } from './pattern';
+
+const PATTERN_EXTENSIONS = ['.yaml', '.yml'];
+
+/** Reads every `<name>.yaml` of `dir`; a broken file is an error naming the file and the field. */
+export function loadPatterns(dir: string): Pattern[] {
+  const files = readdirSync(dir)
+    .filter((f) => PATTERN_EXTENSIONS.includes(extname(f)))
+    .sort();
+  return files.map((f) => parsePattern(join(dir, f), readFileSync(join(dir, f), 'utf8')));
+}
+
+export function parsePattern(file: string, text: string): Pattern {
+  const name = basename(file, extname(file));
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
+  const raw = (doc.toJS() ?? {}) as Record<string, unknown>;
+  const problem = (field: string, message: string) => new Error(`${file}: ${field}: ${message}`);
+  const str = (value: unknown, field: string): string => {
+    if (typeof value !== 'string' || value === '') throw problem(field, 'must be a non-empty string');
+    return value;
+  };
+  const markersRaw = (raw.markers ?? {}) as Record<string, unknown>;
+  const markers: StepMarkers = {
+    thought: str(markersRaw.thought, 'markers.thought'),
+    action: str(markersRaw.action, 'markers.action'),
+    actionInput: str(markersRaw.action_input, 'markers.action_input'),
+    observation: str(markersRaw.observation, 'markers.observation'),
+    finalAnswer: str(markersRaw.final_answer, 'markers.final_answer'),
+  };
+  const reasoning = raw.reasoning ?? 'none';
+  if (reasoning !== 'none' && reasoning !== 'think_tags') throw problem('reasoning', 'must be none or think_tags');
+  const stop = raw.stop ?? [];
+  if (!Array.isArray(stop) || !stop.every((s) => typeof s === 'string')) throw problem('stop', 'must be a list of strings');
+  const promptProblem = systemPromptProblem(raw.system_prompt);
+  if (promptProblem) throw problem('system_prompt', promptProblem);
+  return {
+    name,
+    description: str(raw.description, 'description'),
+    reasoning,
+    markers,
+    stop: stop as string[],
+    systemPrompt: raw.system_prompt as string,
+    file,
+  };
+}
+
+export type SavePromptResult = { ok: true; pattern: Pattern } | { ok: false; code: 'unknown_pattern' | 'invalid_prompt'; reason: string };
+
+/** The patterns the engine can use, and the one place their system prompts are edited. */
+export class PatternRegistry {
+  private readonly patterns: Map<string, Pattern>;
+
+  constructor(patterns: Pattern[]) {
+    this.patterns = new Map(patterns.map((p) => [p.name, p]));
+  }
+
+  static load(dir: string): PatternRegistry {
+    return new PatternRegistry(loadPatterns(dir));
+  }
+
+  list(): Array<{ name: string; description: string }> {
+    return [...this.patterns.values()].map(({ name, description }) => ({ name, description }));
+  }
+
+  get(name: string): Pattern | undefined {
+    return this.patterns.get(name);
+  }
+
+  /**
+   * Validates, then replaces the prompt in the pattern's file (comments kept) by writing a
+   * temporary file and renaming it over the old one, so a reader never sees half a file.
+   */
+  async saveSystemPrompt(name: string, text: unknown): Promise<SavePromptResult> {
+    const pattern = this.patterns.get(name);
+    if (!pattern) return { ok: false, code: 'unknown_pattern', reason: `unknown pattern '${name}'` };
+    const problem = systemPromptProblem(text);
+    if (problem) return { ok: false, code: 'invalid_prompt', reason: problem };
+    const doc = parseDocument(readFileSync(pattern.file, 'utf8'));
+    if (!isMap(doc.contents)) return { ok: false, code: 'invalid_prompt', reason: `${pattern.file} is not a mapping` };
+    const prompt = new Scalar(text);
+    prompt.type = Scalar.BLOCK_LITERAL;
+    doc.set('system_prompt', prompt);
+    const updated = parsePattern(pattern.file, doc.toString());
+    const tmp = `${pattern.file}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, doc.toString(), 'utf8');
+      await rename(tmp, pattern.file);
+    } catch (error) {
+      await unlink(tmp).catch(() => undefined);
+      throw error;
+    }
+    this.patterns.set(name, updated);
+    return { ok: true, pattern: updated };
+  }
+}

@@ -1,0 +1,24 @@
+import type { CallContext, Operation, Provider, UpstreamRequest } from '../provider';
+import { passthroughBody } from './chat.request';
+import { passthroughStream, type PassthroughState } from './chat.stream';
+import { headers, modelsRequest, url } from './endpoint';
+import { classify } from './outcome';
+
+function request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest {
+  if (op === 'models') return modelsRequest(ctx);
+  return { method: 'POST', url: url(ctx.profile, op), headers: headers(ctx.key, true), body: passthroughBody(body, ctx.model) };
+}
+
+/**
+ * Any OpenAI-compatible host by `base_url` (OpenAI, OpenRouter, Groq, Together, DeepSeek, xAI,
+ * Ollama, vLLM). No `response` mapper: the upstream already speaks the client's format, so its
+ * bytes are forwarded as they are.
+ */
+export const openAiProvider: Provider<PassthroughState> = {
+  type: 'openai',
+  operations: new Set<Operation>(['chat', 'completions', 'embeddings', 'models']),
+  request,
+  stream: passthroughStream,
+  classify,
+  probe: modelsRequest,
+};

@@ -3,3 +3,4 @@ export * from './shared';
 export { SseDecoder, encodeSse } from './http/sse';
 export { UpstreamNetworkError } from './http/upstream-network-error';
 export { UndiciTransport, type UndiciTransportOptions } from './http/undici-transport';
+export { anthropicProvider, AnthropicStreamError } from './anthropic';

@@ -1,0 +1,44 @@
+import type { RoutingConfig } from '@switchboard/config';
+import type { KeyView, ProviderView } from '@switchboard/domain';
+import type { CircuitBreakers } from './circuit-breakers';
+
+/** The key-pool projection as the hot path reads it (synchronous, in memory). */
+export interface KeyPicker {
+  /** Least-recently-used available key of the profile, not in `exclude`; marks it used. */
+  pick(provider: string, nowMs: number, exclude?: ReadonlySet<string>): KeyView | undefined;
+  /** Epoch ms when the earliest quarantined key of these profiles comes back. */
+  earliestAvailableAt(providers: string[], nowMs: number): number | undefined;
+}
+
+export interface HealthReader {
+  get(name: string): ProviderView | undefined;
+}
+
+/** The key vault: the only holder of secrets. */
+export interface SecretSource {
+  secret(fingerprint: string): string | undefined;
+}
+
+/** The CQRS command bus: state changes go through it and are applied before it resolves. */
+export interface CommandSender {
+  execute(command: object): Promise<unknown>;
+}
+
+/** What the router counts; success is a metric, never an event. */
+export interface RoutingMetrics {
+  upstreamAttempt(provider: string, outcome: string): void;
+}
+
+export interface RoutingDeps {
+  keys: KeyPicker;
+  health: HealthReader;
+  secrets: SecretSource;
+  commands: CommandSender;
+  circuits: CircuitBreakers;
+  routing: RoutingConfig;
+  metrics?: RoutingMetrics;
+  now(): number;
+  random(): number;
+  /** Rare operational trouble (a command that could not be stored); never per request. */
+  warn(message: string): void;
+}

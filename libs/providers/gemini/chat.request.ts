@@ -1,0 +1,239 @@
+import { UnsupportedFeatureError } from '../provider';
+import type { ChatCompletionRequest, ChatMessage, ToolChoice, ToolDefinition } from '../shared';
+import type {
+  GeminiContent,
+  GeminiGenerateRequest,
+  GeminiGenerationConfig,
+  GeminiPart,
+  GeminiToolConfig,
+} from './gemini-wire';
+import { placeSchema } from './schema';
+
+/**
+ * OpenAI fields this adapter cannot express; the router skips the profile or answers 400 naming them.
+ * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
+ * and are left out silently.
+ */
+const UNSUPPORTED = ['logprobs', 'top_logprobs', 'logit_bias', 'functions', 'function_call', 'audio', 'modalities', 'prediction', 'web_search_options'];
+
+/** Google's own OpenAI compatibility layer maps `reasoning_effort` to these thinking budgets. */
+const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
+
+export function toGeminiChat(body: ChatCompletionRequest): GeminiGenerateRequest {
+  rejectUnsupported(body);
+  const system = systemParts(body.messages);
+  const tools = body.tools?.length ? [{ functionDeclarations: body.tools.map(functionDeclaration) }] : undefined;
+  const toolConfig = body.tool_choice === undefined ? undefined : toToolConfig(body.tool_choice);
+  const generationConfig = toGenerationConfig(body);
+  return {
+    contents: toContents(body.messages),
+    ...(system.length ? { systemInstruction: { parts: system } } : {}),
+    ...(Object.keys(generationConfig).length ? { generationConfig } : {}),
+    ...(tools ? { tools } : {}),
+    ...(toolConfig ? { toolConfig } : {}),
+  };
+}
+
+function rejectUnsupported(body: ChatCompletionRequest): void {
+  for (const param of UNSUPPORTED) {
+    const value = body[param];
+    if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(param, 'gemini');
+  }
+  if (body.parallel_tool_calls === false) {
+    throw new UnsupportedFeatureError('parallel_tool_calls', 'gemini', 'Gemini cannot be told to call one function at a time');
+  }
+  if (body.reasoning_effort !== undefined && !(String(body.reasoning_effort) in THINKING_BUDGET)) {
+    throw new UnsupportedFeatureError('reasoning_effort', 'gemini', `unknown effort '${String(body.reasoning_effort)}'`);
+  }
+}
+
+function toGenerationConfig(body: ChatCompletionRequest): GeminiGenerationConfig & { thinkingConfig?: { thinkingBudget: number } } {
+  const maxTokens = body.max_completion_tokens ?? body.max_tokens;
+  const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
+  return {
+    ...defined('temperature', body.temperature),
+    ...defined('topP', body.top_p),
+    ...defined('maxOutputTokens', maxTokens),
+    ...(stop?.length ? { stopSequences: stop } : {}),
+    ...defined('candidateCount', body.n),
+    ...defined('presencePenalty', body.presence_penalty),
+    ...defined('frequencyPenalty', body.frequency_penalty),
+    ...defined('seed', body.seed),
+    ...responseFormat(body),
+    ...(body.reasoning_effort !== undefined ? { thinkingConfig: { thinkingBudget: THINKING_BUDGET[String(body.reasoning_effort)] } } : {}),
+  };
+}
+
+function defined<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function responseFormat(body: ChatCompletionRequest): GeminiGenerationConfig {
+  const format = body.response_format;
+  if (!format || format.type === 'text') return {};
+  if (format.type === 'json_object') return { responseMimeType: 'application/json' };
+  if (format.type === 'json_schema') {
+    const schema = format.json_schema?.schema;
+    return { responseMimeType: 'application/json', ...(schema ? placeSchema(schema, 'responseSchema', 'responseJsonSchema') : {}) };
+  }
+  throw new UnsupportedFeatureError('response_format', 'gemini', `type '${(format as { type: string }).type}'`);
+}
+
+function functionDeclaration(tool: ToolDefinition, i: number) {
+  if (tool.type !== 'function') throw new UnsupportedFeatureError(`tools[${i}].type`, 'gemini', `'${String(tool.type)}' tools`);
+  const { name, description, parameters } = tool.function;
+  return {
+    name,
+    ...(description ? { description } : {}),
+    ...(parameters && Object.keys(parameters).length ? placeSchema(parameters, 'parameters', 'parametersJsonSchema') : {}),
+  };
+}
+
+function toToolConfig(choice: ToolChoice): GeminiToolConfig {
+  if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
+  if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
+  if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
+  if (typeof choice === 'object' && choice.type === 'function') {
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  }
+  throw new UnsupportedFeatureError('tool_choice', 'gemini');
+}
+
+function systemParts(messages: ChatMessage[]): GeminiPart[] {
+  return messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map((m) => ({ text: textOf(m.content) }))
+    .filter((p) => p.text);
+}
+
+/** Gemini wants alternating turns: consecutive messages of one role become one turn. */
+function toContents(messages: ChatMessage[]): GeminiContent[] {
+  const contents: GeminiContent[] = [];
+  messages.forEach((message, i) => {
+    const turn = toTurn(messages, i);
+    if (!turn) return;
+    const last = contents[contents.length - 1];
+    if (last && last.role === turn.role) contents[contents.length - 1] = { role: last.role, parts: [...last.parts, ...turn.parts] };
+    else contents.push(turn);
+  });
+  return contents;
+}
+
+function toTurn(messages: ChatMessage[], i: number): GeminiContent | undefined {
+  const message = messages[i];
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return undefined;
+    case 'user':
+      return { role: 'user', parts: userParts(message.content, `messages[${i}].content`) };
+    case 'assistant': {
+      const text = textOf(message.content);
+      const calls = (message.tool_calls ?? []).map((call, j) => ({
+        functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) },
+      }));
+      const parts: GeminiPart[] = [...(text ? [{ text }] : []), ...calls];
+      return parts.length ? { role: 'model', parts } : undefined;
+    }
+    case 'tool':
+      return { role: 'user', parts: [{ functionResponse: toolResult(messages, i) }] };
+    default:
+      throw new UnsupportedFeatureError(`messages[${i}].role`, 'gemini', `role '${String(message.role)}'`);
+  }
+}
+
+/** DESIGN "Gemini tool results": name from the matching call, response the content as a JSON object or wrapped. */
+function toolResult(messages: ChatMessage[], i: number) {
+  const id = messages[i].tool_call_id;
+  const name = functionNameOf(messages.slice(0, i), id);
+  if (!name) throw new UnsupportedFeatureError(`messages[${i}].tool_call_id`, 'gemini', `no earlier assistant tool call has id '${String(id)}'`);
+  const text = textOf(messages[i].content);
+  return { name, response: asJsonObject(text) ?? { content: text } };
+}
+
+function functionNameOf(earlier: ChatMessage[], id: string | undefined): string | undefined {
+  for (let k = earlier.length - 1; k >= 0; k--) {
+    const call = earlier[k].tool_calls?.find((c) => c.id === id);
+    if (call) return call.function.name;
+  }
+  return undefined;
+}
+
+function asJsonObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function parseArguments(args: string, param: string): Record<string, unknown> {
+  if (!args || !args.trim()) return {};
+  const parsed = asJsonObject(args);
+  if (!parsed) throw new UnsupportedFeatureError(param, 'gemini', 'function arguments must be a JSON object');
+  return parsed;
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  return content
+    .filter((part) => part.type === 'text')
+    .map((part) => (part as { text: string }).text)
+    .join('');
+}
+
+function userParts(content: ChatMessage['content'], param: string): GeminiPart[] {
+  if (typeof content === 'string') return [{ text: content }];
+  if (!content) return [{ text: '' }];
+  return (content as unknown[]).map((part, j) => userPart(part as Record<string, unknown>, `${param}[${j}]`));
+}
+
+function userPart(part: Record<string, unknown>, param: string): GeminiPart {
+  switch (part.type) {
+    case 'text':
+      return { text: String(part.text ?? '') };
+    case 'image_url': {
+      const image = part.image_url as string | { url: string };
+      return mediaPart(typeof image === 'string' ? image : image.url, `${param}.image_url`);
+    }
+    case 'input_audio': {
+      const audio = part.input_audio as { data: string; format: string };
+      return { inlineData: { mimeType: `audio/${audio.format}`, data: audio.data } };
+    }
+    case 'file': {
+      const file = part.file as { file_data?: string };
+      if (!file?.file_data) throw new UnsupportedFeatureError(`${param}.file`, 'gemini', 'only inline file_data is supported');
+      return mediaPart(file.file_data, `${param}.file.file_data`);
+    }
+    default:
+      throw new UnsupportedFeatureError(`${param}.type`, 'gemini', `content part '${String(part.type)}'`);
+  }
+}
+
+function mediaPart(url: string, param: string): GeminiPart {
+  const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
+  if (data) return { inlineData: { mimeType: data[1], data: data[2] } };
+  if (/^https?:\/\//i.test(url)) {
+    const mimeType = mimeFromUrl(url);
+    return { fileData: { fileUri: url, ...(mimeType ? { mimeType } : {}) } };
+  }
+  throw new UnsupportedFeatureError(param, 'gemini', 'expected a base64 data: URL or an http(s) URL');
+}
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  heic: 'image/heic',
+  heif: 'image/heif',
+  pdf: 'application/pdf',
+};
+
+function mimeFromUrl(url: string): string | undefined {
+  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  return extension ? MIME_BY_EXTENSION[extension] : undefined;
+}

@@ -1,0 +1,81 @@
+import type { StreamMapper, StreamStep } from '../provider';
+import { errorMessage, redactSecrets, usageChunk, type ChatCompletionChunk, type ChunkContext, type ChunkDelta, type FinishReason } from '../shared';
+import { answerText, callId, finishReason, functionCalls, toolCall, toUsage } from './chat.response';
+import type { GeminiCandidate, GeminiGenerateResponse } from './gemini-wire';
+
+export interface GeminiStreamState {
+  ctx: ChunkContext;
+  /** Tool calls already sent, per candidate index; a candidate with an entry has had its role sent. */
+  toolCallsSent: Readonly<Record<number, number>>;
+}
+
+/** Gemini's stream has no terminator event: it ends after the chunk in which every candidate finished. */
+export const geminiStream: StreamMapper<GeminiStreamState> = {
+  init: (ctx) => ({ ctx, toolCallsSent: {} }),
+  next: (state, event) => mapEvent(state, event.data),
+};
+
+function mapEvent(state: GeminiStreamState, data: string): StreamStep<GeminiStreamState> {
+  if (!data.trim() || data.trim() === '[DONE]') return { state, chunks: [], done: data.trim() === '[DONE]' };
+  const body = JSON.parse(data) as GeminiGenerateResponse & { error?: unknown };
+  // An error after the first byte cannot fail over: the router turns this into the stream's error event.
+  if (body.error) throw new Error(`gemini stream failed: ${redactSecrets(errorMessage(body) ?? 'unknown error')}`);
+
+  const candidates = body.candidates ?? [];
+  if (!candidates.length) return body.promptFeedback?.blockReason ? blocked(state, body) : { state, chunks: [] };
+
+  let toolCallsSent = state.toolCallsSent;
+  const chunks: Array<Record<string, unknown>> = [];
+  candidates.forEach((candidate, position) => {
+    const index = candidate.index ?? position;
+    const step = candidateDelta(candidate, index, toolCallsSent[index], body.responseId ?? state.ctx.id);
+    toolCallsSent = { ...toolCallsSent, [index]: step.toolCallsSent };
+    if (step.delta || step.finish) chunks.push(choiceChunk(state.ctx, index, step.delta ?? {}, step.finish));
+  });
+
+  const finished = candidates.every((c) => c.finishReason);
+  if (finished && body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
+  return { state: { ...state, toolCallsSent }, chunks, ...(finished ? { done: true } : {}) };
+}
+
+function candidateDelta(candidate: GeminiCandidate, index: number, sentBefore: number | undefined, scope: string) {
+  const parts = candidate.content?.parts ?? [];
+  const text = answerText(parts);
+  const calls = functionCalls(parts).map((call, n) => {
+    const position = (sentBefore ?? 0) + n;
+    const { id, type, function: fn } = toolCall(call, callId(scope, index, position));
+    return { index: position, id, type, function: fn };
+  });
+  const delta: ChunkDelta = {
+    ...(sentBefore === undefined ? { role: 'assistant' as const } : {}),
+    ...(text ? { content: text } : {}),
+    ...(calls.length ? { tool_calls: calls } : {}),
+  };
+  const toolCallsSent = (sentBefore ?? 0) + calls.length;
+  return {
+    delta: Object.keys(delta).length ? delta : undefined,
+    finish: finishReason(candidate.finishReason, toolCallsSent > 0),
+    toolCallsSent,
+  };
+}
+
+function blocked(state: GeminiStreamState, body: GeminiGenerateResponse): StreamStep<GeminiStreamState> {
+  const chunks = [choiceChunk(state.ctx, 0, { role: 'assistant', content: '' }, 'content_filter')];
+  if (body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
+  return { state, chunks, done: true };
+}
+
+function choiceChunk(ctx: ChunkContext, index: number, delta: ChunkDelta, finish: FinishReason | null): Record<string, unknown> {
+  const chunk: ChatCompletionChunk = {
+    id: ctx.id,
+    object: 'chat.completion.chunk',
+    created: ctx.created,
+    model: ctx.model,
+    choices: [{ index, delta, finish_reason: finish }],
+  };
+  return asRecord(chunk);
+}
+
+function asRecord(chunk: ChatCompletionChunk): Record<string, unknown> {
+  return chunk as unknown as Record<string, unknown>;
+}

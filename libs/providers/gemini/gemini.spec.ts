@@ -1,0 +1,260 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
+import { Stream } from 'openai/core/streaming';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { encodeSse, SseDecoder } from '../http/sse';
+import { UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { geminiProvider } from './gemini.provider';
+import { retryDelayMs } from './outcome';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const KEY = 'test-gemini-key';
+const NOW = Date.parse('2025-01-01T00:00:00Z');
+
+const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
+const named = (suffix: string) => readdirSync(FIXTURES).filter((f) => f.endsWith(suffix)).sort();
+
+function profile(baseUrl = 'https://generativelanguage.googleapis.com'): ProfileInfo {
+  return { name: 'gemini_main', type: 'gemini', baseUrl };
+}
+
+function ctx(model: string, stream = false, baseUrl?: string): CallContext {
+  return { profile: profile(baseUrl), model, key: KEY, stream };
+}
+
+interface RequestFixture {
+  op?: Operation;
+  stream: boolean;
+  model: string;
+  baseUrl?: string;
+  openai: Record<string, unknown>;
+  upstream: { method: string; url: string; headers: Record<string, string>; body: unknown };
+}
+
+describe('gemini: OpenAI request -> Gemini request', () => {
+  it.each(named('.request.json'))('%s', (name) => {
+    const f = fixture<RequestFixture>(name);
+    const req = geminiProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl));
+    expect({ method: req.method, url: req.url, headers: req.headers }).toEqual({
+      method: f.upstream.method,
+      url: f.upstream.url,
+      headers: f.upstream.headers,
+    });
+    expect(JSON.parse(req.body ?? 'null')).toEqual(f.upstream.body);
+  });
+});
+
+describe('gemini: tool results (DESIGN "Gemini tool results")', () => {
+  const call = { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } };
+  const responseFor = (content: unknown) => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_1', content },
+      ],
+    };
+    const sent = JSON.parse(geminiProvider.request('chat', body, ctx('gemini-2.0-flash')).body ?? '{}');
+    return sent.contents[2].parts[0].functionResponse;
+  };
+
+  it('passes a JSON object through as the response, named after the matching call', () => {
+    expect(responseFor('{"hits": 3, "top": {"title": "A"}}')).toEqual({ name: 'lookup', response: { hits: 3, top: { title: 'A' } } });
+  });
+
+  it.each([['plain text', 'no results'], ['a JSON array', '[1,2]'], ['a JSON number', '42'], ['JSON null', 'null'], ['empty', '']])(
+    'wraps %s as {"content": <text>}',
+    (_what, text) => {
+      expect(responseFor(text)).toEqual({ name: 'lookup', response: { content: text } });
+    },
+  );
+
+  it('finds the function of the nearest earlier call with that id', () => {
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: null, tool_calls: [{ ...call, function: { name: 'old', arguments: '{}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'a' },
+        { role: 'assistant', content: null, tool_calls: [call] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'b' },
+      ],
+    };
+    const sent = JSON.parse(geminiProvider.request('chat', body, ctx('gemini-2.0-flash')).body ?? '{}');
+    expect(sent.contents[4].parts[0].functionResponse.name).toBe('lookup');
+  });
+
+  it('refuses a tool result whose id no earlier call has, naming the field', () => {
+    const body = { model: 'm', messages: [{ role: 'user', content: 'go' }, { role: 'tool', tool_call_id: 'ghost', content: 'x' }] };
+    expect(() => geminiProvider.request('chat', body, ctx('gemini-2.0-flash'))).toThrow(
+      expect.objectContaining({ param: 'messages[1].tool_call_id', providerType: 'gemini' }),
+    );
+  });
+});
+
+describe('gemini: what it cannot do', () => {
+  const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }] };
+
+  it.each([
+    ['logprobs', { logprobs: true }],
+    ['logit_bias', { logit_bias: { '50256': -100 } }],
+    ['parallel_tool_calls', { parallel_tool_calls: false }],
+    ['messages[0].content[0].type', { messages: [{ role: 'user', content: [{ type: 'input_video', video: 'x' }] }] }],
+  ])('throws UnsupportedFeatureError for %s', (param, extra) => {
+    const attempt = () => geminiProvider.request('chat', { ...base, ...extra }, ctx('gemini-2.0-flash'));
+    expect(attempt).toThrow(UnsupportedFeatureError);
+    expect(attempt).toThrow(expect.objectContaining({ param }));
+  });
+
+  it('refuses token-array embedding input', () => {
+    expect(() => geminiProvider.request('embeddings', { model: 'e', input: [[1, 2, 3]] }, ctx('text-embedding-004'))).toThrow(
+      expect.objectContaining({ param: 'input' }),
+    );
+  });
+
+  it('offers chat and embeddings only', () => {
+    expect([...geminiProvider.operations].sort()).toEqual(['chat', 'embeddings']);
+    expect(() => geminiProvider.request('completions', { model: 'm', prompt: 'x' }, ctx('gemini-2.0-flash'))).toThrow(UnsupportedFeatureError);
+  });
+
+  it('maps reasoning_effort to a thinking budget', () => {
+    const sent = JSON.parse(geminiProvider.request('chat', { ...base, reasoning_effort: 'low' }, ctx('gemini-2.5-flash')).body ?? '{}');
+    expect(sent.generationConfig).toEqual({ thinkingConfig: { thinkingBudget: 1024 } });
+  });
+});
+
+interface ResponseFixture {
+  op: Operation;
+  model: string;
+  upstream: unknown;
+  openai: unknown;
+}
+
+describe('gemini: Gemini response -> OpenAI response', () => {
+  it.each(named('.response.json'))('%s', (name) => {
+    const f = fixture<ResponseFixture>(name);
+    expect(geminiProvider.response?.(f.op, f.upstream, ctx(f.model))).toEqual(f.openai);
+  });
+});
+
+interface ChunksFixture {
+  ctx: { id: string; created: number; model: string };
+  chunks: unknown[];
+  content: string;
+  toolCalls: unknown[];
+}
+
+function mapStream(sseFile: string, c: ChunksFixture['ctx']) {
+  const decoder = new SseDecoder();
+  const events = [...decoder.push(readFileSync(join(FIXTURES, sseFile))), ...decoder.end()];
+  let state = geminiProvider.stream.init(c);
+  const chunks: unknown[] = [];
+  const done: boolean[] = [];
+  for (const event of events) {
+    const step = geminiProvider.stream.next(state, event);
+    state = step.state;
+    chunks.push(...step.chunks.map((x) => (typeof x === 'string' ? JSON.parse(x) : x)));
+    done.push(Boolean(step.done));
+  }
+  return { chunks, done };
+}
+
+/** The bytes the gateway would send, read back and accumulated by the official SDK. */
+async function accumulateWithSdk(chunks: unknown[]) {
+  const wire = chunks.map((c) => encodeSse(JSON.stringify(c))).join('') + encodeSse('[DONE]');
+  const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
+  const runner = ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream());
+  return runner.finalChatCompletion();
+}
+
+describe('gemini: streamed events -> OpenAI chunks', () => {
+  it.each(named('.sse'))('%s', (sseFile) => {
+    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+    const { chunks, done } = mapStream(sseFile, expected.ctx);
+    expect(chunks).toEqual(expected.chunks);
+    // Gemini sends no terminator: the mapper must say the stream is over at the finishing event.
+    expect(done).toEqual([...done.slice(0, -1).map(() => false), true]);
+  });
+
+  it.each(named('.sse'))('%s accumulates, as the openai SDK does, to the full content and complete tool calls', async (sseFile) => {
+    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+    const completion = await accumulateWithSdk(mapStream(sseFile, expected.ctx).chunks);
+    const message = completion.choices[0].message;
+    expect(message.content).toBe(expected.content);
+    expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
+    expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
+    expect(completion.usage).toEqual((expected.chunks[expected.chunks.length - 1] as { usage: unknown }).usage);
+  });
+
+  it('turns a blocked prompt into one content_filter chunk and ends', () => {
+    const c = { id: 'chatcmpl-x', created: 1, model: 'g' };
+    const step = geminiProvider.stream.next(geminiProvider.stream.init(c), {
+      data: JSON.stringify({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } }),
+    });
+    expect(step.done).toBe(true);
+    expect(step.chunks[0]).toMatchObject({ choices: [{ index: 0, delta: { role: 'assistant' }, finish_reason: 'content_filter' }] });
+    expect(step.chunks[1]).toMatchObject({ choices: [], usage: { prompt_tokens: 4, completion_tokens: 0, total_tokens: 4 } });
+  });
+
+  it('does not change the state it was given', () => {
+    const initial = geminiProvider.stream.init({ id: 'chatcmpl-x', created: 1, model: 'g' });
+    const frozen = JSON.stringify(initial);
+    geminiProvider.stream.next(initial, { data: JSON.stringify({ candidates: [{ content: { parts: [{ text: 'a' }] } }] }) });
+    expect(JSON.stringify(initial)).toBe(frozen);
+  });
+
+  it('raises an upstream error event as an error, without the key', () => {
+    const initial = geminiProvider.stream.init({ id: 'chatcmpl-x', created: 1, model: 'g' });
+    const event = { data: JSON.stringify({ error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } }) };
+    expect(() => geminiProvider.stream.next(initial, event)).toThrow(/Internal error encountered/);
+  });
+});
+
+interface ErrorCase {
+  name: string;
+  status: number;
+  headers: Record<string, string>;
+  body: unknown;
+  outcome: unknown;
+}
+
+describe('gemini: error -> Outcome', () => {
+  const { cases } = fixture<{ cases: ErrorCase[] }>('errors.json');
+
+  it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
+    expect(geminiProvider.classify(c.status, c.headers, c.body, NOW)).toEqual(c.outcome);
+  });
+
+  it('is ok for 2xx', () => {
+    expect(geminiProvider.classify(200, {}, { candidates: [] }, NOW)).toEqual({ kind: 'ok' });
+  });
+
+  it.each([
+    ['30s', 30_000],
+    ['1.5s', 1500],
+    ['0.25s', 250],
+    ['45.837906927s', 45_838],
+    ['0s', 0],
+  ])('reads RetryInfo.retryDelay %s as %i ms', (delay, ms) => {
+    const body = { error: { code: 429, details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay }] } };
+    expect(retryDelayMs(body)).toBe(ms);
+  });
+
+  it.each([['30'], ['soon'], ['-3s']])('ignores a malformed retryDelay %s', (delay) => {
+    const body = { error: { code: 429, details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: delay }] } };
+    expect(retryDelayMs(body)).toBeUndefined();
+  });
+});
+
+describe('gemini: probe', () => {
+  it('lists one model with the key in the header, never in the URL', () => {
+    const req = geminiProvider.probe({ profile: profile('https://generativelanguage.googleapis.com/'), key: KEY });
+    expect(req).toEqual({
+      method: 'GET',
+      url: 'https://generativelanguage.googleapis.com/v1beta/models?pageSize=1',
+      headers: { 'x-goog-api-key': KEY },
+    });
+  });
+});

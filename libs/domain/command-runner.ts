@@ -1,4 +1,9 @@
-import { ConcurrencyError, type EventStore, type NewEvent, type RecordedEvent } from '@switchboard/event-store';
+import {
+  ConcurrencyError,
+  type EventStore,
+  type NewEvent,
+  type RecordedEvent,
+} from '@switchboard/event-store';
 import type { Decider } from './decider';
 
 export interface RunCommandOptions {

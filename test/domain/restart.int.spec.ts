@@ -3,7 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { KeyPoolProjection, ProviderHealthProjection, type KeyView, type ProviderView } from '@switchboard/domain';
+import {
+  KeyPoolProjection,
+  ProviderHealthProjection,
+  type KeyView,
+  type ProviderView,
+} from '@switchboard/domain';
 import { SqliteEventStore, type RecordedEvent } from '@switchboard/event-store';
 
 interface Ack {
@@ -18,7 +23,9 @@ const CHILD = join(__dirname, 'fixtures', 'restart-child.js');
 /** Runs the writer until it has acknowledged `acks` commands, then SIGKILLs it mid-work. */
 function runAndKill(file: string, seed: number, acks: number): Promise<Line[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, JSON.stringify({ file, seed })], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CHILD, JSON.stringify({ file, seed })], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const lines: Line[] = [];
     let stderr = '';
     let seen = 0;
@@ -43,38 +50,47 @@ describe('rebuilding the read models after a crash', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each([1, 2])('gives the state the killed writer last acknowledged (seed %i)', async (seed) => {
-    const file = join(dir, 'events.db');
-    const lines = await runAndKill(file, seed, 150);
+  it.each([1, 2])(
+    'gives the state the killed writer last acknowledged (seed %i)',
+    async (seed) => {
+      const file = join(dir, 'events.db');
+      const lines = await runAndKill(file, seed, 150);
 
-    const lastAckAt = lines.map((line) => 'ack' in line).lastIndexOf(true);
-    const printed = (lines[lastAckAt] as { ack: Ack }).ack;
-    const inFlight = lines.slice(lastAckAt + 1).find((line): line is { next: { stream: string } } => 'next' in line);
+      const lastAckAt = lines.map((line) => 'ack' in line).lastIndexOf(true);
+      const printed = (lines[lastAckAt] as { ack: Ack }).ack;
+      const inFlight = lines
+        .slice(lastAckAt + 1)
+        .find((line): line is { next: { stream: string } } => 'next' in line);
 
-    const store = new SqliteEventStore(file);
-    const keys = new KeyPoolProjection();
-    const providers = new ProviderHealthProjection();
-    const unacknowledged: RecordedEvent[] = [];
-    const types = new Set<string>();
-    try {
-      for await (const event of store.readAll()) {
-        types.add(event.type);
-        if (event.position > BigInt(printed.position)) {
-          unacknowledged.push(event);
-          continue;
+      const store = new SqliteEventStore(file);
+      const keys = new KeyPoolProjection();
+      const providers = new ProviderHealthProjection();
+      const unacknowledged: RecordedEvent[] = [];
+      const types = new Set<string>();
+      try {
+        for await (const event of store.readAll()) {
+          types.add(event.type);
+          if (event.position > BigInt(printed.position)) {
+            unacknowledged.push(event);
+            continue;
+          }
+          keys.apply(event);
+          providers.apply(event);
         }
-        keys.apply(event);
-        providers.apply(event);
+      } finally {
+        await store.close();
       }
-    } finally {
-      await store.close();
-    }
 
-    expect({ keys: keys.list(), providers: providers.list() }).toEqual({ keys: printed.keys, providers: printed.providers });
-    // The kill may land after a commit and before its ack: at most that one command's events remain.
-    expect(unacknowledged.length).toBeLessThanOrEqual(2);
-    for (const event of unacknowledged) expect(event.stream).toBe(inFlight?.next.stream);
-    // The mix was realistic: quarantines, restores, probes, retirements and circuit trips all happened.
-    expect(types.size).toBeGreaterThanOrEqual(10);
-  }, 60_000);
+      expect({ keys: keys.list(), providers: providers.list() }).toEqual({
+        keys: printed.keys,
+        providers: printed.providers,
+      });
+      // The kill may land after a commit and before its ack: at most that one command's events remain.
+      expect(unacknowledged.length).toBeLessThanOrEqual(2);
+      for (const event of unacknowledged) expect(event.stream).toBe(inFlight?.next.stream);
+      // The mix was realistic: quarantines, restores, probes, retirements and circuit trips all happened.
+      expect(types.size).toBeGreaterThanOrEqual(10);
+    },
+    60_000,
+  );
 });

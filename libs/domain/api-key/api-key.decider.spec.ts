@@ -11,10 +11,14 @@ const inFiveSeconds = '2025-01-01T12:00:05.000Z';
 const fiveSecondsAgo = '2025-01-01T11:59:55.000Z';
 const inTenMinutes = '2025-01-01T12:10:00.000Z';
 
-const registered = (provider = 'openai_main'): ApiKeyEvent => ({ type: 'KeyRegistered', data: { fingerprint: fp, provider } });
+const registered = (provider = 'openai_main'): ApiKeyEvent => ({
+  type: 'KeyRegistered',
+  data: { fingerprint: fp, provider },
+});
 const quarantined = (reason: QuarantineReason, until: string, status?: number): ApiKeyEvent => ({
   type: 'KeyQuarantined',
-  data: status === undefined ? { fingerprint: fp, reason, until } : { fingerprint: fp, reason, until, status },
+  data:
+    status === undefined ? { fingerprint: fp, reason, until } : { fingerprint: fp, reason, until, status },
 });
 const restored = (reason: 'deadline_passed' | 'probe_succeeded' | 'admin'): ApiKeyEvent => ({
   type: 'KeyRestored',
@@ -25,7 +29,10 @@ const retired = (reason = 'invalid api key', status = 401): ApiKeyEvent => ({
   data: { fingerprint: fp, reason, status },
 });
 const removed = (): ApiKeyEvent => ({ type: 'KeyRemoved', data: { fingerprint: fp } });
-const probeSucceeded = (latencyMs = 120): ApiKeyEvent => ({ type: 'ProbeSucceeded', data: { fingerprint: fp, latencyMs } });
+const probeSucceeded = (latencyMs = 120): ApiKeyEvent => ({
+  type: 'ProbeSucceeded',
+  data: { fingerprint: fp, latencyMs },
+});
 const probeFailed = (reason: string, status: number): ApiKeyEvent => ({
   type: 'ProbeFailed',
   data: { fingerprint: fp, reason, status },
@@ -35,7 +42,12 @@ const registerKey = (provider = 'openai_main'): ApiKeyCommand => ({
   type: 'RegisterKey',
   data: { fingerprint: fp, provider, now },
 });
-const quarantineKey = (reason: QuarantineReason, until: string, status?: number, at = now): ApiKeyCommand => ({
+const quarantineKey = (
+  reason: QuarantineReason,
+  until: string,
+  status?: number,
+  at = now,
+): ApiKeyCommand => ({
   type: 'QuarantineKey',
   data: { fingerprint: fp, reason, until, status, now: at },
 });
@@ -52,7 +64,11 @@ const probeOk = (latencyMs = 120): ApiKeyCommand => ({
   type: 'RecordProbe',
   data: { fingerprint: fp, ok: true, latencyMs, now },
 });
-const probeFailure = (reason: string, status: number, deadline: { retryAfterMs?: number; until?: string } = {}): ApiKeyCommand => ({
+const probeFailure = (
+  reason: string,
+  status: number,
+  deadline: { retryAfterMs?: number; until?: string } = {},
+): ApiKeyCommand => ({
   type: 'RecordProbe',
   data: { fingerprint: fp, ok: false, reason, status, ...deadline, now },
 });
@@ -63,7 +79,9 @@ describe('api key decider', () => {
       given(apiKeyDecider).when(registerKey()).then([registered()]);
     });
     it('ignores a quarantine report', () => {
-      given(apiKeyDecider).when(quarantineKey('upstream_error', inFiveSeconds, 503)).then([]);
+      given(apiKeyDecider)
+        .when(quarantineKey('upstream_error', inFiveSeconds, 503))
+        .then([]);
     });
     it('ignores a retirement', () => {
       given(apiKeyDecider).when(retireKey()).then([]);
@@ -99,19 +117,27 @@ describe('api key decider', () => {
     it('leaves the status out of the event when there was none (timeout)', () => {
       given(apiKeyDecider, registered())
         .when(quarantineKey('timeout', inFiveSeconds))
-        .then([{ type: 'KeyQuarantined', data: { fingerprint: fp, reason: 'timeout', until: inFiveSeconds } }]);
+        .then([
+          { type: 'KeyQuarantined', data: { fingerprint: fp, reason: 'timeout', until: inFiveSeconds } },
+        ]);
     });
     it('retires it', () => {
-      given(apiKeyDecider, registered()).when(retireKey('invalid api key', 401)).then([retired('invalid api key', 401)]);
+      given(apiKeyDecider, registered())
+        .when(retireKey('invalid api key', 401))
+        .then([retired('invalid api key', 401)]);
     });
     it('ignores a restore: there is nothing to end', () => {
       given(apiKeyDecider, registered()).when(restoreKey('admin')).then([]);
     });
     it('records a successful probe and nothing more', () => {
-      given(apiKeyDecider, registered()).when(probeOk(80)).then([probeSucceeded(80)]);
+      given(apiKeyDecider, registered())
+        .when(probeOk(80))
+        .then([probeSucceeded(80)]);
     });
     it('records a failed probe with a 5xx and nothing more', () => {
-      given(apiKeyDecider, registered()).when(probeFailure('bad gateway', 502)).then([probeFailed('bad gateway', 502)]);
+      given(apiKeyDecider, registered())
+        .when(probeFailure('bad gateway', 502))
+        .then([probeFailed('bad gateway', 502)]);
     });
     it('retires it when a probe answers 401', () => {
       given(apiKeyDecider, registered())
@@ -134,7 +160,9 @@ describe('api key decider', () => {
         .then([probeFailed('rate limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
     });
     it('refuses a 429 probe that carries no deadline', () => {
-      given(apiKeyDecider, registered()).when(probeFailure('rate limited', 429)).thenThrows(ProbeDeadlineMissingError);
+      given(apiKeyDecider, registered())
+        .when(probeFailure('rate limited', 429))
+        .thenThrows(ProbeDeadlineMissingError);
     });
     it('removes it', () => {
       given(apiKeyDecider, registered()).when(removeKey()).then([removed()]);
@@ -145,10 +173,14 @@ describe('api key decider', () => {
     const history = [registered(), quarantined('upstream_error', inFiveSeconds, 503)];
 
     it('ignores the same failure reported again (deciding twice is harmless)', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('upstream_error', inFiveSeconds, 503)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('upstream_error', inFiveSeconds, 503))
+        .then([]);
     });
     it('ignores a 429 whose deadline is not later', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('rate_limited', inFiveSeconds, 429)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('rate_limited', inFiveSeconds, 429))
+        .then([]);
     });
     it('extends it when a 429 gives a later deadline (the provider has the last word)', () => {
       given(apiKeyDecider, ...history)
@@ -156,19 +188,29 @@ describe('api key decider', () => {
         .then([quarantined('rate_limited', inOneMinute, 429)]);
     });
     it('keeps the restore timer waiting before the deadline', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('deadline_passed', now)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('deadline_passed', now))
+        .then([]);
     });
     it('restores it once the deadline has passed', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('deadline_passed', inFiveSeconds)).then([restored('deadline_passed')]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('deadline_passed', inFiveSeconds))
+        .then([restored('deadline_passed')]);
     });
     it('restores it early on an admin request', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('admin')).then([restored('admin')]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('admin'))
+        .then([restored('admin')]);
     });
     it('restores it early when a probe succeeds', () => {
-      given(apiKeyDecider, ...history).when(probeOk()).then([probeSucceeded(), restored('probe_succeeded')]);
+      given(apiKeyDecider, ...history)
+        .when(probeOk())
+        .then([probeSucceeded(), restored('probe_succeeded')]);
     });
     it('keeps it quarantined when a probe fails with a 5xx', () => {
-      given(apiKeyDecider, ...history).when(probeFailure('unavailable', 503)).then([probeFailed('unavailable', 503)]);
+      given(apiKeyDecider, ...history)
+        .when(probeFailure('unavailable', 503))
+        .then([probeFailed('unavailable', 503)]);
     });
     it('turns it into a rate-limited quarantine when a probe answers 429 with a later deadline', () => {
       given(apiKeyDecider, ...history)
@@ -176,10 +218,14 @@ describe('api key decider', () => {
         .then([probeFailed('rate limited', 429), quarantined('rate_limited', inOneMinute, 429)]);
     });
     it('retires it', () => {
-      given(apiKeyDecider, ...history).when(retireKey()).then([retired()]);
+      given(apiKeyDecider, ...history)
+        .when(retireKey())
+        .then([retired()]);
     });
     it('removes it', () => {
-      given(apiKeyDecider, ...history).when(removeKey()).then([removed()]);
+      given(apiKeyDecider, ...history)
+        .when(removeKey())
+        .then([removed()]);
     });
   });
 
@@ -187,13 +233,19 @@ describe('api key decider', () => {
     const history = [registered(), quarantined('rate_limited', inOneMinute, 429)];
 
     it('ignores another 429 report', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('rate_limited', inTenMinutes, 429)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('rate_limited', inTenMinutes, 429))
+        .then([]);
     });
     it('ignores an error report', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('upstream_error', inFiveSeconds, 500)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('upstream_error', inFiveSeconds, 500))
+        .then([]);
     });
     it('records a successful probe but does not end the quarantine early', () => {
-      given(apiKeyDecider, ...history).when(probeOk()).then([probeSucceeded()]);
+      given(apiKeyDecider, ...history)
+        .when(probeOk())
+        .then([probeSucceeded()]);
     });
     it('does not quarantine again when a probe answers 429 within the deadline', () => {
       given(apiKeyDecider, ...history)
@@ -206,10 +258,14 @@ describe('api key decider', () => {
         .then([probeFailed('rate limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
     });
     it('restores it once the deadline has passed', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('deadline_passed', inOneMinute)).then([restored('deadline_passed')]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('deadline_passed', inOneMinute))
+        .then([restored('deadline_passed')]);
     });
     it('restores it on an admin request', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('admin')).then([restored('admin')]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('admin'))
+        .then([restored('admin')]);
     });
   });
 
@@ -222,7 +278,9 @@ describe('api key decider', () => {
         .then([quarantined('upstream_error', inFiveSeconds, 503)]);
     });
     it('restores it on the timer', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('deadline_passed')).then([restored('deadline_passed')]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('deadline_passed'))
+        .then([restored('deadline_passed')]);
     });
   });
 
@@ -238,22 +296,34 @@ describe('api key decider', () => {
     const history = [registered(), retired()];
 
     it('stays retired on re-registration', () => {
-      given(apiKeyDecider, ...history).when(registerKey()).then([]);
+      given(apiKeyDecider, ...history)
+        .when(registerKey())
+        .then([]);
     });
     it('ignores a quarantine report', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('rate_limited', inOneMinute, 429)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('rate_limited', inOneMinute, 429))
+        .then([]);
     });
     it('does not retire it twice', () => {
-      given(apiKeyDecider, ...history).when(retireKey()).then([]);
+      given(apiKeyDecider, ...history)
+        .when(retireKey())
+        .then([]);
     });
     it('ignores probes', () => {
-      given(apiKeyDecider, ...history).when(probeOk()).then([]);
+      given(apiKeyDecider, ...history)
+        .when(probeOk())
+        .then([]);
     });
     it('ignores an admin restore: only quarantines are restored', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('admin')).then([]);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('admin'))
+        .then([]);
     });
     it('removes it', () => {
-      given(apiKeyDecider, ...history).when(removeKey()).then([removed()]);
+      given(apiKeyDecider, ...history)
+        .when(removeKey())
+        .then([removed()]);
     });
   });
 
@@ -261,22 +331,34 @@ describe('api key decider', () => {
     const history = [registered(), removed()];
 
     it('registers it again', () => {
-      given(apiKeyDecider, ...history).when(registerKey('azure_backup')).then([registered('azure_backup')]);
+      given(apiKeyDecider, ...history)
+        .when(registerKey('azure_backup'))
+        .then([registered('azure_backup')]);
     });
     it('does not remove it twice', () => {
-      given(apiKeyDecider, ...history).when(removeKey()).then([]);
+      given(apiKeyDecider, ...history)
+        .when(removeKey())
+        .then([]);
     });
     it('ignores a quarantine report', () => {
-      given(apiKeyDecider, ...history).when(quarantineKey('upstream_error', inFiveSeconds, 500)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(quarantineKey('upstream_error', inFiveSeconds, 500))
+        .then([]);
     });
     it('ignores a retirement', () => {
-      given(apiKeyDecider, ...history).when(retireKey()).then([]);
+      given(apiKeyDecider, ...history)
+        .when(retireKey())
+        .then([]);
     });
     it('ignores probes', () => {
-      given(apiKeyDecider, ...history).when(probeFailure('invalid api key', 401)).then([]);
+      given(apiKeyDecider, ...history)
+        .when(probeFailure('invalid api key', 401))
+        .then([]);
     });
     it('refuses an admin restore', () => {
-      given(apiKeyDecider, ...history).when(restoreKey('admin')).thenThrows(KeyRemovedError);
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('admin'))
+        .thenThrows(KeyRemovedError);
     });
   });
 });

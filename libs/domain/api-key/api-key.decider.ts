@@ -47,28 +47,45 @@ function quarantine(
 ): ApiKeyEvent[] {
   if (!isActive(state)) return [];
   const extendsErrorQuarantine =
-    reason === 'rate_limited' && state.status === 'quarantined' && state.reason !== 'rate_limited' && ms(until) > ms(state.until);
+    reason === 'rate_limited' &&
+    state.status === 'quarantined' &&
+    state.reason !== 'rate_limited' &&
+    ms(until) > ms(state.until);
   if (coolingDown(state, now) && !extendsErrorQuarantine) return [];
   return [{ type: 'KeyQuarantined', data: withStatus({ fingerprint, reason, until }, status) }];
 }
 
-function probeDeadline(data: { fingerprint: string; retryAfterMs?: number; until?: string; now: string }): string {
+function probeDeadline(data: {
+  fingerprint: string;
+  retryAfterMs?: number;
+  until?: string;
+  now: string;
+}): string {
   if (data.until !== undefined) return data.until;
   if (data.retryAfterMs === undefined) throw new ProbeDeadlineMissingError(data.fingerprint);
   return new Date(ms(data.now) + data.retryAfterMs).toISOString();
 }
 
-function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, state: ApiKeyState): ApiKeyEvent[] {
+function recordProbe(
+  command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>,
+  state: ApiKeyState,
+): ApiKeyEvent[] {
   const { data } = command;
   const { fingerprint } = data;
   if (!isActive(state)) return [];
   if (data.ok) {
-    const succeeded: ApiKeyEvent = { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: data.latencyMs } };
+    const succeeded: ApiKeyEvent = {
+      type: 'ProbeSucceeded',
+      data: { fingerprint, latencyMs: data.latencyMs },
+    };
     return state.status === 'quarantined' && state.reason !== 'rate_limited'
       ? [succeeded, { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } }]
       : [succeeded];
   }
-  const failed: ApiKeyEvent = { type: 'ProbeFailed', data: withStatus({ fingerprint, reason: data.reason }, data.status) };
+  const failed: ApiKeyEvent = {
+    type: 'ProbeFailed',
+    data: withStatus({ fingerprint, reason: data.reason }, data.status),
+  };
   if (data.status === 401 || data.status === 403) {
     return [failed, { type: 'KeyRetired', data: { fingerprint, reason: data.reason, status: data.status } }];
   }
@@ -78,7 +95,10 @@ function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, s
     const coveredAlready = state.status === 'quarantined' && ms(state.until) >= ms(until);
     return coveredAlready
       ? [failed]
-      : [failed, { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } }];
+      : [
+          failed,
+          { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } },
+        ];
   }
   return [failed];
 }
@@ -105,7 +125,9 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
     }
     case 'RetireKey': {
       const { fingerprint, reason, status } = command.data;
-      return isActive(state) ? [{ type: 'KeyRetired', data: withStatus({ fingerprint, reason }, status) }] : [];
+      return isActive(state)
+        ? [{ type: 'KeyRetired', data: withStatus({ fingerprint, reason }, status) }]
+        : [];
     }
     case 'RecordProbe':
       return recordProbe(command, state);

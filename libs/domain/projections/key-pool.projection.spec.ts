@@ -13,9 +13,19 @@ function history() {
     const revision = (revisions.get(stream) ?? -1) + 1;
     revisions.set(stream, revision);
     position += 1n;
-    return { stream, type: event.type, data: event.data as Record<string, unknown>, revision, position, at: iso(at) };
+    return {
+      stream,
+      type: event.type,
+      data: event.data as Record<string, unknown>,
+      revision,
+      position,
+      at: iso(at),
+    };
   };
-  return { key: (event: ApiKeyEvent, at?: number) => record(`apikey-${event.data.fingerprint}`, event, at), record };
+  return {
+    key: (event: ApiKeyEvent, at?: number) => record(`apikey-${event.data.fingerprint}`, event, at),
+    record,
+  };
 }
 
 const registered = (fingerprint: string, provider = 'openai_main'): ApiKeyEvent => ({
@@ -24,15 +34,26 @@ const registered = (fingerprint: string, provider = 'openai_main'): ApiKeyEvent 
 });
 const quarantined = (fingerprint: string, untilMs: number, status = 503): ApiKeyEvent => ({
   type: 'KeyQuarantined',
-  data: { fingerprint, reason: status === 429 ? 'rate_limited' : 'upstream_error', status, until: iso(untilMs) },
+  data: {
+    fingerprint,
+    reason: status === 429 ? 'rate_limited' : 'upstream_error',
+    status,
+    until: iso(untilMs),
+  },
 });
-const restored = (fingerprint: string): ApiKeyEvent => ({ type: 'KeyRestored', data: { fingerprint, reason: 'deadline_passed' } });
+const restored = (fingerprint: string): ApiKeyEvent => ({
+  type: 'KeyRestored',
+  data: { fingerprint, reason: 'deadline_passed' },
+});
 const retired = (fingerprint: string): ApiKeyEvent => ({
   type: 'KeyRetired',
   data: { fingerprint, reason: 'invalid api key', status: 401 },
 });
 const removed = (fingerprint: string): ApiKeyEvent => ({ type: 'KeyRemoved', data: { fingerprint } });
-const probeSucceeded = (fingerprint: string): ApiKeyEvent => ({ type: 'ProbeSucceeded', data: { fingerprint, latencyMs: 90 } });
+const probeSucceeded = (fingerprint: string): ApiKeyEvent => ({
+  type: 'ProbeSucceeded',
+  data: { fingerprint, latencyMs: 90 },
+});
 
 function projectionOf(events: RecordedEvent[]): KeyPoolProjection {
   const pool = new KeyPoolProjection();
@@ -40,8 +61,12 @@ function projectionOf(events: RecordedEvent[]): KeyPoolProjection {
   return pool;
 }
 
-const picks = (pool: KeyPoolProjection, provider: string, times: number, nowMs = t0): Array<string | undefined> =>
-  Array.from({ length: times }, () => pool.pick(provider, nowMs)?.fingerprint);
+const picks = (
+  pool: KeyPoolProjection,
+  provider: string,
+  times: number,
+  nowMs = t0,
+): Array<string | undefined> => Array.from({ length: times }, () => pool.pick(provider, nowMs)?.fingerprint);
 
 describe('KeyPoolProjection', () => {
   describe('given registered keys', () => {
@@ -70,7 +95,10 @@ describe('KeyPoolProjection', () => {
 
     it('only hands out keys of the asked profile', () => {
       const h = history();
-      const pool = projectionOf([h.key(registered('k1', 'openai_main')), h.key(registered('k2', 'azure_backup'))]);
+      const pool = projectionOf([
+        h.key(registered('k1', 'openai_main')),
+        h.key(registered('k2', 'azure_backup')),
+      ]);
       expect(picks(pool, 'azure_backup', 2)).toEqual(['k2', 'k2']);
       expect(pool.pick('anthropic_main', t0)).toBeUndefined();
     });
@@ -150,7 +178,12 @@ describe('KeyPoolProjection', () => {
         h.key(quarantined('k1', t0 + 60_000, 429)),
         h.key(restored('k1'), t0 + 60_000),
       ]);
-      expect(pool.get('k1')).toEqual({ fingerprint: 'k1', provider: 'openai_main', state: 'available', updatedAt: iso(t0 + 60_000) });
+      expect(pool.get('k1')).toEqual({
+        fingerprint: 'k1',
+        provider: 'openai_main',
+        state: 'available',
+        updatedAt: iso(t0 + 60_000),
+      });
       expect(pool.pick('openai_main', t0)?.fingerprint).toBe('k1');
     });
   });
@@ -188,7 +221,11 @@ describe('KeyPoolProjection', () => {
     };
 
     it('lists it as removed', () => {
-      expect(build().list().map((k) => [k.fingerprint, k.state])).toEqual([
+      expect(
+        build()
+          .list()
+          .map((k) => [k.fingerprint, k.state]),
+      ).toEqual([
         ['k1', 'removed'],
         ['k2', 'available'],
       ]);
@@ -212,7 +249,12 @@ describe('KeyPoolProjection', () => {
     it('moves only the time of the last event', () => {
       const h = history();
       const pool = projectionOf([h.key(registered('k1'), t0), h.key(probeSucceeded('k1'), t0 + 30_000)]);
-      expect(pool.get('k1')).toEqual({ fingerprint: 'k1', provider: 'openai_main', state: 'available', updatedAt: iso(t0 + 30_000) });
+      expect(pool.get('k1')).toEqual({
+        fingerprint: 'k1',
+        provider: 'openai_main',
+        state: 'available',
+        updatedAt: iso(t0 + 30_000),
+      });
     });
   });
 
@@ -231,7 +273,10 @@ describe('KeyPoolProjection', () => {
       const h = history();
       const pool = projectionOf([
         h.key(registered('k1')),
-        h.record('provider-openai_main', { type: 'ProviderRegistered', data: { name: 'openai_main', providerType: 'openai' } }),
+        h.record('provider-openai_main', {
+          type: 'ProviderRegistered',
+          data: { name: 'openai_main', providerType: 'openai' },
+        }),
       ]);
       expect(pool.position).toBe(2n);
       expect(pool.list()).toHaveLength(1);

@@ -46,7 +46,10 @@ export class KeyPoolProjection {
     switch (event.type) {
       case 'KeyQuarantined': {
         const { reason, until, status } = event.data;
-        entry.view = withStatus({ fingerprint, provider, state: 'quarantined', until, reason, updatedAt }, status);
+        entry.view = withStatus(
+          { fingerprint, provider, state: 'quarantined', until, reason, updatedAt },
+          status,
+        );
         entry.untilMs = Date.parse(until);
         this.poolOf(provider).set(fingerprint, entry);
         return;
@@ -56,7 +59,10 @@ export class KeyPoolProjection {
         entry.untilMs = 0;
         return;
       case 'KeyRetired':
-        entry.view = withStatus({ fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt }, event.data.status);
+        entry.view = withStatus(
+          { fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt },
+          event.data.status,
+        );
         entry.untilMs = 0;
         this.pools.get(provider)?.delete(fingerprint);
         return;
@@ -138,9 +144,17 @@ export class KeyPoolProjection {
     return found.sort();
   }
 
-  private register(fingerprint: string, provider: string, updatedAt: string, entry: KeyEntry | undefined): void {
+  private register(
+    fingerprint: string,
+    provider: string,
+    updatedAt: string,
+    entry: KeyEntry | undefined,
+  ): void {
     if (entry && entry.view.provider !== provider) this.pools.get(entry.view.provider)?.delete(fingerprint);
-    const registered: KeyEntry = entry ?? { view: { fingerprint, provider, state: 'available', updatedAt }, untilMs: 0 };
+    const registered: KeyEntry = entry ?? {
+      view: { fingerprint, provider, state: 'available', updatedAt },
+      untilMs: 0,
+    };
     registered.view = { fingerprint, provider, state: 'available', updatedAt };
     registered.untilMs = 0;
     this.keys.set(fingerprint, registered);

@@ -8,12 +8,23 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 function history() {
   const revisions = new Map<string, number>();
   let position = 0n;
-  return (event: ProviderEvent | { type: string; data: Record<string, unknown> }, at = t0, stream?: string): RecordedEvent => {
+  return (
+    event: ProviderEvent | { type: string; data: Record<string, unknown> },
+    at = t0,
+    stream?: string,
+  ): RecordedEvent => {
     const name = stream ?? `provider-${String(event.data.name)}`;
     const revision = (revisions.get(name) ?? -1) + 1;
     revisions.set(name, revision);
     position += 1n;
-    return { stream: name, type: event.type, data: event.data as Record<string, unknown>, revision, position, at: iso(at) };
+    return {
+      stream: name,
+      type: event.type,
+      data: event.data as Record<string, unknown>,
+      revision,
+      position,
+      at: iso(at),
+    };
   };
 }
 
@@ -27,7 +38,10 @@ const opened = (name: string, untilMs: number): ProviderEvent => ({
 });
 const halfOpened = (name: string): ProviderEvent => ({ type: 'CircuitHalfOpened', data: { name } });
 const closed = (name: string): ProviderEvent => ({ type: 'CircuitClosed', data: { name } });
-const disabled = (name: string): ProviderEvent => ({ type: 'ProviderDisabled', data: { name, reason: 'maintenance' } });
+const disabled = (name: string): ProviderEvent => ({
+  type: 'ProviderDisabled',
+  data: { name, reason: 'maintenance' },
+});
 const enabled = (name: string): ProviderEvent => ({ type: 'ProviderEnabled', data: { name } });
 
 function projectionOf(events: RecordedEvent[]): ProviderHealthProjection {
@@ -40,7 +54,10 @@ describe('ProviderHealthProjection', () => {
   describe('given registered providers', () => {
     it('lists them sorted by name, closed and enabled, with their type', () => {
       const e = history();
-      const health = projectionOf([e(registered('openai_main', 'openai'), t0), e(registered('azure_backup', 'azure'), t0 + 1)]);
+      const health = projectionOf([
+        e(registered('openai_main', 'openai'), t0),
+        e(registered('azure_backup', 'azure'), t0 + 1),
+      ]);
       expect(health.list()).toEqual([
         { name: 'azure_backup', type: 'azure', circuit: 'closed', enabled: true, updatedAt: iso(t0 + 1) },
         { name: 'openai_main', type: 'openai', circuit: 'closed', enabled: true, updatedAt: iso(t0) },
@@ -52,7 +69,10 @@ describe('ProviderHealthProjection', () => {
   describe('given an open circuit', () => {
     it('shows it open until the cooldown ends', () => {
       const e = history();
-      const health = projectionOf([e(registered('openai_main')), e(opened('openai_main', t0 + 30_000), t0 + 5)]);
+      const health = projectionOf([
+        e(registered('openai_main')),
+        e(opened('openai_main', t0 + 30_000), t0 + 5),
+      ]);
       expect(health.get('openai_main')).toEqual({
         name: 'openai_main',
         type: 'openai',
@@ -76,7 +96,12 @@ describe('ProviderHealthProjection', () => {
   describe('given a closed circuit after a trip', () => {
     it('shows it closed', () => {
       const e = history();
-      const health = projectionOf([e(registered('p')), e(opened('p', t0 + 30_000)), e(halfOpened('p')), e(closed('p'))]);
+      const health = projectionOf([
+        e(registered('p')),
+        e(opened('p', t0 + 30_000)),
+        e(halfOpened('p')),
+        e(closed('p')),
+      ]);
       expect(health.get('p')?.circuit).toBe('closed');
     });
   });
@@ -86,7 +111,10 @@ describe('ProviderHealthProjection', () => {
       const e = history();
       const events = [e(registered('p')), e(opened('p', t0 + 30_000)), e(disabled('p'))];
       expect(projectionOf(events).get('p')).toMatchObject({ circuit: 'open', enabled: false });
-      expect(projectionOf([...events, e(enabled('p'))]).get('p')).toMatchObject({ circuit: 'open', enabled: true });
+      expect(projectionOf([...events, e(enabled('p'))]).get('p')).toMatchObject({
+        circuit: 'open',
+        enabled: true,
+      });
     });
   });
 
@@ -95,7 +123,11 @@ describe('ProviderHealthProjection', () => {
       const e = history();
       const reg = e(registered('p'));
       const open = e(opened('p', t0 + 30_000));
-      const keyEvent = e({ type: 'KeyRegistered', data: { fingerprint: 'k1', provider: 'p' } }, t0, 'apikey-k1');
+      const keyEvent = e(
+        { type: 'KeyRegistered', data: { fingerprint: 'k1', provider: 'p' } },
+        t0,
+        'apikey-k1',
+      );
       const close = e(halfOpened('p'));
       const health = projectionOf([reg, open, keyEvent, close, open, reg]);
       expect(health.get('p')?.circuit).toBe('half_open');

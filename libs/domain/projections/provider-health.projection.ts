@@ -30,7 +30,14 @@ export class ProviderHealthProjection {
     const { type, enabled } = current;
     switch (event.type) {
       case 'CircuitOpened':
-        this.providers.set(name, { name, type, circuit: 'open', until: event.data.until, enabled, updatedAt });
+        this.providers.set(name, {
+          name,
+          type,
+          circuit: 'open',
+          until: event.data.until,
+          enabled,
+          updatedAt,
+        });
         return;
       case 'CircuitHalfOpened':
         this.providers.set(name, { name, type, circuit: 'half_open', enabled, updatedAt });
@@ -53,6 +60,8 @@ export class ProviderHealthProjection {
 
   /** Every registered profile, sorted by name. */
   list(): ProviderView[] {
-    return [...this.providers.values()].map((view) => ({ ...view })).sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.providers.values()]
+      .map((view) => ({ ...view }))
+      .sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 }

@@ -5,8 +5,22 @@ const t0 = Date.parse('2025-01-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
 
 const events: RecordedEvent[] = [
-  { stream: 'provider-p', type: 'ProviderRegistered', data: { name: 'p', providerType: 'openai' }, revision: 0, position: 1n, at: iso(t0) },
-  { stream: 'apikey-k1', type: 'KeyRegistered', data: { fingerprint: 'k1', provider: 'p' }, revision: 0, position: 2n, at: iso(t0) },
+  {
+    stream: 'provider-p',
+    type: 'ProviderRegistered',
+    data: { name: 'p', providerType: 'openai' },
+    revision: 0,
+    position: 1n,
+    at: iso(t0),
+  },
+  {
+    stream: 'apikey-k1',
+    type: 'KeyRegistered',
+    data: { fingerprint: 'k1', provider: 'p' },
+    revision: 0,
+    position: 2n,
+    at: iso(t0),
+  },
   {
     stream: 'apikey-k1',
     type: 'KeyQuarantined',
@@ -23,7 +37,14 @@ const events: RecordedEvent[] = [
     position: 4n,
     at: iso(t0 + 2_000),
   },
-  { stream: 'apikey-k1', type: 'KeyRestored', data: { fingerprint: 'k1', reason: 'admin' }, revision: 2, position: 5n, at: iso(t0 + 3_000) },
+  {
+    stream: 'apikey-k1',
+    type: 'KeyRestored',
+    data: { fingerprint: 'k1', reason: 'admin' },
+    revision: 2,
+    position: 5n,
+    at: iso(t0 + 3_000),
+  },
 ];
 
 async function* stream(): AsyncIterable<RecordedEvent> {

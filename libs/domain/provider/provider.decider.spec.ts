@@ -9,8 +9,14 @@ const now = '2025-01-01T12:00:00.000Z';
 const in30s = '2025-01-01T12:00:30.000Z';
 const in60s = '2025-01-01T12:01:00.000Z';
 
-const registered = (providerType = 'openai'): ProviderEvent => ({ type: 'ProviderRegistered', data: { name, providerType } });
-const opened = (failures: number, until: string): ProviderEvent => ({ type: 'CircuitOpened', data: { name, failures, until } });
+const registered = (providerType = 'openai'): ProviderEvent => ({
+  type: 'ProviderRegistered',
+  data: { name, providerType },
+});
+const opened = (failures: number, until: string): ProviderEvent => ({
+  type: 'CircuitOpened',
+  data: { name, failures, until },
+});
 const halfOpened = (): ProviderEvent => ({ type: 'CircuitHalfOpened', data: { name } });
 const closed = (): ProviderEvent => ({ type: 'CircuitClosed', data: { name } });
 const disabled = (reason?: string): ProviderEvent => ({
@@ -27,15 +33,23 @@ const openCircuit = (failures: number, until: string, at = now): ProviderCommand
   type: 'OpenCircuit',
   data: { name, failures, until, now: at },
 });
-const halfOpenCircuit = (at: string): ProviderCommand => ({ type: 'HalfOpenCircuit', data: { name, now: at } });
+const halfOpenCircuit = (at: string): ProviderCommand => ({
+  type: 'HalfOpenCircuit',
+  data: { name, now: at },
+});
 const closeCircuit = (): ProviderCommand => ({ type: 'CloseCircuit', data: { name, now } });
-const disableProvider = (reason?: string): ProviderCommand => ({ type: 'DisableProvider', data: { name, reason, now } });
+const disableProvider = (reason?: string): ProviderCommand => ({
+  type: 'DisableProvider',
+  data: { name, reason, now },
+});
 const enableProvider = (): ProviderCommand => ({ type: 'EnableProvider', data: { name, now } });
 
 describe('provider decider', () => {
   describe('when unknown', () => {
     it('registers the provider with its type', () => {
-      given(providerDecider).when(registerProvider('anthropic')).then([registered('anthropic')]);
+      given(providerDecider)
+        .when(registerProvider('anthropic'))
+        .then([registered('anthropic')]);
     });
     it('ignores a circuit trip: the hot path never fails on bookkeeping', () => {
       given(providerDecider).when(openCircuit(5, in30s)).then([]);
@@ -53,7 +67,9 @@ describe('provider decider', () => {
       given(providerDecider, registered()).when(registerProvider()).then([]);
     });
     it('opens the circuit', () => {
-      given(providerDecider, registered()).when(openCircuit(5, in30s)).then([opened(5, in30s)]);
+      given(providerDecider, registered())
+        .when(openCircuit(5, in30s))
+        .then([opened(5, in30s)]);
     });
     it('ignores a close', () => {
       given(providerDecider, registered()).when(closeCircuit()).then([]);
@@ -62,7 +78,9 @@ describe('provider decider', () => {
       given(providerDecider, registered()).when(halfOpenCircuit(in60s)).then([]);
     });
     it('disables the provider, keeping the reason', () => {
-      given(providerDecider, registered()).when(disableProvider('maintenance')).then([disabled('maintenance')]);
+      given(providerDecider, registered())
+        .when(disableProvider('maintenance'))
+        .then([disabled('maintenance')]);
     });
     it('does not enable an enabled provider', () => {
       given(providerDecider, registered()).when(enableProvider()).then([]);
@@ -73,16 +91,24 @@ describe('provider decider', () => {
     const history = [registered(), opened(5, in30s)];
 
     it('ignores another trip', () => {
-      given(providerDecider, ...history).when(openCircuit(6, in60s)).then([]);
+      given(providerDecider, ...history)
+        .when(openCircuit(6, in60s))
+        .then([]);
     });
     it('stays open before the cooldown has passed', () => {
-      given(providerDecider, ...history).when(halfOpenCircuit(now)).then([]);
+      given(providerDecider, ...history)
+        .when(halfOpenCircuit(now))
+        .then([]);
     });
     it('half-opens once the cooldown has passed', () => {
-      given(providerDecider, ...history).when(halfOpenCircuit(in30s)).then([halfOpened()]);
+      given(providerDecider, ...history)
+        .when(halfOpenCircuit(in30s))
+        .then([halfOpened()]);
     });
     it('does not close on a stray success: only the trial closes it', () => {
-      given(providerDecider, ...history).when(closeCircuit()).then([]);
+      given(providerDecider, ...history)
+        .when(closeCircuit())
+        .then([]);
     });
   });
 
@@ -90,13 +116,19 @@ describe('provider decider', () => {
     const history = [registered(), opened(5, in30s), halfOpened()];
 
     it('closes when the trial succeeds', () => {
-      given(providerDecider, ...history).when(closeCircuit()).then([closed()]);
+      given(providerDecider, ...history)
+        .when(closeCircuit())
+        .then([closed()]);
     });
     it('opens again when the trial fails', () => {
-      given(providerDecider, ...history).when(openCircuit(1, in60s, in30s)).then([opened(1, in60s)]);
+      given(providerDecider, ...history)
+        .when(openCircuit(1, in60s, in30s))
+        .then([opened(1, in60s)]);
     });
     it('does not half-open again', () => {
-      given(providerDecider, ...history).when(halfOpenCircuit(in60s)).then([]);
+      given(providerDecider, ...history)
+        .when(halfOpenCircuit(in60s))
+        .then([]);
     });
   });
 
@@ -112,13 +144,19 @@ describe('provider decider', () => {
     const history = [registered(), disabled()];
 
     it('does not disable it twice', () => {
-      given(providerDecider, ...history).when(disableProvider()).then([]);
+      given(providerDecider, ...history)
+        .when(disableProvider())
+        .then([]);
     });
     it('enables it', () => {
-      given(providerDecider, ...history).when(enableProvider()).then([enabled()]);
+      given(providerDecider, ...history)
+        .when(enableProvider())
+        .then([enabled()]);
     });
     it('still tracks the circuit', () => {
-      given(providerDecider, ...history).when(openCircuit(3, in30s)).then([opened(3, in30s)]);
+      given(providerDecider, ...history)
+        .when(openCircuit(3, in30s))
+        .then([opened(3, in30s)]);
     });
   });
 });

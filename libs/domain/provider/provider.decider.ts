@@ -28,7 +28,8 @@ function decide(command: ProviderCommand, state: ProviderState): ProviderEvent[]
       : [];
   }
   if (state.status === 'unknown') {
-    if (command.type === 'DisableProvider' || command.type === 'EnableProvider') throw new ProviderNotRegisteredError(name);
+    if (command.type === 'DisableProvider' || command.type === 'EnableProvider')
+      throw new ProviderNotRegisteredError(name);
     return [];
   }
   switch (command.type) {

@@ -1,0 +1,126 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiQuery,
+  ApiSecurity,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { DisableProviderCommand, EnableProviderCommand, RestoreKeyCommand } from '../core/commands';
+import { ApiError } from '../http/openai-error';
+import { DisableProviderDto, KeyDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto } from './admin.dto';
+import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProviderDto } from './admin.queries';
+
+const FINGERPRINT = /^[0-9a-f]{16}$/;
+
+/** `?at=` → a Date, or a 400 naming the parameter. */
+export function parseAt(at: string | undefined): Date | undefined {
+  if (at === undefined || at === '') return undefined;
+  const date = new Date(at);
+  if (!/^\d{4}-\d{2}-\d{2}/.test(at) || Number.isNaN(date.getTime())) {
+    throw new ApiError(400, `'at' must be an ISO 8601 time (e.g. 2025-01-31T12:00:00Z), got '${at}'`, { param: 'at', code: 'invalid_at' });
+  }
+  return date;
+}
+
+export function checkFingerprint(fingerprint: string): string {
+  if (!FINGERPRINT.test(fingerprint)) {
+    throw new ApiError(400, 'A fingerprint is 16 lowercase hex digits: the first 16 of sha256(secret).', {
+      param: 'fingerprint',
+      code: 'invalid_fingerprint',
+    });
+  }
+  return fingerprint;
+}
+
+@ApiTags('admin')
+@ApiBearerAuth()
+@ApiSecurity('x-api-key')
+@ApiUnauthorizedResponse({ description: 'Missing or wrong admin key (when auth.admin_keys is set).' })
+@Controller('admin')
+export class AdminController {
+  constructor(
+    private readonly commands: CommandBus,
+    private readonly queries: QueryBus,
+    private readonly keys: KeyPoolProjection,
+    private readonly providers: ProviderHealthProjection,
+  ) {}
+
+  @Get('keys')
+  @ApiOperation({ summary: 'Every key with its state; `at` shows the state at a past time (replayed from events).' })
+  @ApiQuery({ name: 'provider', required: false, description: 'Only the keys of this profile.' })
+  @ApiQuery({ name: 'at', required: false, description: 'ISO 8601 time to travel back to.' })
+  @ApiOkResponse({ type: KeyListDto })
+  async listKeys(@Query('provider') provider?: string, @Query('at') at?: string): Promise<KeyListDto> {
+    const keys = await this.queries.execute<ListKeysQuery, KeyDto[]>(new ListKeysQuery(provider || undefined, parseAt(at)));
+    return { keys };
+  }
+
+  @Get('keys/:fingerprint/history')
+  @ApiOperation({ summary: "Every event of one key's stream, oldest first." })
+  @ApiParam({ name: 'fingerprint', description: 'First 16 hex digits of sha256(secret).' })
+  @ApiOkResponse({ type: KeyHistoryDto })
+  @ApiNotFoundResponse({ description: 'No key with this fingerprint was ever registered.' })
+  async keyHistory(@Param('fingerprint') fingerprint: string): Promise<KeyHistoryDto> {
+    const events = await this.queries.execute(new KeyHistoryQuery(checkFingerprint(fingerprint)));
+    if (events.length === 0) throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
+    return { fingerprint, events };
+  }
+
+  @Post('keys/:fingerprint/restore')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'End a quarantine now (admin restore). A key that is not quarantined is left as it is.' })
+  @ApiParam({ name: 'fingerprint' })
+  @ApiOkResponse({ type: KeyDto })
+  @ApiNotFoundResponse({ description: 'Unknown fingerprint.' })
+  async restoreKey(@Param('fingerprint') fingerprint: string): Promise<KeyDto> {
+    checkFingerprint(fingerprint);
+    if (!this.keys.get(fingerprint)) throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
+    await this.commands.execute(new RestoreKeyCommand(fingerprint, 'admin'));
+    return toKeyDto(this.keys.get(fingerprint)!);
+  }
+
+  @Get('providers')
+  @ApiOperation({ summary: 'Every provider profile with its circuit state; `at` shows a past state.' })
+  @ApiQuery({ name: 'at', required: false, description: 'ISO 8601 time to travel back to.' })
+  @ApiOkResponse({ type: ProviderListDto })
+  async listProviders(@Query('at') at?: string): Promise<ProviderListDto> {
+    const providers = await this.queries.execute<ListProvidersQuery, ProviderDto[]>(new ListProvidersQuery(parseAt(at)));
+    return { providers };
+  }
+
+  @Post('providers/:name/disable')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Take a profile out of rotation until it is enabled again.' })
+  @ApiBody({ type: DisableProviderDto, required: false })
+  @ApiOkResponse({ type: ProviderDto })
+  @ApiNotFoundResponse({ description: 'Unknown profile.' })
+  async disableProvider(@Param('name') name: string, @Body() body?: DisableProviderDto): Promise<ProviderDto> {
+    this.requireProvider(name);
+    const reason = typeof body?.reason === 'string' ? body.reason : undefined;
+    await this.commands.execute(new DisableProviderCommand(name, reason));
+    return toProviderDto(this.providers.get(name)!);
+  }
+
+  @Post('providers/:name/enable')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Put a disabled profile back into rotation.' })
+  @ApiOkResponse({ type: ProviderDto })
+  @ApiNotFoundResponse({ description: 'Unknown profile.' })
+  async enableProvider(@Param('name') name: string): Promise<ProviderDto> {
+    this.requireProvider(name);
+    await this.commands.execute(new EnableProviderCommand(name));
+    return toProviderDto(this.providers.get(name)!);
+  }
+
+  private requireProvider(name: string): void {
+    if (!this.providers.get(name)) throw new ApiError(404, `No provider profile named '${name}'.`, { param: 'name', code: 'provider_not_found' });
+  }
+}

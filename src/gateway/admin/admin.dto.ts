@@ -1,0 +1,76 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import type { CircuitState, KeyState } from '@switchboard/domain';
+
+export class KeyDto {
+  @ApiProperty({ description: 'First 16 hex digits of sha256(secret).', example: '3f2a9c1d0b7e4a66' })
+  fingerprint!: string;
+
+  @ApiProperty({ description: 'Provider profile the key belongs to.', example: 'openai_main' })
+  provider!: string;
+
+  @ApiProperty({ enum: ['available', 'quarantined', 'retired', 'removed'] })
+  state!: KeyState;
+
+  @ApiPropertyOptional({ description: 'Quarantine deadline (ISO 8601), while quarantined.' })
+  until?: string;
+
+  @ApiPropertyOptional({ description: 'Why the key is quarantined or retired.', example: 'rate_limited' })
+  reason?: string;
+
+  @ApiProperty({ description: 'When the last event about this key was recorded (ISO 8601).' })
+  updatedAt!: string;
+}
+
+export class KeyListDto {
+  @ApiProperty({ type: [KeyDto] })
+  keys!: KeyDto[];
+}
+
+export class KeyEventDto {
+  @ApiProperty({ example: 'KeyQuarantined' })
+  type!: string;
+
+  @ApiProperty({ description: 'When the store recorded the event (ISO 8601).' })
+  at!: string;
+
+  @ApiProperty({ description: '0-based position of the event in the key stream.' })
+  revision!: number;
+
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The event data (never a secret).' })
+  data!: Record<string, unknown>;
+}
+
+export class KeyHistoryDto {
+  @ApiProperty()
+  fingerprint!: string;
+
+  @ApiProperty({ type: [KeyEventDto], description: 'Oldest first.' })
+  events!: KeyEventDto[];
+}
+
+export class ProviderDto {
+  @ApiProperty({ description: 'Profile name from the configuration.', example: 'openai_main' })
+  name!: string;
+
+  @ApiProperty({ example: 'openai' })
+  type!: string;
+
+  @ApiProperty({ enum: ['closed', 'open', 'half_open'] })
+  circuit!: CircuitState;
+
+  @ApiPropertyOptional({ description: 'While open: when a trial request may go through (ISO 8601).' })
+  until?: string;
+
+  @ApiProperty({ description: 'False when an admin disabled the profile.' })
+  enabled!: boolean;
+}
+
+export class ProviderListDto {
+  @ApiProperty({ type: [ProviderDto] })
+  providers!: ProviderDto[];
+}
+
+export class DisableProviderDto {
+  @ApiPropertyOptional({ description: 'Why the profile is taken out of rotation (kept in the event).' })
+  reason?: string;
+}

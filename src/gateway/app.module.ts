@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { CqrsModule } from '@nestjs/cqrs';
+import type { GatewayConfig } from '@switchboard/config';
+import { KeeperModule } from '../keeper/keeper.module';
+import { AdminModule } from './admin/admin.module';
+import { CoreModule } from './core/core.module';
+import { HealthModule } from './health/health.module';
+import { MetricsModule } from './metrics/metrics.module';
+
+/** The whole gateway; the Keeper runs inside it unless `keeper.enabled` is false (then run it alone). */
+@Module({})
+export class AppModule {
+  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv }): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        CqrsModule.forRoot(),
+        CoreModule.forRoot(opts),
+        MetricsModule,
+        HealthModule,
+        AdminModule,
+        ...(opts.config.keeper.enabled ? [KeeperModule] : []),
+      ],
+    };
+  }
+}

@@ -1,0 +1,2 @@
+export * from './auth.hook';
+export * from './key-ring';

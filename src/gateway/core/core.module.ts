@@ -1,0 +1,52 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { KeyVault, type GatewayConfig } from '@switchboard/config';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { createEventStore, type EventStore } from '@switchboard/event-store';
+import { EVENT_STORE, GATEWAY_CONFIG } from '../tokens';
+import { GATEWAY_ENV } from './core.tokens';
+import { DomainWriter } from './domain-writer';
+import { CommandHandlers } from './handlers';
+import { KeySync } from './key-sync';
+import { ProjectionFeed } from './projection-feed';
+
+/** Closes the store last, after every module has stopped using it. */
+@Injectable()
+class StoreCloser implements OnApplicationShutdown {
+  constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+export interface CoreOptions {
+  config: GatewayConfig;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * What every part of the gateway (and the standalone keeper) shares: config, the event store,
+ * the key vault, both projections, the command handlers, the projection feed and the keys sync.
+ */
+@Global()
+@Module({})
+export class CoreModule {
+  static forRoot({ config, env }: CoreOptions): DynamicModule {
+    return {
+      module: CoreModule,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        { provide: GATEWAY_ENV, useValue: env },
+        { provide: EVENT_STORE, useFactory: () => createEventStore(env.EVENT_STORE_URL) },
+        { provide: KeyVault, useValue: new KeyVault() },
+        { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
+        { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
+        DomainWriter,
+        ProjectionFeed,
+        KeySync,
+        StoreCloser,
+        ...CommandHandlers,
+      ],
+      exports: [GATEWAY_CONFIG, GATEWAY_ENV, EVENT_STORE, KeyVault, KeyPoolProjection, ProviderHealthProjection, DomainWriter, ProjectionFeed],
+    };
+  }
+}

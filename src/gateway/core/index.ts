@@ -1,0 +1,5 @@
+export * from './commands';
+export * from './core.module';
+export * from './core.tokens';
+export * from './domain-writer';
+export * from './projection-feed';

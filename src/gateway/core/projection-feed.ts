@@ -1,0 +1,47 @@
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import type { EventStore, RecordedEvent, Subscription } from '@switchboard/event-store';
+import { EVENT_STORE } from '../tokens';
+
+/**
+ * Feeds both projections from one catch-up subscription over all events, from the start. Events
+ * appended by other replicas (or the keeper process) arrive here; local appends arrive twice and
+ * the projections ignore the repeat.
+ */
+@Injectable()
+export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger(ProjectionFeed.name);
+  private subscription?: Subscription;
+  private caught = false;
+  private resolveReady!: () => void;
+  /** Resolves once every event that existed at start-up has been applied. */
+  readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
+
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly keys: KeyPoolProjection,
+    private readonly providers: ProviderHealthProjection,
+  ) {}
+
+  /** For readiness: false until the initial catch-up is done. */
+  get caughtUp(): boolean {
+    return this.caught;
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.subscription = this.store.subscribeToAll(undefined, (event) => this.apply(event));
+    await this.subscription.caughtUp;
+    this.caught = true;
+    this.resolveReady();
+    this.logger.log(`projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.subscription?.close();
+  }
+
+  private apply(event: RecordedEvent): void {
+    this.keys.apply(event);
+    this.providers.apply(event);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './openai-error';
+export * from './error-mapping';
+export * from './exception.filter';
+export * from './sse';
+export * from './docs';

@@ -1,0 +1,43 @@
+import type { ServerResponse } from 'node:http';
+import type { FastifyReply } from 'fastify';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Proxies such as nginx must not buffer a stream.
+  'x-accel-buffering': 'no',
+};
+
+/**
+ * Takes the response over from Fastify and opens an event stream. Headers set on `reply` before
+ * the call are carried over (hijacking bypasses Fastify's own header writing).
+ */
+export function startSse(reply: FastifyReply, headers: Record<string, string | number> = {}): ServerResponse {
+  const carried = reply.getHeaders();
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { ...carried, ...SSE_HEADERS, ...headers } as Record<string, string>);
+  raw.flushHeaders();
+  return raw;
+}
+
+/** Frames one event. Strings are sent as they are (already-serialized JSON), objects as JSON. */
+export function formatSseEvent(data: unknown, event?: string): string {
+  const text = typeof data === 'string' ? data : JSON.stringify(data);
+  const lines = text.includes('\n') ? text.split(/\r?\n/).map((l) => `data: ${l}`).join('\n') : `data: ${text}`;
+  return event ? `event: ${event}\n${lines}\n\n` : `${lines}\n\n`;
+}
+
+/** Writes one event; returns false when the socket buffer is full (wait for 'drain'). */
+export function writeSseEvent(raw: ServerResponse, data: unknown, event?: string): boolean {
+  if (raw.writableEnded || raw.destroyed) return false;
+  return raw.write(formatSseEvent(data, event));
+}
+
+/** Ends an OpenAI-style stream: `data: [DONE]` then close (skip `[DONE]` for non-OpenAI streams). */
+export function endSse(raw: ServerResponse, opts: { done?: boolean } = {}): void {
+  if (raw.writableEnded || raw.destroyed) return;
+  if (opts.done ?? true) raw.write('data: [DONE]\n\n');
+  raw.end();
+}

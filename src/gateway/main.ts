@@ -1,0 +1,89 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { ConfigError, loadConfig, type GatewayConfig } from '@switchboard/config';
+import { AppModule } from './app.module';
+import { installAuth } from './auth/auth.hook';
+import { serveDocs } from './http/docs';
+import { OpenAiExceptionFilter } from './http/exception.filter';
+
+export interface GatewayOptions {
+  /** A loaded config; otherwise it is read from `configPath` / SWITCHBOARD_CONFIG / config/gateway.yaml. */
+  config?: GatewayConfig;
+  configPath?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Defaults to config.server.port (PORT env already applied by loadConfig); 0 picks a free port. */
+  port?: number;
+  host?: string;
+  logger?: boolean | LogLevel[];
+}
+
+export interface RunningGateway {
+  app: NestFastifyApplication;
+  /** Base URL, e.g. `http://127.0.0.1:8080` (no trailing slash). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Builds, wires and starts the gateway. Throws `ConfigError` (every problem listed) on a bad config. */
+export async function createGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
+  const env = opts.env ?? process.env;
+  const config = opts.config ?? loadConfig({ path: opts.configPath, env });
+  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env }), adapter, {
+    logger: opts.logger === true || opts.logger === undefined ? ['log', 'warn', 'error'] : opts.logger,
+    abortOnError: false,
+  });
+  try {
+    installAuth(app.getHttpAdapter().getInstance(), config.auth);
+    app.useGlobalFilters(new OpenAiExceptionFilter());
+    app.enableShutdownHooks();
+    setupSwagger(app);
+    const host = opts.host ?? env.HOST ?? '0.0.0.0';
+    await app.listen({ port: opts.port ?? config.server.port, host });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
+    return { app, url: `http://${shownHost}:${port}`, close: () => app.close() };
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+function setupSwagger(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Switchboard')
+      .setDescription(
+        'OpenAI-compatible LLM gateway: one endpoint in front of many providers and keys, with event-sourced key and provider health.',
+      )
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')
+      .build(),
+  );
+  serveDocs(app, document);
+}
+
+/** Every config problem on its own line, by path; then exit 1. */
+export function reportStartupFailure(err: unknown, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
+  if (err instanceof ConfigError) {
+    write(`switchboard: invalid configuration (${err.source}):`);
+    for (const problem of err.problems) write(`  - ${problem}`);
+  } else {
+    write(`switchboard: failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+if (require.main === module) {
+  createGateway()
+    .then(({ url }) => new Logger('Switchboard').log(`listening on ${url} (docs: ${url}/docs)`))
+    .catch((err: unknown) => {
+      reportStartupFailure(err);
+      process.exit(1);
+    });
+}

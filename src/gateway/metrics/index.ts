@@ -1,0 +1,2 @@
+export * from './gateway-metrics';
+export * from './metrics.module';

@@ -1,0 +1,95 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { CommandBus } from '@nestjs/cqrs';
+import { KeyVault, type GatewayConfig, type ProviderProfile } from '@switchboard/config';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { providerFor, UndiciTransport, type Provider, type Transport } from '@switchboard/providers';
+import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '../gateway/core/commands';
+import { GATEWAY_CONFIG } from '../gateway/tokens';
+import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
+import { probeKey } from './prober';
+
+/**
+ * The Keeper moves time-driven state forward without waiting for a request: it restores keys
+ * whose quarantine deadline has passed, half-opens circuits whose cooldown has passed, and probes
+ * keys so a dead key is retired and an error quarantine ends early when the key works again.
+ * Several keepers on one store are safe: the deciders make every transition happen once.
+ */
+@Injectable()
+export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(Keeper.name);
+  private readonly undici = new UndiciTransport({ connections: 4 });
+  private timer?: NodeJS.Timeout;
+  private readonly lastProbeRound = new Map<string, number>();
+  /** Work in flight, by what it is about, so a slow command is not sent again by the next tick. */
+  private readonly busy = new Map<string, Promise<void>>();
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly keys: KeyPoolProjection,
+    private readonly providers: ProviderHealthProjection,
+    private readonly vault: KeyVault,
+    private readonly commands: CommandBus,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const start = Date.now();
+    for (const name of Object.keys(this.config.providers)) this.lastProbeRound.set(name, start);
+    this.timer = setInterval(() => this.tick(), this.config.keeper.restoreCheckMs);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await Promise.allSettled(this.busy.values());
+    await this.undici.close();
+  }
+
+  private tick(): void {
+    const now = Date.now();
+    for (const key of this.keys.dueForRestore(now)) {
+      this.once(`restore:${key.fingerprint}`, () => this.commands.execute(new RestoreKeyCommand(key.fingerprint, 'deadline_passed')));
+    }
+    for (const name of circuitsDueForHalfOpen(this.providers.list(), now)) {
+      this.once(`circuit:${name}`, () => this.commands.execute(new HalfOpenCircuitCommand(name)));
+    }
+    for (const profile of Object.values(this.config.providers)) {
+      const interval = profile.probeIntervalMs ?? this.config.keeper.probeIntervalMs;
+      if (this.busy.has(`probe:${profile.name}`) || !probeDue(this.lastProbeRound.get(profile.name) ?? now, interval, now)) continue;
+      this.lastProbeRound.set(profile.name, now);
+      this.once(`probe:${profile.name}`, () => this.probeProfile(profile));
+    }
+  }
+
+  private once(what: string, work: () => Promise<unknown>): void {
+    if (this.busy.has(what) || !this.timer) return;
+    const running = work()
+      .then(() => undefined)
+      .catch((err: unknown) => this.logger.error(`${what.split(':')[0]} of ${what.slice(what.indexOf(':') + 1)} failed: ${(err as Error).message}`))
+      .finally(() => this.busy.delete(what));
+    this.busy.set(what, running);
+  }
+
+  /** Probes one profile's keys one after another: probes must never look like a load spike. */
+  private async probeProfile(profile: ProviderProfile): Promise<void> {
+    const provider = providerFor(profile.type);
+    const deps = {
+      provider,
+      transport: transportOf(provider, this.undici),
+      rateLimitCooldownMs: this.config.routing.rateLimitCooldownMs,
+    };
+    for (const key of probeCandidates(this.keys.list(profile.name))) {
+      const secret = this.vault.secret(key.fingerprint);
+      if (secret === undefined || !this.timer) continue;
+      const result = await probeKey(profile, secret, deps);
+      await this.commands.execute(new RecordProbeCommand(key.fingerprint, result));
+      if (!result.ok) this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
+    }
+  }
+}
+
+/** A provider that answers in-process (the mock) carries its own transport. */
+function transportOf(provider: Provider, fallback: Transport): Transport {
+  const own = (provider as Partial<{ transport: Transport }>).transport;
+  return own ?? fallback;
+}

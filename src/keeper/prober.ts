@@ -1,0 +1,35 @@
+import type { ProviderProfile } from '@switchboard/config';
+import { UpstreamNetworkError, type Provider, type Transport } from '@switchboard/providers';
+import type { ProbeResult } from '../gateway/core/commands';
+import { probeResult } from './keeper.logic';
+
+export interface ProbeDeps {
+  provider: Provider;
+  transport: Transport;
+  rateLimitCooldownMs: number;
+}
+
+/** One probe: the provider's cheapest authenticated call with this key, classified. Never throws. */
+export async function probeKey(profile: ProviderProfile, secret: string, deps: ProbeDeps): Promise<ProbeResult> {
+  const started = performance.now();
+  try {
+    const req = deps.provider.probe({ profile, key: secret });
+    const res = await deps.transport.send(req, { connectTimeoutMs: profile.connectTimeoutMs, timeoutMs: profile.timeoutMs });
+    const text = await res.body.text();
+    const latencyMs = Math.round(performance.now() - started);
+    const outcome = deps.provider.classify(res.status, res.headers, parseBody(text), Date.now());
+    return probeResult(outcome, latencyMs, deps.rateLimitCooldownMs);
+  } catch (err) {
+    if (err instanceof UpstreamNetworkError) return { ok: false, reason: err.kind };
+    // Whatever else went wrong, its message could quote a request: keep only the error's name.
+    return { ok: false, reason: `probe_error:${(err as Error)?.name ?? 'unknown'}` };
+  }
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  apiKeyStream,
+  KeyPoolProjection,
+  ProviderHealthProjection,
+  providerStream,
+} from '@switchboard/domain';
+import { SqliteEventStore, type NewEvent } from '@switchboard/event-store';
+
+export interface EventStoreResult {
+  appendsPerSecond: number;
+  rebuildEvents: number;
+  rebuildMs: number;
+}
+
+/**
+ * The store is off the hot path (success appends nothing), but two figures still matter:
+ * how many state changes per second it can record during an outage, and how fast a fresh
+ * replica rebuilds its projections from the whole history.
+ */
+export async function benchEventStore(
+  rebuildEvents = 100_000,
+  appendCount = 2_000,
+): Promise<EventStoreResult> {
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-store-'));
+  try {
+    const store = new SqliteEventStore(join(dir, 'events.db'));
+
+    // Durable single-event appends, each with its expected revision, as commands do them.
+    const t0 = process.hrtime.bigint();
+    for (let i = 0; i < appendCount; i++) {
+      await store.append(
+        apiKeyStream(`append${i.toString(16).padStart(10, '0')}`),
+        [registered(i)],
+        'no_stream',
+      );
+    }
+    const appendsPerSecond = appendCount / (Number(process.hrtime.bigint() - t0) / 1e9);
+
+    // A history of `rebuildEvents`: 1,000 keys cycling through quarantines and restores.
+    const keys = 1_000;
+    let written = appendCount;
+    for (let k = 0; k < keys && written < rebuildEvents; k++) {
+      const stream = apiKeyStream(`k${k.toString(16).padStart(15, '0')}`);
+      const perKey = Math.ceil((rebuildEvents - written) / (keys - k));
+      const batch: NewEvent[] = [registered(k, `k${k.toString(16).padStart(15, '0')}`)];
+      for (let i = 1; i < perKey; i++) batch.push(i % 2 ? quarantined(k) : restored(k));
+      await store.append(stream, batch, 'no_stream');
+      written += batch.length;
+    }
+    await store.append(
+      providerStream('bench'),
+      [{ type: 'ProviderRegistered', data: { name: 'bench', providerType: 'openai' } }],
+      'any',
+    );
+    written += 1;
+
+    const t1 = process.hrtime.bigint();
+    const pool = new KeyPoolProjection();
+    const health = new ProviderHealthProjection();
+    for await (const event of store.readAll()) {
+      pool.apply(event);
+      health.apply(event);
+    }
+    const rebuildMs = Number(process.hrtime.bigint() - t1) / 1e6;
+    await store.close();
+    return { appendsPerSecond, rebuildEvents: written, rebuildMs };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const registered = (i: number, fp = `append${i.toString(16).padStart(10, '0')}`): NewEvent => ({
+  type: 'KeyRegistered',
+  data: { fingerprint: fp, provider: `p${i % 4}` },
+});
+const quarantined = (k: number): NewEvent => ({
+  type: 'KeyQuarantined',
+  data: {
+    fingerprint: `k${k.toString(16).padStart(15, '0')}`,
+    reason: 'upstream_error',
+    status: 503,
+    until: '2030-01-01T00:00:00.000Z',
+  },
+});
+const restored = (k: number): NewEvent => ({
+  type: 'KeyRestored',
+  data: { fingerprint: `k${k.toString(16).padStart(15, '0')}`, reason: 'deadline_passed' },
+});

@@ -1,0 +1,116 @@
+import autocannon from 'autocannon';
+import { request } from 'undici';
+
+export interface Target {
+  name: string;
+  /** Full URL of the chat completions endpoint. */
+  url: string;
+  headers: Record<string, string>;
+  pid?: number;
+}
+
+export interface LoadResult {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export const chatBody = (stream: boolean) =>
+  JSON.stringify({
+    model: 'bench',
+    stream,
+    messages: [
+      { role: 'system', content: 'You are a benchmark.' },
+      { role: 'user', content: 'Say something about foxes.' },
+    ],
+  });
+
+/**
+ * Closed-loop load with autocannon for throughput. Latency percentiles come from each response's
+ * own hrtime duration (autocannon's histogram keeps whole milliseconds, too coarse for the
+ * sub-millisecond overhead this benchmark is about).
+ */
+export async function runLoad(
+  target: Target,
+  connections: number,
+  durationS: number,
+  body = chatBody(false),
+): Promise<LoadResult> {
+  const samples: number[] = [];
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url: target.url,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...target.headers },
+        body,
+        connections,
+        pipelining: 1,
+        duration: durationS,
+      },
+      (err, result) => (err ? reject(err) : resolve(result)),
+    );
+  });
+  instance.on('response', (_client, statusCode, _bytes, responseTime) => {
+    if (statusCode >= 200 && statusCode < 300) samples.push(responseTime);
+  });
+  const result = await done;
+  samples.sort((a, b) => a - b);
+  return {
+    rps: result.requests.total / durationS,
+    p50: percentile(samples, 0.5),
+    p99: percentile(samples, 0.99),
+    errors: result.errors + result.timeouts,
+    non2xx: result.non2xx,
+  };
+}
+
+export interface StreamResult {
+  /** Time to first chunk and to the last chunk, ms (medians). */
+  ttfc: number;
+  ttlc: number;
+  /** Body reads that carried at least one SSE event, per request (median): equal to the upstream's chunk count when nothing is batched. */
+  reads: number;
+}
+
+/** Sequential streaming requests: what a user watching tokens arrive experiences. */
+export async function runStreams(target: Target, count: number): Promise<StreamResult> {
+  const ttfc: number[] = [];
+  const ttlc: number[] = [];
+  const reads: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    const res = await request(target.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...target.headers },
+      body: chatBody(true),
+    });
+    let first = 0;
+    let n = 0;
+    for await (const part of res.body) {
+      if (!(part as Buffer).includes('data:')) continue;
+      n++;
+      if (first === 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
+    }
+    if (res.statusCode !== 200) throw new Error(`${target.name}: streaming answered ${res.statusCode}`);
+    ttfc.push(first);
+    ttlc.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    reads.push(n);
+  }
+  return { ttfc: median(ttfc), ttlc: median(ttlc), reads: median(reads) };
+}
+
+export function percentile(sorted: number[], q: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}

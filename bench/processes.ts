@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** A server the benchmark started in its own process, so its CPU and memory are its own. */
+export interface ServerProcess {
+  name: string;
+  child: ChildProcess;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `node <args>` and resolves once it is listening: either it prints `READY <port>`, or
+ * `readyUrl(port)` answers 2xx (for servers we do not control, e.g. Portkey).
+ */
+export async function startNode(
+  name: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPath?: string; timeoutMs?: number } = {},
+): Promise<ServerProcess> {
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(`${name} did not start within ${opts.timeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`),
+        ),
+      opts.timeoutMs ?? 30_000,
+    );
+    const onData = (d: Buffer) => {
+      output += d.toString();
+      const m = /READY (\d+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${name} exited with ${code}:\n${output.slice(-2000)}`));
+    });
+    if (opts.readyPath && opts.port) {
+      const poll = async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${opts.port}${opts.readyPath}`);
+          if (res.ok) {
+            clearTimeout(timer);
+            return resolve(opts.port!);
+          }
+        } catch {
+          // not listening yet
+        }
+        if (child.exitCode === null) setTimeout(poll, 100);
+      };
+      void poll();
+    }
+  });
+  // Keep draining output so a chatty server never blocks on a full pipe.
+  child.stdout!.resume();
+  child.stderr!.resume();
+  return {
+    name,
+    child,
+    port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        child.once('exit', () => {
+          clearTimeout(kill);
+          resolve();
+        });
+        child.kill('SIGINT');
+      }),
+  };
+}
+
+/** Resident memory of a process now and at its peak (Linux /proc), in MB. */
+export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
+}
+
+/** A free TCP port on loopback (for servers that must be told their port). */
+export async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,81 @@
+import type { FastifyReply } from 'fastify';
+import type { Operation } from '@switchboard/providers';
+import { openAiError } from '../http/openai-error';
+import { answerBody } from '../routing/answer';
+import type { Attempt, RouteResult, Skip } from '../routing/route-request';
+import type { RouteTarget } from '../routing/route-table';
+
+/** Which profile, model and key answered, on every response that had one; the count always. */
+export function routingHeaders(reply: FastifyReply, attempts: number, target?: RouteTarget, fingerprint?: string): void {
+  reply.header('x-switchboard-attempts', String(attempts));
+  if (!target || !fingerprint) return;
+  reply.header('x-switchboard-provider', target.name);
+  reply.header('x-switchboard-model', target.model);
+  reply.header('x-switchboard-key', fingerprint);
+}
+
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  message: string,
+  fields: { type?: string; param?: string | null; code?: string | null } = {},
+): FastifyReply {
+  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(openAiError(status, message, fields));
+}
+
+/** Answers every non-streaming outcome; returns the status sent (for metrics). */
+export function sendResult(reply: FastifyReply, op: Operation, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>): number {
+  switch (result.kind) {
+    case 'served': {
+      routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
+      const type = result.target.passthrough ? headerValue(result.headers['content-type']) : undefined;
+      void reply.code(200).header('content-type', type ?? 'application/json').send(answerBody(op, result));
+      return 200;
+    }
+    case 'client_error': {
+      routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
+      const asIs = isErrorJson(result.body, result.contentType);
+      void reply
+        .code(result.status)
+        .header('content-type', asIs ? (result.contentType as string) : 'application/json; charset=utf-8')
+        .send(asIs ? result.body : JSON.stringify(openAiError(result.status, result.body.slice(0, 2000) || `upstream answered ${result.status}`)));
+      return result.status;
+    }
+    case 'unsupported':
+      routingHeaders(reply, result.attempts.length);
+      void sendError(reply, 400, result.message, { param: result.param, code: 'unsupported_parameter' });
+      return 400;
+    case 'exhausted':
+      routingHeaders(reply, result.attempts.length);
+      if (result.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
+      void reply.code(503).header('content-type', 'application/json; charset=utf-8').send(exhaustedBody(alias, result.attempts, result.skipped));
+      return 503;
+    case 'aborted':
+      // The client is gone; closing is all that is left to do.
+      if (!reply.raw.destroyed) reply.raw.destroy();
+      return 499;
+  }
+}
+
+/** The 503 a client gets when no profile of the chain answered: every attempt and skip, keys by fingerprint. */
+export function exhaustedBody(alias: string, attempts: Attempt[], skipped: Skip[]): Record<string, unknown> {
+  const tried = attempts.map((a) => `${a.profile}/${a.key}: ${a.status ?? 'no answer'} ${a.reason}`);
+  const passed = skipped.map((s) => `${s.profile}: ${s.reason}`);
+  const message = `No provider of '${alias}' could serve the request (${attempts.length} attempt${attempts.length === 1 ? '' : 's'}${
+    tried.length ? `: ${tried.join('; ')}` : ''
+  }${passed.length ? `; skipped ${passed.join('; ')}` : ''}).`;
+  const body = openAiError(503, message, { type: 'service_unavailable', code: 'chain_exhausted' });
+  return { error: { ...body.error, attempts, skipped } };
+}
+
+/**
+ * The upstream's own words go back as they are; only a body that is not an error object at all
+ * (plain text, an HTML page) is wrapped so OpenAI clients can still read it.
+ */
+function isErrorJson(body: string, contentType: string | undefined): boolean {
+  return contentType !== undefined && contentType.includes('json') && /"error"\s*:/.test(body);
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -1,0 +1,128 @@
+import { UnsupportedFeatureError } from '../provider';
+import type { ChatCompletionRequest, ChatMessage, ToolChoice, ToolDefinition } from '../shared';
+import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-wire';
+
+/**
+ * OpenAI fields this adapter cannot express; the router skips the profile or answers 400 naming them.
+ * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
+ * and are left out silently.
+ */
+const UNSUPPORTED = ['logprobs', 'top_logprobs', 'logit_bias', 'functions', 'function_call', 'audio', 'modalities', 'prediction', 'web_search_options', 'reasoning_effort'];
+
+export function toCohereChat(body: ChatCompletionRequest, model: string, stream: boolean): CohereChatRequest {
+  rejectUnsupported(body);
+  const stop = body.stop === undefined || body.stop === null ? [] : Array.isArray(body.stop) ? body.stop : [body.stop];
+  const { tools, toolChoice } = toolsAndChoice(body.tools, body.tool_choice);
+  return {
+    model,
+    messages: body.messages.map(toMessage),
+    stream,
+    ...(tools?.length ? { tools } : {}),
+    ...(toolChoice ? { tool_choice: toolChoice } : {}),
+    ...defined('temperature', body.temperature),
+    ...defined('p', body.top_p),
+    ...defined('max_tokens', body.max_completion_tokens ?? body.max_tokens),
+    ...(stop.length ? { stop_sequences: stop } : {}),
+    ...defined('seed', body.seed),
+    ...defined('frequency_penalty', body.frequency_penalty),
+    ...defined('presence_penalty', body.presence_penalty),
+    ...responseFormat(body),
+  };
+}
+
+function rejectUnsupported(body: ChatCompletionRequest): void {
+  for (const param of UNSUPPORTED) {
+    const value = body[param];
+    if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(param, 'cohere');
+  }
+  if (body.n !== undefined && body.n !== null && body.n !== 1) throw new UnsupportedFeatureError('n', 'cohere', 'one choice per request');
+  if (body.parallel_tool_calls === false) {
+    throw new UnsupportedFeatureError('parallel_tool_calls', 'cohere', 'Cohere cannot be told to call one function at a time');
+  }
+}
+
+function defined<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+function responseFormat(body: ChatCompletionRequest): Pick<CohereChatRequest, 'response_format'> {
+  const format = body.response_format;
+  if (!format || format.type === 'text') return {};
+  if (format.type === 'json_object') return { response_format: { type: 'json_object' } };
+  if (format.type === 'json_schema') {
+    const schema = format.json_schema?.schema;
+    return { response_format: { type: 'json_object', ...(schema ? { json_schema: schema } : {}) } };
+  }
+  throw new UnsupportedFeatureError('response_format', 'cohere', `type '${(format as { type: string }).type}'`);
+}
+
+/** Cohere has no "this one function" choice: offering only that function and requiring a call is the same. */
+function toolsAndChoice(defs: ToolDefinition[] | undefined, choice: ToolChoice | undefined) {
+  const tools = defs?.map(toTool);
+  if (choice === undefined || choice === 'auto') return { tools };
+  if (choice === 'none') return { tools, toolChoice: 'NONE' as const };
+  if (choice === 'required') return { tools, toolChoice: 'REQUIRED' as const };
+  if (typeof choice === 'object' && choice.type === 'function') {
+    const only = tools?.filter((t) => t.function.name === choice.function.name);
+    if (!only?.length) throw new UnsupportedFeatureError('tool_choice', 'cohere', `no tool named '${choice.function.name}'`);
+    return { tools: only, toolChoice: 'REQUIRED' as const };
+  }
+  throw new UnsupportedFeatureError('tool_choice', 'cohere');
+}
+
+function toTool(tool: ToolDefinition, i: number): CohereTool {
+  if (tool.type !== 'function') throw new UnsupportedFeatureError(`tools[${i}].type`, 'cohere', `'${String(tool.type)}' tools`);
+  const { name, description, parameters } = tool.function;
+  return { type: 'function', function: { name, ...(description ? { description } : {}), ...(parameters ? { parameters } : {}) } };
+}
+
+function toMessage(message: ChatMessage, i: number): CohereMessage {
+  switch (message.role) {
+    case 'system':
+    case 'developer':
+      return { role: 'system', content: textOf(message.content) };
+    case 'user':
+      return { role: 'user', content: userContent(message.content, `messages[${i}].content`) };
+    case 'assistant': {
+      const text = textOf(message.content);
+      const calls = message.tool_calls ?? [];
+      // With tool calls, Cohere calls the accompanying text the tool plan.
+      if (calls.length) {
+        return {
+          role: 'assistant',
+          ...(text ? { tool_plan: text } : {}),
+          tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
+        };
+      }
+      return { role: 'assistant', content: text };
+    }
+    case 'tool':
+      return { role: 'tool', tool_call_id: String(message.tool_call_id ?? ''), content: textOf(message.content) };
+    default:
+      throw new UnsupportedFeatureError(`messages[${i}].role`, 'cohere', `role '${String(message.role)}'`);
+  }
+}
+
+function textOf(content: ChatMessage['content']): string {
+  if (content === undefined || content === null) return '';
+  if (typeof content === 'string') return content;
+  return content
+    .filter((part) => part.type === 'text')
+    .map((part) => (part as { text: string }).text)
+    .join('');
+}
+
+function userContent(content: ChatMessage['content'], param: string): string | CohereContentPart[] {
+  if (typeof content === 'string' || !content) return content ?? '';
+  return (content as unknown[]).map((raw, j) => {
+    const part = raw as Record<string, unknown>;
+    if (part.type === 'text') return { type: 'text', text: String(part.text ?? '') };
+    if (part.type === 'image_url') {
+      const image = part.image_url as string | { url: string; detail?: string };
+      const url = typeof image === 'string' ? image : image.url;
+      const detail = typeof image === 'string' ? undefined : image.detail;
+      return { type: 'image_url', image_url: { url, ...(detail ? { detail } : {}) } };
+    }
+    throw new UnsupportedFeatureError(`${param}[${j}].type`, 'cohere', `content part '${String(part.type)}'`);
+  });
+}

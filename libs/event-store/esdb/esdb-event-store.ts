@@ -6,6 +6,7 @@ import {
   END,
   EventStoreDBClient,
   NO_STREAM,
+  Position,
   ReadPosition,
   RecordedEvent as EsdbRecordedEvent,
   START,
@@ -30,6 +31,8 @@ const RESUBSCRIBE_DELAY_MS = 1000;
 /** How far back from the end of `$all` to look for the newest non-system event (the catch-up target). */
 const HEAD_SEARCH_WINDOW = 500;
 const PING_STREAM = 'switchboard-ping';
+/** What servers before 22.6 report as the position of an event read from its own stream. */
+const UNKNOWN_POSITION = 2n ** 64n - 1n;
 
 /** KurrentDB is EventStoreDB renamed; the 6.x client only knows the `esdb` schemes. */
 export function toEsdbConnectionString(url: string): string {
@@ -52,6 +55,7 @@ export class EsdbEventStore implements EventStore {
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     if (events.length === 0) return this.currentState(stream);
     let nextExpectedRevision: bigint;
+    let appendedAt: Position | undefined;
     try {
       const result = await this.client.appendToStream(
         stream,
@@ -59,6 +63,7 @@ export class EsdbEventStore implements EventStore {
         { expectedRevision: toEsdbExpected(expected) },
       );
       nextExpectedRevision = result.nextExpectedRevision;
+      appendedAt = result.position;
     } catch (error) {
       if (error instanceof WrongExpectedVersionError) {
         const actual = error.actualVersion === NO_STREAM ? 'no_stream' : Number(error.actualVersion);
@@ -68,9 +73,11 @@ export class EsdbEventStore implements EventStore {
     }
     // Read the events back: only the server knows each one's position and time.
     const nextRevision = Number(nextExpectedRevision);
-    const recorded = await this.readStreamFrom(stream, nextRevision - events.length + 1, events.length);
+    const recorded = (await this.readStreamFrom(stream, nextRevision - events.length + 1, events.length)).map((event) =>
+      event.position === UNKNOWN_POSITION && appendedAt ? { ...event, position: appendedAt.commit } : event,
+    );
     const last = recorded[recorded.length - 1];
-    return { nextRevision, position: last?.position ?? 0n, recorded };
+    return { nextRevision, position: last?.position ?? appendedAt?.commit ?? 0n, recorded };
   }
 
   async readStream(stream: string): Promise<RecordedEvent[]> {
@@ -147,13 +154,16 @@ class EsdbSubscription implements Subscription {
   private isCaughtUp = false;
   private closed = false;
   private current: ReturnType<EventStoreDBClient['subscribeToAll']> | undefined;
+  /** The full log position (commit and prepare) of the last event handled: where to resume. */
+  private checkpoint: Position | undefined;
 
   constructor(
     private readonly client: EventStoreDBClient,
-    private checkpoint: bigint | undefined,
+    after: bigint | undefined,
     private readonly handler: EventHandler,
     private readonly onClose: (subscription: EsdbSubscription) => void,
   ) {
+    this.checkpoint = after === undefined || after <= 0n ? undefined : { commit: after, prepare: after };
     this.caughtUp = new Promise((resolve, reject) => {
       this.resolveCaughtUp = resolve;
       this.rejectCaughtUp = reject;
@@ -168,6 +178,8 @@ class EsdbSubscription implements Subscription {
     this.onClose(this);
     if (!this.isCaughtUp) this.resolveCaughtUp();
     await this.current?.unsubscribe();
+    // A cancelled gRPC call does not always end the readable; destroying it ends our loop.
+    this.current?.destroy();
   }
 
   private async run(): Promise<void> {
@@ -178,7 +190,7 @@ class EsdbSubscription implements Subscription {
       this.fail(error);
       return;
     }
-    if (head === undefined || (this.checkpoint !== undefined && this.checkpoint >= head)) this.markCaughtUp();
+    if (head === undefined || (this.checkpoint !== undefined && this.checkpoint.commit >= head)) this.markCaughtUp();
 
     while (!this.closed) {
       try {
@@ -188,15 +200,15 @@ class EsdbSubscription implements Subscription {
           this.fail(error.cause);
           return;
         }
-        if (this.closed) return;
-        await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_DELAY_MS));
       }
+      // The server ended or dropped the subscription: resume from the checkpoint.
+      if (!this.closed) await new Promise((resolve) => setTimeout(resolve, RESUBSCRIBE_DELAY_MS));
     }
   }
 
   private async consume(head: bigint | undefined): Promise<void> {
     const subscription = this.client.subscribeToAll({
-      fromPosition: toReadPosition(this.checkpoint),
+      fromPosition: this.checkpoint ?? START,
       filter: excludeSystemEvents(),
     });
     this.current = subscription;
@@ -208,13 +220,14 @@ class EsdbSubscription implements Subscription {
     for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
       if (this.closed) return;
       const event = toRecorded(resolved);
-      if (!event || isSystem(event) || (this.checkpoint !== undefined && event.position <= this.checkpoint)) continue;
+      const position = resolved.event?.position;
+      if (!event || !position || isSystem(event) || (this.checkpoint && !isAfter(position, this.checkpoint))) continue;
       try {
         await this.handler(event);
       } catch (error) {
         throw new HandlerError(error);
       }
-      this.checkpoint = event.position;
+      this.checkpoint = position;
       if ((head !== undefined && event.position >= head) || (serverCaughtUp && subscription.readableLength === 0)) {
         this.markCaughtUp();
       }
@@ -245,7 +258,7 @@ class EsdbSubscription implements Subscription {
     void this.close();
     if (wasCaughtUp) {
       process.emitWarning(
-        `event subscription stopped at position ${String(this.checkpoint)}: ${error instanceof Error ? error.message : String(error)}`,
+        `event subscription stopped at position ${String(this.checkpoint?.commit ?? 0n)}: ${error instanceof Error ? error.message : String(error)}`,
         { code: 'SWITCHBOARD_SUBSCRIPTION_STOPPED' },
       );
     }
@@ -266,6 +279,10 @@ function toEsdbExpected(expected: ExpectedRevision): AppendExpectedRevision {
 
 function toReadPosition(after: bigint | undefined): ReadPosition {
   return after === undefined || after <= 0n ? START : { commit: after, prepare: after };
+}
+
+function isAfter(position: Position, checkpoint: Position): boolean {
+  return position.commit > checkpoint.commit || (position.commit === checkpoint.commit && position.prepare > checkpoint.prepare);
 }
 
 function toRecorded(resolved: { event?: EsdbRecordedEvent; commitPosition?: bigint }): RecordedEvent | undefined {

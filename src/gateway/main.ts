@@ -4,8 +4,9 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { ConfigError, loadConfig, type GatewayConfig } from '@switchboard/config';
+import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { AppModule } from './app.module';
+import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
@@ -67,16 +68,6 @@ function setupSwagger(app: NestFastifyApplication): void {
       .build(),
   );
   serveDocs(app, document);
-}
-
-/** Every config problem on its own line, by path; then exit 1. */
-export function reportStartupFailure(err: unknown, write: (line: string) => void = (l) => process.stderr.write(`${l}\n`)): void {
-  if (err instanceof ConfigError) {
-    write(`switchboard: invalid configuration (${err.source}):`);
-    for (const problem of err.problems) write(`  - ${problem}`);
-  } else {
-    write(`switchboard: failed to start: ${err instanceof Error ? err.message : String(err)}`);
-  }
 }
 
 if (require.main === module) {

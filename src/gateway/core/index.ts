@@ -3,3 +3,4 @@ export * from './core.module';
 export * from './core.tokens';
 export * from './domain-writer';
 export * from './projection-feed';
+export * from './startup-failure';

@@ -91,3 +91,14 @@ function tryJson(text: string): { ok: true; value: unknown } | { ok: false } {
 function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
+
+/** The model's own part of a turn: everything before an observation it may have invented. */
+export function ownPart(pattern: Pattern, text: string): string {
+  const at = indexOfMarker(text, pattern.markers.observation);
+  return (at >= 0 ? text.slice(0, at) : text).trimEnd();
+}
+
+/** The text outside any `<think>` block, for a model that answered plainly. */
+export function withoutThinking(text: string): string {
+  return splitThink(text).body.trim();
+}

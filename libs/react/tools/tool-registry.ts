@@ -1,6 +1,7 @@
 import Ajv, { type ValidateFunction } from 'ajv';
 import type { ToolsConfig } from '@switchboard/config';
 import type { ToolDescriptor, ToolResult } from '../ports';
+import { messageOf, untilAborted } from '../abort';
 import { ToolError, type Tool } from './tool';
 
 export interface ToolRunOptions {
@@ -59,27 +60,4 @@ export class ToolRegistry {
       return { error: error instanceof ToolError ? error.message : `${name} failed: ${messageOf(error)}` };
     }
   }
-}
-
-/** Settles when the promise does or the signal aborts, whichever comes first. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Error('aborted'));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Error('aborted'));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error instanceof Error ? error : new Error(String(error)));
-      },
-    );
-  });
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { connect, ErrorCode, JSONCodec, NatsError, type NatsConnection } from 'nats';
+import { messageOf, untilAborted } from '../abort';
+import type { StepPublisher, ToolBus, ToolCallOptions, ToolDescriptor, ToolResult } from '../ports';
+import { reactStepSubject, toolSubjects, type ToolCallRequest, type ToolSubjects } from './subjects';
+
+const codec = JSONCodec();
+
+/** What a Nest `@MessagePattern` handler answers: `{ response }` or `{ err }`, tagged with the request id. */
+interface NestReply {
+  id?: string;
+  response?: unknown;
+  err?: unknown;
+  isDisposed?: boolean;
+}
+
+/**
+ * Tools on the tool server, over NATS request/reply. Requests are framed the way
+ * @nestjs/microservices' NATS transport expects (`{ pattern, data, id }`, JSON), so the server is
+ * a plain Nest microservice; the gateway needs no Nest client for it.
+ */
+export class NatsToolBus implements ToolBus {
+  private readonly subjects: ToolSubjects;
+
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly opts: { subjectPrefix?: string; listTimeoutMs?: number; ownsConnection?: boolean } = {},
+  ) {
+    this.subjects = toolSubjects(opts.subjectPrefix);
+  }
+
+  static async connect(servers: string, opts: { subjectPrefix?: string } = {}): Promise<NatsToolBus> {
+    return new NatsToolBus(await connect({ servers, name: 'switchboard-tool-bus' }), { ...opts, ownsConnection: true });
+  }
+
+  async list(): Promise<ToolDescriptor[]> {
+    return (await this.request(this.subjects.list, {}, this.opts.listTimeoutMs ?? 5000)) as ToolDescriptor[];
+  }
+
+  async call(name: string, input: unknown, opts: ToolCallOptions): Promise<ToolResult> {
+    const body: ToolCallRequest = { name, input, timeoutMs: opts.timeoutMs, depth: opts.depth, sessionId: opts.sessionId };
+    try {
+      // A little longer than the tool's own deadline, so the server's timeout message wins the race.
+      return (await this.request(this.subjects.call, body, opts.timeoutMs + 1000, opts.signal)) as ToolResult;
+    } catch (error) {
+      if (error instanceof NatsError && error.code === ErrorCode.Timeout) return { error: `${name} timed out after ${opts.timeoutMs} ms` };
+      if (error instanceof NatsError && error.code === ErrorCode.NoResponders) return { error: 'tool server unavailable: nobody listens on NATS' };
+      if (opts.signal?.aborted) return { error: `${name} was cancelled` };
+      return { error: `${name} failed on the tool server: ${messageOf(error)}` };
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.opts.ownsConnection && !this.nc.isClosed()) await this.nc.drain();
+  }
+
+  private async request(subject: string, data: unknown, timeout: number, signal?: AbortSignal): Promise<unknown> {
+    const pending = this.nc.request(subject, codec.encode({ pattern: subject, data, id: randomUUID() }), { timeout });
+    const msg = signal ? await untilAborted(pending, signal) : await pending;
+    const reply = codec.decode(msg.data) as NestReply;
+    if (reply.err !== undefined && reply.err !== null) {
+      throw new Error(typeof reply.err === 'string' ? reply.err : JSON.stringify(reply.err));
+    }
+    return reply.response;
+  }
+}
+
+/** Publishes each step on `switchboard.react.<sessionId>.<type>` with `sessionId` in the payload. */
+export class NatsStepPublisher implements StepPublisher {
+  constructor(private readonly nc: NatsConnection) {}
+
+  publish(sessionId: string, type: string, payload: Record<string, unknown>): void {
+    if (this.nc.isClosed()) return;
+    try {
+      this.nc.publish(reactStepSubject(sessionId, type), codec.encode({ ...payload, sessionId }));
+    } catch {
+      // Publishing is best effort for downstream subscribers; the event store has the facts.
+    }
+  }
+}

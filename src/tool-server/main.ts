@@ -1,0 +1,90 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { Logger, type LogLevel } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig, type GatewayConfig } from '@switchboard/config';
+import { builtinTools, toolSubjects, ToolRegistry } from '@switchboard/react';
+import { McpMounts } from './mcp/mcp-mounts';
+import { ToolCatalog } from './tool-catalog';
+import { ToolServerModule } from './tool-server.module';
+
+export interface ToolServerOptions {
+  natsUrl: string;
+  /** HTTP port of the MCP endpoint; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** NATS subject prefix (default `switchboard.tools`). */
+  subjectPrefix?: string;
+  logger?: boolean | LogLevel[];
+}
+
+export interface RunningToolServer {
+  /** `http://<host>:<port>`; MCP is at `${url}/mcp`. */
+  url: string;
+  catalog: ToolCatalog;
+  close(): Promise<void>;
+}
+
+/**
+ * The tool server: built-in tools and mounted MCP servers, served on NATS (request/reply,
+ * queue group `switchboard-tools` so replicas share the load) and as MCP over Streamable HTTP.
+ */
+export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opts: ToolServerOptions): Promise<RunningToolServer> {
+  const mounts = await McpMounts.connect(config.tools.mcpServers);
+  const catalog = new ToolCatalog(new ToolRegistry(builtinTools, config.tools), mounts);
+  const subjects = toolSubjects(opts.subjectPrefix);
+  const app = await NestFactory.create<NestFastifyApplication>(
+    ToolServerModule.forRoot({ catalog, config: config.tools, subjects }),
+    new FastifyAdapter(),
+    { logger: opts.logger === undefined || opts.logger === true ? ['log', 'warn', 'error'] : opts.logger, abortOnError: false },
+  );
+  try {
+    app.connectMicroservice<MicroserviceOptions>(
+      { transport: Transport.NATS, options: { servers: [opts.natsUrl], queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
+      { inheritAppConfig: true },
+    );
+    await app.startAllMicroservices();
+    const host = opts.host ?? '0.0.0.0';
+    await app.listen({ port: opts.port, host });
+    const { port } = app.getHttpServer().address() as AddressInfo;
+    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+    return {
+      url: `http://${shownHost}:${port}`,
+      catalog,
+      close: async () => {
+        await app.close();
+        await mounts.close();
+      },
+    };
+  } catch (error) {
+    await app.close().catch(() => undefined);
+    await mounts.close();
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const env = process.env;
+  const config = loadConfig({ env });
+  const server = await createToolServer(config, {
+    natsUrl: env.NATS_URL || 'nats://127.0.0.1:4222',
+    port: Number(env.TOOLS_PORT || 8081),
+    host: env.HOST,
+    subjectPrefix: env.NATS_TOOLS_PREFIX || undefined,
+  });
+  const logger = new Logger('ToolServer');
+  logger.log(`tools: ${server.catalog.list().map((t) => t.name).join(', ')}`);
+  logger.log(`MCP at ${server.url}/mcp`);
+  const stop = () => void server.close().then(() => process.exit(0));
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}
+
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    process.stderr.write(`switchboard tool server: failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -269,6 +269,23 @@ export function describeEventStoreContract(
         expect(seen).toEqual([0, 1, 2, 3]);
       });
 
+      it('rejects caughtUp with the error of a handler that throws during catch-up, and delivers nothing after it', async () => {
+        const s = stream();
+        const from = await checkpointNow();
+        await store.append(s, [registered('a'), quarantined(429), restored()], 'no_stream');
+        const seen: number[] = [];
+
+        const subscription = subscribe(from, (event) => {
+          if (event.stream !== s) return;
+          seen.push(event.revision);
+          if (event.revision === 1) throw new Error('projection broke');
+        });
+        await expect(subscription.caughtUp).rejects.toThrow('projection broke');
+        await store.append(s, [quarantined(500)], 2);
+        await settle();
+        expect(seen).toEqual([0, 1]);
+      });
+
       it('stops delivering once closed', async () => {
         const s = stream();
         const from = await checkpointNow();

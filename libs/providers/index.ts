@@ -10,3 +10,5 @@ export { azureProvider } from './azure/azure.provider';
 export { DEFAULT_AZURE_API_VERSION } from './azure/endpoint';
 export { isBookkeeping, passthroughStream, type PassthroughState } from './openai/chat.stream';
 export * from './mock';
+export { geminiProvider, retryDelayMs as geminiRetryDelayMs } from './gemini';
+export { cohereProvider } from './cohere';

@@ -1,5 +1,7 @@
 import { anthropicProvider } from './anthropic/anthropic.provider';
 import { azureProvider } from './azure/azure.provider';
+import { cohereProvider } from './cohere/cohere.provider';
+import { geminiProvider } from './gemini/gemini.provider';
 import { mockProvider } from './mock/mock.provider';
 import { openAiProvider } from './openai/openai.provider';
 import type { Provider, ProviderType } from './provider';
@@ -10,6 +12,8 @@ const PROVIDERS: Partial<Record<ProviderType, Provider>> = {
   azure: azureProvider as Provider,
   mock: mockProvider as Provider,
   anthropic: anthropicProvider as Provider,
+  gemini: geminiProvider as Provider,
+  cohere: cohereProvider as Provider,
 };
 
 /** Where each type lives when the profile names no `base_url` (azure has no public default). */

@@ -1,0 +1,201 @@
+import type { StartedGateway } from '../../support/start-gateway';
+import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { chat, fingerprint, gatewayFor, keyHistory, keyState, storedEvents, waitFor } from './routing-helpers';
+
+/**
+ * The first call a profile receives misbehaves as told; every later call answers normally.
+ * Which key is picked first is the key pool's business (LRU), so tests read it from the upstream.
+ */
+function firstCallThen(upstream: ScriptedUpstream, first: Behaviour): void {
+  let calls = 0;
+  upstream.fallback(reply.fn(() => (calls++ === 0 ? first : reply.auto())));
+}
+
+describe('routing failover over HTTP', () => {
+  let upstream: ScriptedUpstream;
+  let gw: StartedGateway | undefined;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+  });
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+    upstream.clear();
+  });
+  afterAll(async () => {
+    await upstream.close();
+  });
+
+  it('retires a key the upstream answers 401 for, serves from the next key, and never calls the retired key again', async () => {
+    firstCallThen(upstream, reply.unauthorized());
+    gw = await gatewayFor(upstream, { p1: ['sk-ret-a', 'sk-ret-b'] });
+
+    const first = await chat(gw);
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-switchboard-attempts')).toBe('2');
+    const retired = upstream.requests[0].key;
+    const survivor = retired === 'sk-ret-a' ? 'sk-ret-b' : 'sk-ret-a';
+    expect(first.headers.get('x-switchboard-key')).toBe(fingerprint(survivor));
+
+    for (let i = 0; i < 5; i++) expect((await chat(gw)).status).toBe(200);
+    expect(upstream.callsFor(retired)).toHaveLength(1);
+    expect(upstream.callsFor(survivor)).toHaveLength(6);
+    expect((await keyState(gw, retired)).state).toBe('retired');
+    expect((await keyHistory(gw, retired)).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyRetired']);
+    expect((await keyHistory(gw, retired))[1].data).toMatchObject({ status: 401 });
+  });
+
+  it("quarantines a rate-limited key until its Retry-After, then brings it back", async () => {
+    firstCallThen(upstream, reply.rateLimited(1));
+    gw = await gatewayFor(upstream, { p1: ['sk-rl-a', 'sk-rl-b'] });
+
+    const before = Date.now();
+    const first = await chat(gw);
+    expect(first.status).toBe(200);
+    const limited = upstream.requests[0].key;
+    const other = limited === 'sk-rl-a' ? 'sk-rl-b' : 'sk-rl-a';
+
+    const quarantined = await keyState(gw, limited);
+    expect(quarantined).toMatchObject({ state: 'quarantined', reason: 'rate_limited' });
+    const until = Date.parse(quarantined.until!);
+    expect(until).toBeGreaterThanOrEqual(before + 900);
+    expect(until).toBeLessThanOrEqual(Date.now() + 1_100);
+
+    // While it cools down, only the other key is called.
+    const during = await chat(gw);
+    if (Date.now() < until) {
+      expect(during.headers.get('x-switchboard-key')).toBe(fingerprint(other));
+      expect(upstream.callsFor(limited)).toHaveLength(1);
+    }
+
+    await waitFor('the deadline to restore the key', async () => (await keyState(gw!, limited)).state === 'available', 5_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    // Least recently used: the restored key is next.
+    const after = await chat(gw);
+    expect(after.headers.get('x-switchboard-key')).toBe(fingerprint(limited));
+    const history = await keyHistory(gw, limited);
+    expect(history.map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+    expect(history[1].data).toMatchObject({ reason: 'rate_limited', status: 429 });
+    expect(history[2].data).toMatchObject({ reason: 'deadline_passed' });
+  });
+
+  it.each([
+    ['500', reply.serverError(500), 'upstream_error', 500],
+    ['503', reply.serverError(503), 'upstream_error', 503],
+    ['a hang past the timeout', reply.hang(), 'timeout', undefined],
+    ['a connection reset', reply.reset(), 'connection_error', undefined],
+  ])('quarantines a key after %s and fails over to the next key', async (_what, behaviour, reason, status) => {
+    firstCallThen(upstream, behaviour);
+    gw = await gatewayFor(upstream, { p1: ['sk-err-a', 'sk-err-b'] }, { routing: { error_cooldown_ms: 60_000 } });
+
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchboard-attempts')).toBe('2');
+    const failed = upstream.requests[0].key;
+    expect(res.headers.get('x-switchboard-key')).not.toBe(fingerprint(failed));
+    expect(res.json.choices[0].message.content).toContain('scripted answer');
+
+    const history = await keyHistory(gw, failed);
+    expect(history.map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined']);
+    expect(history[1].data).toMatchObject({ reason, ...(status ? { status } : {}) });
+    expect(Date.parse(history[1].data.until as string)).toBeGreaterThan(Date.now() + 50_000);
+  });
+
+  it('moves to the next profile of the chain when a profile has no key left', async () => {
+    upstream.always('sk-p1-only', reply.serverError(502));
+    gw = await gatewayFor(upstream, { p1: ['sk-p1-only'], p2: ['sk-p2-only'] });
+
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchboard-provider')).toBe('p2');
+    expect(res.headers.get('x-switchboard-model')).toBe('p2-model');
+    expect(res.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(upstream.requests.map((r) => [r.key, (r.body as { model: string }).model])).toEqual([
+      ['sk-p1-only', 'p1-model'],
+      ['sk-p2-only', 'p2-model'],
+    ]);
+    // p1 has no available key now: the next request goes straight to p2.
+    await chat(gw);
+    expect(upstream.callsFor('sk-p1-only')).toHaveLength(1);
+  });
+
+  it.each([400, 404, 413, 422])('returns an upstream %i as it is, without failover, and leaves the key alone', async (status) => {
+    const body = { error: { message: `upstream says ${status}`, type: 'invalid_request_error', param: 'messages', code: 'scripted' } };
+    upstream.fallback(reply.json(body, status));
+    gw = await gatewayFor(upstream, { p1: ['sk-ce-a', 'sk-ce-b'], p2: ['sk-ce-c'] });
+    const eventsBefore = (await storedEvents(gw)).length;
+
+    const res = await chat(gw);
+    expect(res.status).toBe(status);
+    expect(res.text).toBe(JSON.stringify(body));
+    expect(res.headers.get('x-switchboard-attempts')).toBe('1');
+    expect(res.headers.get('x-switchboard-provider')).toBe('p1');
+    expect(upstream.requests).toHaveLength(1);
+    expect((await keyState(gw, upstream.requests[0].key)).state).toBe('available');
+    expect(await storedEvents(gw)).toHaveLength(eventsBefore);
+  });
+
+  it('answers 503 listing every attempt, with Retry-After, when the whole chain fails', async () => {
+    upstream.always('sk-ex-a', reply.serverError(500));
+    upstream.always('sk-ex-b', reply.rateLimited(30));
+    gw = await gatewayFor(upstream, { p1: ['sk-ex-a'], p2: ['sk-ex-b'] }, { routing: { error_cooldown_ms: 4_000 } });
+
+    const res = await chat(gw);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(res.json.error).toMatchObject({ type: 'service_unavailable', code: 'chain_exhausted', param: null });
+    expect(res.json.error.attempts).toEqual([
+      expect.objectContaining({ profile: 'p1', key: fingerprint('sk-ex-a'), status: 500, outcome: 'quarantine' }),
+      expect.objectContaining({ profile: 'p2', key: fingerprint('sk-ex-b'), status: 429, outcome: 'quarantine', reason: 'rate_limited' }),
+    ]);
+    expect(res.json.error.message).toContain(fingerprint('sk-ex-a'));
+    // The earliest comeback is p1's key, after its 4 s error cool-down.
+    const retryAfter = Number(res.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(4);
+    expect(res.text).not.toContain('sk-ex-');
+
+    // Everything is cooling down: the next request calls nobody and says when to come back.
+    const again = await chat(gw);
+    expect(again.status).toBe(503);
+    expect(again.headers.get('x-switchboard-attempts')).toBe('0');
+    expect(again.json.error.skipped).toEqual([
+      { profile: 'p1', reason: 'no_available_key' },
+      { profile: 'p2', reason: 'no_available_key' },
+    ]);
+    expect(Number(again.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(upstream.requests).toHaveLength(2);
+  });
+
+  it('retries a pass after a full-jitter backoff when a key comes back within the retry budget', async () => {
+    firstCallThen(upstream, reply.serverError(503));
+    gw = await gatewayFor(
+      upstream,
+      { p1: ['sk-bo-a'] },
+      { routing: { error_cooldown_ms: 200, retries: { max_attempts: 3, base_delay_ms: 50, max_delay_ms: 1_000 } } },
+    );
+    const res = await chat(gw);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(upstream.callsFor('sk-bo-a')).toHaveLength(2);
+  });
+
+  it('answers 404 model_not_found for an unknown alias without calling upstream', async () => {
+    gw = await gatewayFor(upstream, { p1: ['sk-nf-a'] });
+    const res = await chat(gw, { model: 'no-such-alias' });
+    expect(res.status).toBe(404);
+    expect(res.json.error).toMatchObject({ code: 'model_not_found', param: 'model', type: 'invalid_request_error' });
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(upstream.requests).toHaveLength(0);
+  });
+
+  it('appends no event for successful requests', async () => {
+    gw = await gatewayFor(upstream, { p1: ['sk-ok-a', 'sk-ok-b'], p2: ['sk-ok-c'] });
+    const before = await storedEvents(gw);
+    const answers = await Promise.all(Array.from({ length: 40 }, () => chat(gw!)));
+    expect(answers.map((a) => a.status)).toEqual(Array(40).fill(200));
+    expect(upstream.requests).toHaveLength(40);
+    expect(await storedEvents(gw)).toEqual(before);
+  });
+});

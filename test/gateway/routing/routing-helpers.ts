@@ -1,0 +1,110 @@
+import { fingerprint } from '@switchboard/domain';
+import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
+import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import type { ScriptedUpstream } from '../../support/scripted-upstream';
+
+export { fingerprint };
+
+export interface Answer {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/**
+ * Keeper on (its restore timer and circuit half-opening are part of what a user sees) but with
+ * probes far in the future, so no probe takes a scripted answer meant for a request.
+ */
+export const QUIET_KEEPER = { enabled: true, probe_interval_ms: 3_600_000, restore_check_ms: 50 };
+
+/** One gateway in front of the scripted upstream: `profiles` maps profile name → its keys. */
+export async function gatewayFor(
+  upstream: ScriptedUpstream,
+  profiles: Record<string, string[]>,
+  opts: { chain?: string[]; routing?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
+): Promise<StartedGateway> {
+  const providers = Object.fromEntries(
+    Object.entries(profiles).map(([name, keys]) => [name, { type: 'openai', base_url: upstream.baseUrl, keys, timeout_ms: 2_000, connect_timeout_ms: 2_000 }]),
+  );
+  const chain = (opts.chain ?? Object.keys(profiles)).map((provider) => ({ provider, model: `${provider}-model` }));
+  return startGateway({
+    config: {
+      keeper: QUIET_KEEPER,
+      routing: { retries: { max_attempts: 1 }, ...opts.routing },
+      providers,
+      models: { main: { chain } },
+      ...opts.extra,
+    },
+  });
+}
+
+export async function post(url: string, body: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Answer> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    signal,
+  });
+  return answer(res);
+}
+
+export async function get(url: string, headers: Record<string, string> = {}): Promise<Answer> {
+  return answer(await fetch(url, { headers }));
+}
+
+async function answer(res: Response): Promise<Answer> {
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+export function chat(gw: StartedGateway, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Answer> {
+  return post(`${gw.url}/v1/chat/completions`, { model: 'main', messages: [{ role: 'user', content: 'hello' }], ...extra }, headers);
+}
+
+/** Every event in the gateway's store, read through a second connection to its SQLite file. */
+export async function storedEvents(gw: StartedGateway, stream?: string): Promise<RecordedEvent[]> {
+  const store = createEventStore(`sqlite:${gw.storePath}`);
+  try {
+    if (stream) return await store.readStream(stream);
+    const all: RecordedEvent[] = [];
+    for await (const event of store.readAll()) all.push(event);
+    return all;
+  } finally {
+    await store.close();
+  }
+}
+
+export async function keyHistory(gw: StartedGateway, secret: string): Promise<Array<{ type: string; data: Record<string, unknown> }>> {
+  const res = await get(`${gw.url}/admin/keys/${fingerprint(secret)}/history`);
+  if (res.status !== 200) throw new Error(`history of ${fingerprint(secret)}: ${res.status} ${res.text}`);
+  return res.json.events;
+}
+
+export async function keyState(gw: StartedGateway, secret: string): Promise<{ state: string; until?: string; reason?: string }> {
+  const res = await get(`${gw.url}/admin/keys`);
+  const key = (res.json.keys as Array<{ fingerprint: string; state: string }>).find((k) => k.fingerprint === fingerprint(secret));
+  if (!key) throw new Error(`key ${fingerprint(secret)} not listed`);
+  return key;
+}
+
+export async function providerState(gw: StartedGateway, name: string): Promise<{ circuit: string; until?: string; enabled: boolean }> {
+  const res = await get(`${gw.url}/admin/providers`);
+  const view = (res.json.providers as Array<{ name: string; circuit: string; enabled: boolean }>).find((p) => p.name === name);
+  if (!view) throw new Error(`provider ${name} not listed`);
+  return view;
+}
+
+export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}

@@ -1,5 +1,5 @@
 import type { ProviderProfile } from '@switchboard/config';
-import { UpstreamNetworkError, type Provider, type Transport } from '@switchboard/providers';
+import { UpstreamNetworkError, errorBodyValue, type Provider, type Transport } from '@switchboard/providers';
 import type { ProbeResult } from '../gateway/core/commands';
 import { probeResult } from './keeper.logic';
 
@@ -17,19 +17,11 @@ export async function probeKey(profile: ProviderProfile, secret: string, deps: P
     const res = await deps.transport.send(req, { connectTimeoutMs: profile.connectTimeoutMs, timeoutMs: profile.timeoutMs });
     const text = await res.body.text();
     const latencyMs = Math.round(performance.now() - started);
-    const outcome = deps.provider.classify(res.status, res.headers, parseBody(text), Date.now());
+    const outcome = deps.provider.classify(res.status, res.headers, errorBodyValue(text), Date.now());
     return probeResult(outcome, latencyMs, deps.rateLimitCooldownMs);
   } catch (err) {
     if (err instanceof UpstreamNetworkError) return { ok: false, reason: err.kind };
     // Whatever else went wrong, its message could quote a request: keep only the error's name.
     return { ok: false, reason: `probe_error:${(err as Error)?.name ?? 'unknown'}` };
-  }
-}
-
-function parseBody(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }

@@ -1,11 +1,11 @@
 import type { Outcome } from '../provider';
-import { classifyHttp, mentionsInvalidKey } from '../shared/classify';
+import { classifyHttp, errorBodyValue, mentionsInvalidKey } from '../shared/classify';
 import type { HeaderBag } from '../shared/headers';
 import { retryAfterMs } from '../shared/retry-after';
 
 /** `{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}` -> `overloaded_error`. */
 export function errorType(body: unknown): string | undefined {
-  const parsed = typeof body === 'string' ? tryParse(body) : body;
+  const parsed = errorBodyValue(body);
   if (!parsed || typeof parsed !== 'object') return undefined;
   const error = (parsed as Record<string, unknown>).error;
   if (!error || typeof error !== 'object') return undefined;
@@ -19,7 +19,7 @@ export function errorType(body: unknown): string | undefined {
  * authentication or permission error retires the key whatever status carries it.
  */
 export function classifyAnthropic(status: number, headers: HeaderBag, body: unknown, nowMs: number): Outcome {
-  const parsed = typeof body === 'string' ? (tryParse(body) ?? body) : body;
+  const parsed = errorBodyValue(body);
   const type = errorType(parsed);
   const keyRejected = (_status: number, b: unknown) =>
     type === 'authentication_error' || type === 'permission_error' || mentionsInvalidKey(b);
@@ -29,12 +29,4 @@ export function classifyAnthropic(status: number, headers: HeaderBag, body: unkn
   // An overloaded 529 may carry retry-after too: pass the hint on, the router still treats it as short.
   const wait = outcome.retryAfterMs ?? retryAfterMs(headers, nowMs);
   return { ...outcome, reason: type ?? outcome.reason, ...(wait === undefined ? {} : { retryAfterMs: wait }) };
-}
-
-function tryParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

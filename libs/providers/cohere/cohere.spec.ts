@@ -177,6 +177,10 @@ describe('cohere: error -> Outcome', () => {
     expect(cohereProvider.classify(c.status, c.headers, c.body, NOW)).toEqual(c.outcome);
   });
 
+  it.each(cases.map((c) => [c.name, c] as const))('reads the unparsed text the same way: %s', (_name, c) => {
+    expect(cohereProvider.classify(c.status, c.headers, JSON.stringify(c.body), NOW)).toEqual(c.outcome);
+  });
+
   it('retires on a 4xx whose body says the token is invalid, whatever the status', () => {
     expect(cohereProvider.classify(498, {}, { message: 'invalid api token' }, NOW)).toMatchObject({ kind: 'retire', status: 498 });
   });

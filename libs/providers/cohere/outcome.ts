@@ -1,5 +1,5 @@
 import type { Outcome } from '../provider';
-import { classifyHttp, mentionsInvalidKey, type HeaderBag } from '../shared';
+import { classifyHttp, errorBodyValue, mentionsInvalidKey, type HeaderBag } from '../shared';
 
 /** Cohere says "invalid api token" / "no api key supplied" / "Your API key has expired". */
 const KEY_REJECTED = /invalid api token|no api key supplied|api key has expired/i;
@@ -8,7 +8,8 @@ const KEY_REJECTED = /invalid api token|no api key supplied|api key has expired/
  * The shared HTTP rules with Cohere's wording of a dead key: 401 retires, 429 (and 402, credits
  * spent) cool down with `Retry-After` when given, 5xx quarantine short, 400/422 are the client's.
  */
-export function classifyCohere(status: number, headers: HeaderBag, body: unknown, nowMs: number): Outcome {
+export function classifyCohere(status: number, headers: HeaderBag, raw: unknown, nowMs: number): Outcome {
+  const body = errorBodyValue(raw);
   return classifyHttp(status, headers, body, nowMs, {
     keyRejected: (_status, b) => mentionsInvalidKey(b) || KEY_REJECTED.test(JSON.stringify(b ?? '')),
   });

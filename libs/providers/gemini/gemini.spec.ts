@@ -227,6 +227,10 @@ describe('gemini: error -> Outcome', () => {
     expect(geminiProvider.classify(c.status, c.headers, c.body, NOW)).toEqual(c.outcome);
   });
 
+  it.each(cases.map((c) => [c.name, c] as const))('reads the unparsed text the same way: %s', (_name, c) => {
+    expect(geminiProvider.classify(c.status, c.headers, JSON.stringify(c.body), NOW)).toEqual(c.outcome);
+  });
+
   it('is ok for 2xx', () => {
     expect(geminiProvider.classify(200, {}, { candidates: [] }, NOW)).toEqual({ kind: 'ok' });
   });

@@ -1,5 +1,5 @@
 import type { Outcome } from '../provider';
-import { classifyHttp, mentionsInvalidKey, type HeaderBag } from '../shared';
+import { classifyHttp, errorBodyValue, mentionsInvalidKey, type HeaderBag } from '../shared';
 import type { GoogleRpcStatus } from './gemini-wire';
 
 /**
@@ -7,7 +7,8 @@ import type { GoogleRpcStatus } from './gemini-wire';
  * `google.rpc.ErrorInfo` says `API_KEY_INVALID` (retire, not the client's fault), and a 429 tells
  * how long to wait in `google.rpc.RetryInfo.retryDelay` rather than in a header.
  */
-export function classifyGemini(status: number, headers: HeaderBag, body: unknown, nowMs: number): Outcome {
+export function classifyGemini(status: number, headers: HeaderBag, raw: unknown, nowMs: number): Outcome {
+  const body = errorBodyValue(raw);
   const outcome = classifyHttp(status, headers, body, nowMs, {
     keyRejected: (_status, b) => keyRejected(b),
     retryAfterFromBody: retryDelayMs,

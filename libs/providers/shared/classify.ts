@@ -45,6 +45,16 @@ export function classifyHttp(
   return { kind: 'client_error', status, reason: redactSecrets(errorMessage(body) ?? `upstream answered ${status}`) };
 }
 
+/** An error body as a value: JSON text parsed, anything else (plain text, a parsed value) as it came. */
+export function errorBodyValue(body: unknown): unknown {
+  if (typeof body !== 'string' || body.length === 0) return body;
+  try {
+    return JSON.parse(body) as unknown;
+  } catch {
+    return body;
+  }
+}
+
 /** The human message of an error body in the shapes providers use (`{error:{message}}`, `{error:"…"}`, `{message}`, text). */
 export function errorMessage(body: unknown): string | undefined {
   if (typeof body === 'string') return body.trim() ? body.trim().slice(0, 500) : undefined;

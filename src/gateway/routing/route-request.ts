@@ -1,5 +1,6 @@
 import type { QuarantineReason } from '@switchboard/domain';
 import {
+  errorBodyValue,
   UnsupportedFeatureError,
   UpstreamNetworkError,
   type CallContext,
@@ -222,7 +223,7 @@ async function call(
       outcome = { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false };
     } else {
       const text = await res.body.text();
-      const classified = target.provider.classify(res.status, res.headers, parseMaybe(text), deps.now());
+      const classified = target.provider.classify(res.status, res.headers, errorBodyValue(text), deps.now());
       outcome = classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
       if (outcome.kind === 'client_error') {
         record(pass, target, fingerprint, status, outcome.kind, outcome.reason, deps);
@@ -372,14 +373,6 @@ function giveUp(alias: RouteAlias, pass: Pass, comeback: number | undefined, now
   return { kind: 'exhausted', attempts, skipped, ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}) };
 }
 
-function parseMaybe(text: string): unknown {
-  if (text.length === 0) return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
 
 async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -1,0 +1,171 @@
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { geminiProvider, SseDecoder, UndiciTransport, type CallContext, type ProfileInfo, type SseEvent } from '@switchboard/providers';
+
+const FIXTURES = join(__dirname, '../../../libs/providers/gemini/fixtures');
+const raw = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const json = <T>(name: string): T => JSON.parse(raw(name)) as T;
+
+interface Received {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+const errorCase = (status: number, name: RegExp) =>
+  json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json').cases.find((c) => c.status === status && name.test(c.name))
+    ?.body;
+
+/**
+ * A stand-in for generativelanguage.googleapis.com on a real socket. It answers by path and key,
+ * replaying the recorded fixtures; a stream goes out in 5-byte pieces so CRLF-framed events split
+ * across TCP writes.
+ */
+function scriptedGemini(received: Received[]): Server {
+  return createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (part: string) => (body += part));
+    req.on('end', () => {
+      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
+      const key = req.headers['x-goog-api-key'];
+      const reply = (status: number, payload: unknown) =>
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
+      if (key === 'dead-key') return reply(400, errorCase(400, /API_KEY_INVALID retires the key/));
+      if (key === 'busy-key') return reply(429, errorCase(429, /waits RetryInfo/));
+      if (req.method === 'GET') return reply(200, { models: [{ name: 'models/gemini-2.0-flash' }], nextPageToken: 'x' });
+      if (req.url?.endsWith(':generateContent')) return reply(200, json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
+      if (req.url?.endsWith(':batchEmbedContents')) return reply(200, json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const bytes = Buffer.from(raw('function-call.sse'));
+      const writePiece = (at: number): void => {
+        if (at >= bytes.length) return void res.end();
+        res.write(bytes.subarray(at, at + 5));
+        setImmediate(() => writePiece(at + 5));
+      };
+      writePiece(0);
+    });
+  });
+}
+
+describe('gemini provider over a real socket', () => {
+  const received: Received[] = [];
+  const transport = new UndiciTransport();
+  const sendOptions = { connectTimeoutMs: 5_000, timeoutMs: 15_000 };
+  let server: Server;
+  let profile: ProfileInfo;
+  const ctx = (key: string, stream: boolean, model = 'gemini-2.0-flash'): CallContext => ({ profile, model, key, stream });
+  const chat = { model: 'main-gemini', messages: [{ role: 'user', content: 'Weather in Paris, and the time?' }] };
+
+  beforeAll(async () => {
+    server = scriptedGemini(received).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as AddressInfo;
+    profile = { name: 'gemini_main', type: 'gemini', baseUrl: `http://127.0.0.1:${port}` };
+  });
+
+  afterAll(async () => {
+    await transport.close();
+    server.close();
+    await once(server, 'close');
+  });
+
+  it('streams from :streamGenerateContent?alt=sse and yields complete tool calls when the bytes arrive split', async () => {
+    const response = await transport.send(geminiProvider.request('chat', { ...chat, stream: true }, ctx('live-key', true)), sendOptions);
+    expect(response.status).toBe(200);
+
+    const decoder = new SseDecoder();
+    let state = geminiProvider.stream.init({ id: 'chatcmpl-int', created: 1700000000, model: 'gemini-2.0-flash' });
+    let content = '';
+    let finish: unknown;
+    let done = false;
+    const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
+    const consume = (events: SseEvent[]): void => {
+      for (const event of events) {
+        const step = geminiProvider.stream.next(state, event);
+        state = step.state;
+        done = done || step.done === true;
+        for (const c of step.chunks as Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: unknown }> }>) {
+          const choice = c.choices[0];
+          if (!choice) continue;
+          content += (choice.delta.content as string | undefined) ?? '';
+          for (const call of (choice.delta.tool_calls as Array<{ index: number; id?: string; function: { name?: string; arguments?: string } }>) ?? []) {
+            const prev = calls[call.index] ?? { arguments: '' };
+            calls[call.index] = { id: call.id ?? prev.id, name: call.function.name ?? prev.name, arguments: prev.arguments + (call.function.arguments ?? '') };
+          }
+          finish = choice.finish_reason ?? finish;
+        }
+      }
+    };
+    for await (const bytes of response.body) consume(decoder.push(bytes));
+    consume(decoder.end());
+
+    const upstream = received[received.length - 1];
+    expect(upstream.method).toBe('POST');
+    expect(upstream.url).toBe('/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse');
+    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
+    expect(upstream.headers.authorization).toBeUndefined();
+    expect(JSON.parse(upstream.body)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
+
+    expect(done).toBe(true);
+    expect(content).toBe('Checking.');
+    expect(calls).toEqual([
+      { id: 'call_s2_0_0', name: 'get_weather', arguments: '{"city":"Paris"}' },
+      { id: 'call_s2_0_1', name: 'get_time', arguments: '{}' },
+    ]);
+    expect(finish).toBe('tool_calls');
+  });
+
+  it('maps a non-streamed answer from :generateContent', async () => {
+    const response = await transport.send(geminiProvider.request('chat', chat, ctx('live-key', false)), sendOptions);
+    expect(geminiProvider.classify(response.status, response.headers, null, Date.now())).toEqual({ kind: 'ok' });
+    const completion = geminiProvider.response?.('chat', JSON.parse(await response.body.text()), ctx('live-key', false));
+    expect(completion).toMatchObject({
+      object: 'chat.completion',
+      choices: [{ finish_reason: 'tool_calls', message: { content: 'Let me check both.', tool_calls: [{ function: { name: 'get_weather' } }, {}] } }],
+      usage: { prompt_tokens: 40, completion_tokens: 18, total_tokens: 58 },
+    });
+    expect(received[received.length - 1].url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+  });
+
+  it('embeds a list through :batchEmbedContents', async () => {
+    const body = { model: 'embed', input: ['first', 'second'] };
+    const response = await transport.send(geminiProvider.request('embeddings', body, ctx('live-key', false, 'text-embedding-004')), sendOptions);
+    const answer = geminiProvider.response?.('embeddings', JSON.parse(await response.body.text()), ctx('live-key', false, 'text-embedding-004'));
+    expect(received[received.length - 1].url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    expect((answer as { data: Array<{ index: number; embedding: number[] }> }).data).toEqual([
+      { object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] },
+      { object: 'embedding', index: 1, embedding: [-0.3, 0, 0.9] },
+    ]);
+  });
+
+  it('retires a key Gemini calls invalid and cools down a rate-limited one for its RetryInfo delay', async () => {
+    const dead = await transport.send(geminiProvider.request('chat', chat, ctx('dead-key', false)), sendOptions);
+    expect(geminiProvider.classify(dead.status, dead.headers, await dead.body.text(), Date.now())).toEqual({
+      kind: 'retire',
+      status: 400,
+      reason: 'API_KEY_INVALID',
+    });
+    const busy = await transport.send(geminiProvider.request('chat', chat, ctx('busy-key', false)), sendOptions);
+    expect(geminiProvider.classify(busy.status, busy.headers, await busy.body.text(), Date.now())).toEqual({
+      kind: 'quarantine',
+      status: 429,
+      reason: 'RESOURCE_EXHAUSTED',
+      rateLimited: true,
+      retryAfterMs: 30_000,
+    });
+  });
+
+  it('probes with one page of models and the key in the header', async () => {
+    const probe = await transport.send(geminiProvider.probe({ profile, key: 'live-key' }), sendOptions);
+    await probe.body.text();
+    expect(probe.status).toBe(200);
+    const upstream = received[received.length - 1];
+    expect(upstream).toMatchObject({ method: 'GET', url: '/v1beta/models?pageSize=1' });
+    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
+  });
+});

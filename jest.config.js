@@ -12,7 +12,10 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/libs', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest', swc] },
+  // Nest 12 ships ES modules only. Node >= 20.19 requires them natively, but jest's CommonJS
+  // runtime cannot, so they are compiled to CommonJS like our own code.
+  transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
   moduleNameMapper: {
     '^@switchboard/(config|domain|event-store|providers|react)$': '<rootDir>/libs/$1/index.ts',
   },

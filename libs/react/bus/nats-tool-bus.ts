@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { connect, ErrorCode, JSONCodec, NatsError, type NatsConnection } from 'nats';
+import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
 import { messageOf, untilAborted } from '../abort';
 import type { StepPublisher, ToolBus, ToolCallOptions, ToolDescriptor, ToolResult } from '../ports';
 import { reactStepSubject, toolSubjects, type ToolCallRequest, type ToolSubjects } from './subjects';
-
-const codec = JSONCodec();
 
 /** What a Nest `@MessagePattern` handler answers: `{ response }` or `{ err }`, tagged with the request id. */
 interface NestReply {
@@ -43,8 +41,10 @@ export class NatsToolBus implements ToolBus {
       // A little longer than the tool's own deadline, so the server's timeout message wins the race.
       return (await this.request(this.subjects.call, body, opts.timeoutMs + 1000, opts.signal)) as ToolResult;
     } catch (error) {
-      if (error instanceof NatsError && error.code === ErrorCode.Timeout) return { error: `${name} timed out after ${opts.timeoutMs} ms` };
-      if (error instanceof NatsError && error.code === ErrorCode.NoResponders) return { error: 'tool server unavailable: nobody listens on NATS' };
+      if (error instanceof errors.TimeoutError) return { error: `${name} timed out after ${opts.timeoutMs} ms` };
+      if (error instanceof errors.RequestError && error.isNoResponders()) {
+        return { error: 'tool server unavailable: nobody listens on NATS' };
+      }
       if (opts.signal?.aborted) return { error: `${name} was cancelled` };
       return { error: `${name} failed on the tool server: ${messageOf(error)}` };
     }
@@ -55,9 +55,9 @@ export class NatsToolBus implements ToolBus {
   }
 
   private async request(subject: string, data: unknown, timeout: number, signal?: AbortSignal): Promise<unknown> {
-    const pending = this.nc.request(subject, codec.encode({ pattern: subject, data, id: randomUUID() }), { timeout });
+    const pending = this.nc.request(subject, JSON.stringify({ pattern: subject, data, id: randomUUID() }), { timeout });
     const msg = signal ? await untilAborted(pending, signal) : await pending;
-    const reply = codec.decode(msg.data) as NestReply;
+    const reply = msg.json<NestReply>();
     if (reply.err !== undefined && reply.err !== null) {
       throw new Error(typeof reply.err === 'string' ? reply.err : JSON.stringify(reply.err));
     }
@@ -72,7 +72,7 @@ export class NatsStepPublisher implements StepPublisher {
   publish(sessionId: string, type: string, payload: Record<string, unknown>): void {
     if (this.nc.isClosed()) return;
     try {
-      this.nc.publish(reactStepSubject(sessionId, type), codec.encode({ ...payload, sessionId }));
+      this.nc.publish(reactStepSubject(sessionId, type), JSON.stringify({ ...payload, sessionId }));
     } catch {
       // Publishing is best effort for downstream subscribers; the event store has the facts.
     }

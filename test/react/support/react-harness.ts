@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect, JSONCodec, type NatsConnection, type Subscription } from 'nats';
+import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import { SqliteEventStore } from '@switchboard/event-store';
 import {
   NatsStepPublisher,
@@ -51,10 +51,11 @@ export async function startReactHarness(): Promise<ReactHarness> {
   const bus = new NatsToolBus(nc, { subjectPrefix: prefix });
   const publisher = new NatsStepPublisher(nc);
   const patterns = PatternRegistry.load(PATTERNS_DIR);
-  const codec = JSONCodec<Record<string, unknown>>();
   const received: Array<{ subject: string; data: Record<string, unknown> }> = [];
   const sub: Subscription = nc.subscribe('switchboard.react.>', {
-    callback: (_err, msg) => received.push({ subject: msg.subject, data: codec.decode(msg.data) }),
+    callback: (_err, msg) => {
+      received.push({ subject: msg.subject, data: msg.json<Record<string, unknown>>() });
+    },
   });
   await nc.flush();
 

@@ -11,7 +11,10 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'warn',
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/libs/*', '../../libs/**'], message: 'Import libs through @switchboard/<lib>.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['**/libs/*', '../../libs/**'], message: 'Import libs through @switchboard/<lib>.' }] },
+      ],
     },
   },
 );

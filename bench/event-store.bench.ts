@@ -1,12 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  apiKeyStream,
-  KeyPoolProjection,
-  ProviderHealthProjection,
-  providerStream,
-} from '@switchboard/domain';
+import { apiKeyStream, KeyPoolProjection, ProviderHealthProjection, providerStream } from '@switchboard/domain';
 import { SqliteEventStore, type NewEvent } from '@switchboard/event-store';
 
 export interface EventStoreResult {
@@ -20,10 +15,7 @@ export interface EventStoreResult {
  * how many state changes per second it can record during an outage, and how fast a fresh
  * replica rebuilds its projections from the whole history.
  */
-export async function benchEventStore(
-  rebuildEvents = 100_000,
-  appendCount = 2_000,
-): Promise<EventStoreResult> {
+export async function benchEventStore(rebuildEvents = 100_000, appendCount = 2_000): Promise<EventStoreResult> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-store-'));
   try {
     const store = new SqliteEventStore(join(dir, 'events.db'));
@@ -31,11 +23,7 @@ export async function benchEventStore(
     // Durable single-event appends, each with its expected revision, as commands do them.
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < appendCount; i++) {
-      await store.append(
-        apiKeyStream(`append${i.toString(16).padStart(10, '0')}`),
-        [registered(i)],
-        'no_stream',
-      );
+      await store.append(apiKeyStream(`append${i.toString(16).padStart(10, '0')}`), [registered(i)], 'no_stream');
     }
     const appendsPerSecond = appendCount / (Number(process.hrtime.bigint() - t0) / 1e9);
 
@@ -50,11 +38,7 @@ export async function benchEventStore(
       await store.append(stream, batch, 'no_stream');
       written += batch.length;
     }
-    await store.append(
-      providerStream('bench'),
-      [{ type: 'ProviderRegistered', data: { name: 'bench', providerType: 'openai' } }],
-      'any',
-    );
+    await store.append(providerStream('bench'), [{ type: 'ProviderRegistered', data: { name: 'bench', providerType: 'openai' } }], 'any');
     written += 1;
 
     const t1 = process.hrtime.bigint();

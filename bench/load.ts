@@ -32,12 +32,7 @@ export const chatBody = (stream: boolean) =>
  * own hrtime duration (autocannon's histogram keeps whole milliseconds, too coarse for the
  * sub-millisecond overhead this benchmark is about).
  */
-export async function runLoad(
-  target: Target,
-  connections: number,
-  durationS: number,
-  body = chatBody(false),
-): Promise<LoadResult> {
+export async function runLoad(target: Target, connections: number, durationS: number, body = chatBody(false)): Promise<LoadResult> {
   const samples: number[] = [];
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {

@@ -25,10 +25,7 @@ export async function startNode(
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
-      () =>
-        reject(
-          new Error(`${name} did not start within ${opts.timeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`),
-        ),
+      () => reject(new Error(`${name} did not start within ${opts.timeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`)),
       opts.timeoutMs ?? 30_000,
     );
     const onData = (d: Buffer) => {

@@ -25,21 +25,12 @@ async function main(): Promise<void> {
   const stopAll = () => Promise.all(started.map((s) => s.stop()));
   process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    log(
-      `machine: ${cpus().length} cores; duration ${durationS}s x ${rounds} rounds; upstream delay ${delayMs} ms`,
-    );
-    const upstream = await startNode('upstream', [
-      join(dist, 'bench/upstream.js'),
-      `--delay-ms=${delayMs}`,
-      `--chunks=${upstreamChunks}`,
-    ]);
+    log(`machine: ${cpus().length} cores; duration ${durationS}s x ${rounds} rounds; upstream delay ${delayMs} ms`);
+    const upstream = await startNode('upstream', [join(dist, 'bench/upstream.js'), `--delay-ms=${delayMs}`, `--chunks=${upstreamChunks}`]);
     started.push(upstream);
     const upstreamV1 = `http://127.0.0.1:${upstream.port}/v1`;
 
-    const raw = await startNode('raw proxy', [
-      join(dist, 'bench/raw-proxy.js'),
-      `--upstream=http://127.0.0.1:${upstream.port}`,
-    ]);
+    const raw = await startNode('raw proxy', [join(dist, 'bench/raw-proxy.js'), `--upstream=http://127.0.0.1:${upstream.port}`]);
     started.push(raw);
     const switchboard = await startSwitchboard(upstreamV1, []);
     started.push(switchboard);
@@ -93,8 +84,7 @@ async function main(): Promise<void> {
           log(
             `${t.name.padEnd(12)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
           );
-          if (t.name === 'switchboard' && c === Math.max(...concurrencies))
-            rssRounds.push(memoryOf(t.pid!).rssMb);
+          if (t.name === 'switchboard' && c === Math.max(...concurrencies)) rssRounds.push(memoryOf(t.pid!).rssMb);
         }
       }
     }
@@ -173,11 +163,7 @@ async function profileSwitchboard(upstreamV1: string): Promise<Profile | undefin
   const before = new Set(readdirSync(dir));
   const sb = await startSwitchboard(upstreamV1, ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
   try {
-    await runLoad(
-      { name: 'switchboard', url: `http://127.0.0.1:${sb.port}/v1/chat/completions`, headers: {} },
-      32,
-      durationS,
-    );
+    await runLoad({ name: 'switchboard', url: `http://127.0.0.1:${sb.port}/v1/chat/completions`, headers: {} }, 32, durationS);
   } finally {
     await sb.stop();
   }
@@ -227,8 +213,7 @@ interface ReportInput {
 }
 
 function renderReport(r: ReportInput): string {
-  const med = (name: string, c: number, key: keyof LoadResult) =>
-    median((r.load.get(name)?.get(c) ?? []).map((x) => x[key]));
+  const med = (name: string, c: number, key: keyof LoadResult) => median((r.load.get(name)?.get(c) ?? []).map((x) => x[key]));
   const lines: string[] = [];
   lines.push('# Benchmark results', '');
   lines.push(
@@ -239,14 +224,10 @@ function renderReport(r: ReportInput): string {
     '',
   );
   lines.push('## Throughput and latency (non-streaming chat)', '');
-  lines.push(
-    '| target | c | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  );
+  lines.push('| target | c | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---:|---:|---:|---:|---:|---:|');
   for (const c of concurrencies) {
     for (const t of r.targets) {
-      const added = (k: 'p50' | 'p99') =>
-        t.name === 'direct' ? '—' : (med(t.name, c, k) - med('direct', c, k)).toFixed(3);
+      const added = (k: 'p50' | 'p99') => (t.name === 'direct' ? '—' : (med(t.name, c, k) - med('direct', c, k)).toFixed(3));
       lines.push(
         `| ${t.name} | ${c} | ${med(t.name, c, 'rps').toFixed(0)} | ${med(t.name, c, 'p50').toFixed(3)} | ${med(t.name, c, 'p99').toFixed(3)} | ${added('p50')} | ${added('p99')} |`,
       );
@@ -268,19 +249,14 @@ function renderReport(r: ReportInput): string {
   }
   lines.push('', '## Memory', '');
   lines.push('| process | RSS at end MB | peak RSS MB |', '|---|---:|---:|');
-  for (const [name, m] of r.memory)
-    lines.push(`| ${name} | ${m.rssMb.toFixed(1)} | ${m.peakMb.toFixed(1)} |`);
+  for (const [name, m] of r.memory) lines.push(`| ${name} | ${m.rssMb.toFixed(1)} | ${m.peakMb.toFixed(1)} |`);
   lines.push(
     '',
     `Switchboard RSS after each round at c=${Math.max(...concurrencies)}: ${r.rssRounds.map((x) => x.toFixed(1)).join(' → ')} MB`,
   );
   lines.push('', '## Event store (SQLite)', '');
-  lines.push(
-    `- durable appends (one event, expected revision, fsync): ${r.store.appendsPerSecond.toFixed(0)} /s`,
-  );
-  lines.push(
-    `- projection rebuild of ${r.store.rebuildEvents.toLocaleString('en')} events: ${r.store.rebuildMs.toFixed(0)} ms`,
-  );
+  lines.push(`- durable appends (one event, expected revision, fsync): ${r.store.appendsPerSecond.toFixed(0)} /s`);
+  lines.push(`- projection rebuild of ${r.store.rebuildEvents.toLocaleString('en')} events: ${r.store.rebuildMs.toFixed(0)} ms`);
 
   const c32 = concurrencies.includes(32) ? 32 : concurrencies[0];
   const sbRps = med('switchboard', c32, 'rps');
@@ -310,21 +286,13 @@ function renderReport(r: ReportInput): string {
       r.streaming.get('switchboard')!.reads >= direct.reads,
       `${r.streaming.get('switchboard')!.reads} of ${direct.reads} events read apart`,
     ],
-    [
-      `peak RSS ≤ 200 MB`,
-      (r.memory.get('switchboard')?.peakMb ?? Infinity) <= 200,
-      `${r.memory.get('switchboard')?.peakMb.toFixed(1)} MB`,
-    ],
+    [`peak RSS ≤ 200 MB`, (r.memory.get('switchboard')?.peakMb ?? Infinity) <= 200, `${r.memory.get('switchboard')?.peakMb.toFixed(1)} MB`],
     [
       `no RSS growth across rounds (≤ 10 %)`,
       r.rssRounds.length < 2 || r.rssRounds[r.rssRounds.length - 1] <= r.rssRounds[0] * 1.1,
       r.rssRounds.map((x) => x.toFixed(0)).join(' → ') + ' MB',
     ],
-    [
-      `projection rebuild of 100k events ≤ 5 s`,
-      r.store.rebuildMs <= 5000,
-      `${r.store.rebuildMs.toFixed(0)} ms`,
-    ],
+    [`projection rebuild of 100k events ≤ 5 s`, r.store.rebuildMs <= 5000, `${r.store.rebuildMs.toFixed(0)} ms`],
   ];
   if (r.load.has('portkey')) {
     const ratio = sbRps / med('portkey', c32, 'rps');

@@ -46,9 +46,7 @@ export function handle(opts: UpstreamOptions) {
     req.on('end', () => {
       if (req.method === 'GET') {
         res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(
-          '{"object":"list","data":[{"id":"bench-model","object":"model","created":0,"owned_by":"bench"}]}',
-        );
+        res.end('{"object":"list","data":[{"id":"bench-model","object":"model","created":0,"owned_by":"bench"}]}');
         return;
       }
       const stream = parts.length > 0 && Buffer.concat(parts).includes('"stream":true');

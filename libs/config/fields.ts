@@ -20,8 +20,7 @@ export class Fields {
     }
     if (allowed) {
       for (const key of Object.keys(value)) {
-        if (!allowed.includes(key))
-          this.problem(join(path, key), `unknown field (expected one of ${allowed.join(', ')})`);
+        if (!allowed.includes(key)) this.problem(join(path, key), `unknown field (expected one of ${allowed.join(', ')})`);
       }
     }
     return value as Mapping;
@@ -49,14 +48,7 @@ export class Fields {
     return value as T;
   }
 
-  int(
-    obj: Mapping,
-    key: string,
-    path: string,
-    fallback: number,
-    min = 0,
-    max = Number.MAX_SAFE_INTEGER,
-  ): number {
+  int(obj: Mapping, key: string, path: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     let value = obj[key];
     if (value === undefined || value === null) return fallback;
     // Interpolated values arrive as strings ("${PORT:-8080}").

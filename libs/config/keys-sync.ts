@@ -1,8 +1,5 @@
 /** What a keys-file sync must do: register what is new, remove what is gone; order follows the inputs. */
-export function planKeySync(
-  desired: readonly string[],
-  registered: readonly string[],
-): { register: string[]; remove: string[] } {
+export function planKeySync(desired: readonly string[], registered: readonly string[]): { register: string[]; remove: string[] } {
   const want = new Set(desired);
   const have = new Set(registered);
   return {

@@ -25,11 +25,7 @@ describe('keys files', () => {
   it('are united with the keys of the config, without repeats', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'sb-keys-')), 'openai_main.keys');
     writeFileSync(file, 'sk-file\nsk-both\n');
-    expect(readProfileKeys(profile({ keys: ['sk-both', 'sk-config'], keysFile: file }))).toEqual([
-      'sk-both',
-      'sk-config',
-      'sk-file',
-    ]);
+    expect(readProfileKeys(profile({ keys: ['sk-both', 'sk-config'], keysFile: file }))).toEqual(['sk-both', 'sk-config', 'sk-file']);
   });
 
   it('contribute nothing while the file does not exist', () => {

@@ -166,9 +166,7 @@ surprise: true
           'providers.o.timeout_ms: must be an integer between 1 and 9007199254740991',
           expect.stringMatching(/^providers\.o\.kyes: unknown field/),
           'models.m.chain: must list at least one { provider, model }',
-          expect.stringMatching(
-            /^models\.agent\.pattern: unknown pattern 'nope' \(.*has: basic_react, deepseek_react\)$/,
-          ),
+          expect.stringMatching(/^models\.agent\.pattern: unknown pattern 'nope' \(.*has: basic_react, deepseek_react\)$/),
           'models.agent.chain[0].model: required',
           expect.stringMatching(/^\(root\)\.surprise: unknown field/),
         ]),
@@ -177,9 +175,9 @@ surprise: true
     });
 
     it('names an unset environment variable by the path that needs it', () => {
-      expect(
-        problemsOf(`providers:\n  o: { type: openai, keys: ["\${OPENAI_API_KEY}"] }\nmodels: {}\n`),
-      ).toEqual(['providers.o.keys[0]: environment variable OPENAI_API_KEY is not set']);
+      expect(problemsOf(`providers:\n  o: { type: openai, keys: ["\${OPENAI_API_KEY}"] }\nmodels: {}\n`)).toEqual([
+        'providers.o.keys[0]: environment variable OPENAI_API_KEY is not set',
+      ]);
     });
 
     it('reports YAML syntax errors with line and column', () => {
@@ -189,16 +187,14 @@ surprise: true
 
     it('requires a pattern for a react alias', () => {
       expect(
-        problemsOf(
-          'providers: { m: { type: mock } }\nmodels:\n  a: { reasoning_mode: react, chain: [{ provider: m, model: x }] }\n',
-        ),
+        problemsOf('providers: { m: { type: mock } }\nmodels:\n  a: { reasoning_mode: react, chain: [{ provider: m, model: x }] }\n'),
       ).toEqual(['models.a.pattern: required when reasoning_mode is react']);
     });
 
     it('refuses a keys_file whose directory does not exist', () => {
-      expect(
-        problemsOf('providers:\n  o: { type: openai, keys_file: nowhere/o.keys }\nmodels: {}\n'),
-      ).toEqual(['providers.o.keys_file: directory not found for nowhere/o.keys']);
+      expect(problemsOf('providers:\n  o: { type: openai, keys_file: nowhere/o.keys }\nmodels: {}\n')).toEqual([
+        'providers.o.keys_file: directory not found for nowhere/o.keys',
+      ]);
     });
 
     it('says which file could not be read', () => {

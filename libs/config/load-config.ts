@@ -6,14 +6,7 @@ import type { ChainEntry, GatewayConfig, ModelAlias, ProviderProfile } from './c
 import { Fields, join, type Mapping } from './fields';
 import { interpolate } from './interpolate';
 
-export const PROVIDER_TYPES: readonly ProviderType[] = [
-  'openai',
-  'azure',
-  'anthropic',
-  'gemini',
-  'cohere',
-  'mock',
-];
+export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'azure', 'anthropic', 'gemini', 'cohere', 'mock'];
 
 /** Where each type lives when `base_url` is omitted (azure has no public default). */
 export const DEFAULT_BASE_URLS: Record<ProviderType, string | undefined> = {
@@ -55,19 +48,14 @@ export function loadConfig(opts: LoadConfigOptions = {}): GatewayConfig {
     try {
       text = readFileSync(source, 'utf8');
     } catch (err) {
-      throw new ConfigError(source, [
-        `(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      ]);
+      throw new ConfigError(source, [`(file): cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
     }
   }
   const doc = parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       source,
-      doc.errors.map(
-        (e) =>
-          `(yaml) line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`,
-      ),
+      doc.errors.map((e) => `(yaml) line ${e.linePos?.[0].line ?? '?'}, column ${e.linePos?.[0].col ?? '?'}: ${e.message.split('\n')[0]}`),
     );
   }
   const problems: string[] = [];
@@ -103,8 +91,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
 
   const server = f.mapping(root.server, 'server', ['port', 'body_limit_bytes']);
   let port = f.int(server, 'port', 'server', 8080, 1, 65535);
-  if (ctx.env.PORT !== undefined && ctx.env.PORT !== '')
-    port = f.int({ PORT: ctx.env.PORT }, 'PORT', '(env)', port, 0, 65535);
+  if (ctx.env.PORT !== undefined && ctx.env.PORT !== '') port = f.int({ PORT: ctx.env.PORT }, 'PORT', '(env)', port, 0, 65535);
 
   const auth = f.mapping(root.auth, 'auth', ['client_keys', 'admin_keys']);
   const rawProviders = f.mapping(root.providers, 'providers');
@@ -114,13 +101,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     if (profile) providers[name] = profile;
   }
 
-  const reactRaw = f.mapping(root.react, 'react', [
-    'patterns_dir',
-    'max_steps',
-    'step_timeout_ms',
-    'total_timeout_ms',
-    'max_depth',
-  ]);
+  const reactRaw = f.mapping(root.react, 'react', ['patterns_dir', 'max_steps', 'step_timeout_ms', 'total_timeout_ms', 'max_depth']);
   const react = {
     patternsDir: resolve(ctx.cwd, f.string(reactRaw, 'patterns_dir', 'react', 'config/patterns')),
     maxSteps: f.int(reactRaw, 'max_steps', 'react', 8, 1, 100),
@@ -144,25 +125,12 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     'request_deadline_ms',
   ]);
   const circuit = f.mapping(routingRaw.circuit, 'routing.circuit', ['failure_threshold', 'cooldown_ms']);
-  const retries = f.mapping(routingRaw.retries, 'routing.retries', [
-    'max_attempts',
-    'base_delay_ms',
-    'max_delay_ms',
-  ]);
+  const retries = f.mapping(routingRaw.retries, 'routing.retries', ['max_attempts', 'base_delay_ms', 'max_delay_ms']);
 
   const keeperRaw = f.mapping(root.keeper, 'keeper', ['enabled', 'probe_interval_ms', 'restore_check_ms']);
 
-  const toolsRaw = f.mapping(root.tools, 'tools', [
-    'mcp_servers',
-    'http_get',
-    'web_search',
-    'call_timeout_ms',
-  ]);
-  const httpGet = f.mapping(toolsRaw.http_get, 'tools.http_get', [
-    'max_bytes',
-    'timeout_ms',
-    'allowed_hosts',
-  ]);
+  const toolsRaw = f.mapping(root.tools, 'tools', ['mcp_servers', 'http_get', 'web_search', 'call_timeout_ms']);
+  const httpGet = f.mapping(toolsRaw.http_get, 'tools.http_get', ['max_bytes', 'timeout_ms', 'allowed_hosts']);
   const webSearch = f.mapping(toolsRaw.web_search, 'tools.web_search', ['tavily_api_key']);
   const mcpServers = f.list(toolsRaw, 'mcp_servers', 'tools').flatMap((entry, i) => {
     const path = `tools.mcp_servers[${i}]`;
@@ -227,8 +195,7 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
 
   let baseUrl = f.string(m, 'base_url', path) || DEFAULT_BASE_URLS[type];
   if (!baseUrl) f.problem(join(path, 'base_url'), `required for type ${type}`);
-  else if (type !== 'mock' && !isHttpUrl(baseUrl))
-    f.problem(join(path, 'base_url'), `must be an http(s) URL (got '${baseUrl}')`);
+  else if (type !== 'mock' && !isHttpUrl(baseUrl)) f.problem(join(path, 'base_url'), `must be an http(s) URL (got '${baseUrl}')`);
   baseUrl = (baseUrl ?? '').replace(/\/+$/, '');
 
   // `${VAR:-}` left empty means "no key from the environment": not a key.
@@ -241,8 +208,7 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
   if (explicitFile) {
     keysFile = isAbsolute(explicitFile) ? explicitFile : resolve(ctx.cwd, explicitFile);
     // A file may appear later (it is watched), but a missing directory is a typo worth stopping for.
-    if (!existsSync(dirname(keysFile)))
-      f.problem(join(path, 'keys_file'), `directory not found for ${explicitFile}`);
+    if (!existsSync(dirname(keysFile))) f.problem(join(path, 'keys_file'), `directory not found for ${explicitFile}`);
   } else if (m.keys === undefined) {
     keysFile = resolve(ctx.cwd, 'keys', `${name}.keys`);
   }
@@ -255,12 +221,10 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
     keysFile,
     timeoutMs: f.int(m, 'timeout_ms', path, 60_000, 1),
     connectTimeoutMs: f.int(m, 'connect_timeout_ms', path, 5_000, 1),
-    apiVersion:
-      type === 'azure' ? f.string(m, 'api_version', path, '2024-10-21') : f.string(m, 'api_version', path),
+    apiVersion: type === 'azure' ? f.string(m, 'api_version', path, '2024-10-21') : f.string(m, 'api_version', path),
     anthropicVersion: type === 'anthropic' ? f.string(m, 'anthropic_version', path, '2023-06-01') : undefined,
     maxTokensDefault: type === 'anthropic' ? f.int(m, 'max_tokens_default', path, 4096, 1) : undefined,
-    probeIntervalMs:
-      m.probe_interval_ms === undefined ? undefined : f.int(m, 'probe_interval_ms', path, 60_000, 100),
+    probeIntervalMs: m.probe_interval_ms === undefined ? undefined : f.int(m, 'probe_interval_ms', path, 60_000, 100),
   };
 }
 
@@ -294,10 +258,7 @@ function readAlias(
   if (reasoningMode === 'react') {
     if (!pattern) f.problem(join(path, 'pattern'), 'required when reasoning_mode is react');
     else if (!patterns.includes(pattern)) {
-      f.problem(
-        join(path, 'pattern'),
-        `unknown pattern '${pattern}' (${patternsDir} has: ${patterns.join(', ') || 'none'})`,
-      );
+      f.problem(join(path, 'pattern'), `unknown pattern '${pattern}' (${patternsDir} has: ${patterns.join(', ') || 'none'})`);
     }
   } else if (pattern !== undefined) {
     f.problem(join(path, 'pattern'), 'only valid with reasoning_mode: react');

@@ -1,9 +1,4 @@
-import {
-  ConcurrencyError,
-  type EventStore,
-  type NewEvent,
-  type RecordedEvent,
-} from '@switchboard/event-store';
+import { ConcurrencyError, type EventStore, type NewEvent, type RecordedEvent } from '@switchboard/event-store';
 import type { Decider } from './decider';
 
 export interface RunCommandOptions {

@@ -55,12 +55,14 @@ describe('createEventStore (EVENT_STORE_URL)', () => {
     expect(await reopened.readStream('apikey-a')).toHaveLength(1);
   });
 
-  it.each(['esdb://localhost:2113?tls=false', 'esdb+discover://cluster.example:2113', 'kurrentdb://localhost:2113?tls=false', 'kurrent://localhost:2113?tls=false'])(
-    'connects to EventStoreDB/KurrentDB for %s',
-    (url) => {
-      expect(open(url)).toBeInstanceOf(EsdbEventStore);
-    },
-  );
+  it.each([
+    'esdb://localhost:2113?tls=false',
+    'esdb+discover://cluster.example:2113',
+    'kurrentdb://localhost:2113?tls=false',
+    'kurrent://localhost:2113?tls=false',
+  ])('connects to EventStoreDB/KurrentDB for %s', (url) => {
+    expect(open(url)).toBeInstanceOf(EsdbEventStore);
+  });
 
   it('refuses anything else, naming the variable and the accepted schemes but not the secret', () => {
     expect(() => createEventStore('postgres://admin:hunter2@db/events')).toThrow(

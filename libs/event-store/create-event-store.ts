@@ -8,8 +8,7 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 const ESDB_SCHEMES = /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\//;
 
 const ACCEPTED =
-  'empty (SQLite at <dataDir>/events.db), memory:, sqlite:<path>, file:<path>, ' +
-  'esdb://, esdb+discover://, kurrentdb://, kurrent://';
+  'empty (SQLite at <dataDir>/events.db), memory:, sqlite:<path>, file:<path>, ' + 'esdb://, esdb+discover://, kurrentdb://, kurrent://';
 
 export interface CreateEventStoreOptions {
   /** Where the default SQLite file lives (default `data`). */

@@ -6,11 +6,7 @@ export type CurrentRevision = number;
 export const NO_STREAM_REVISION = -1;
 
 /** The error to throw when `expected` does not describe the stream's `current` revision, or undefined when it does. */
-export function revisionMismatch(
-  stream: string,
-  expected: ExpectedRevision,
-  current: CurrentRevision,
-): ConcurrencyError | undefined {
+export function revisionMismatch(stream: string, expected: ExpectedRevision, current: CurrentRevision): ConcurrencyError | undefined {
   if (expected === 'any') return undefined;
   const wanted = expected === 'no_stream' ? NO_STREAM_REVISION : expected;
   if (wanted === current) return undefined;

@@ -90,12 +90,7 @@ export interface Provider<S = unknown> {
    * (status, headers, parsed body or text) -> Outcome. 2xx is always `{kind: 'ok'}`. `nowMs` is the
    * clock reading used to turn an HTTP-date `Retry-After` into a duration (kept pure).
    */
-  classify(
-    status: number,
-    headers: Record<string, string | string[] | undefined>,
-    body: unknown,
-    nowMs: number,
-  ): Outcome;
+  classify(status: number, headers: Record<string, string | string[] | undefined>, body: unknown, nowMs: number): Outcome;
   /** The cheapest authenticated call that proves a key works (Keeper probes). */
   probe(ctx: Omit<CallContext, 'model' | 'stream'>): UpstreamRequest;
 }

@@ -18,9 +18,7 @@ export function probeDue(lastRoundMs: number, intervalMs: number, nowMs: number)
 
 /** Open circuits whose cooldown has passed: time to let one trial request through. */
 export function circuitsDueForHalfOpen(providers: readonly ProviderView[], nowMs: number): string[] {
-  return providers
-    .filter((p) => p.circuit === 'open' && p.until !== undefined && Date.parse(p.until) <= nowMs)
-    .map((p) => p.name);
+  return providers.filter((p) => p.circuit === 'open' && p.until !== undefined && Date.parse(p.until) <= nowMs).map((p) => p.name);
 }
 
 /** What a probe's classified answer means for the key. */

@@ -65,7 +65,9 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.busy.has(what) || !this.timer) return;
     const running = work()
       .then(() => undefined)
-      .catch((err: unknown) => this.logger.error(`${what.split(':')[0]} of ${what.slice(what.indexOf(':') + 1)} failed: ${(err as Error).message}`))
+      .catch((err: unknown) =>
+        this.logger.error(`${what.split(':')[0]} of ${what.slice(what.indexOf(':') + 1)} failed: ${(err as Error).message}`),
+      )
       .finally(() => this.busy.delete(what));
     this.busy.set(what, running);
   }
@@ -83,7 +85,8 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
       if (secret === undefined || !this.timer) continue;
       const result = await probeKey(profile, secret, deps);
       await this.commands.execute(new RecordProbeCommand(key.fingerprint, result));
-      if (!result.ok) this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
+      if (!result.ok)
+        this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
     }
   }
 }

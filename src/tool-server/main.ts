@@ -75,7 +75,12 @@ async function main(): Promise<void> {
     subjectPrefix: env.NATS_TOOLS_PREFIX || undefined,
   });
   const logger = new Logger('ToolServer');
-  logger.log(`tools: ${server.catalog.list().map((t) => t.name).join(', ')}`);
+  logger.log(
+    `tools: ${server.catalog
+      .list()
+      .map((t) => t.name)
+      .join(', ')}`,
+  );
   logger.log(`MCP at ${server.url}/mcp`);
   const stop = () => void server.close().then(() => process.exit(0));
   process.once('SIGINT', stop);

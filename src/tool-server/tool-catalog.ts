@@ -15,6 +15,10 @@ export class ToolCatalog {
   call(name: string, input: unknown, opts: ToolRunOptions): Promise<ToolResult> {
     if (this.registry.has(name)) return this.registry.call(name, input, opts);
     if (this.mounts.has(name)) return this.mounts.call(name, input, opts);
-    return Promise.resolve({ error: `unknown tool '${name}' (available: ${this.list().map((t) => t.name).join(', ')})` });
+    return Promise.resolve({
+      error: `unknown tool '${name}' (available: ${this.list()
+        .map((t) => t.name)
+        .join(', ')})`,
+    });
   }
 }

@@ -28,7 +28,11 @@ export function toolsNatsController(subjects: { list: string; call: string }): T
       if (!request || typeof request.name !== 'string') return { error: 'a tool call needs a "name"' };
       const timeoutMs = Math.min(request.timeoutMs > 0 ? request.timeoutMs : this.config.callTimeoutMs, this.config.callTimeoutMs);
       try {
-        return await this.catalog.call(request.name, request.input ?? {}, { timeoutMs, depth: request.depth, sessionId: request.sessionId });
+        return await this.catalog.call(request.name, request.input ?? {}, {
+          timeoutMs,
+          depth: request.depth,
+          sessionId: request.sessionId,
+        });
       } catch (error) {
         return { error: `${request.name} failed: ${error instanceof Error ? error.message : String(error)}` };
       }

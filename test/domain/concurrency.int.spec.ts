@@ -3,19 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  apiKeyDecider,
-  apiKeyStream,
-  KeyPoolProjection,
-  runCommand,
-  type ApiKeyCommand,
-} from '@switchboard/domain';
-import {
-  ConcurrencyError,
-  InMemoryEventStore,
-  SqliteEventStore,
-  type EventStore,
-} from '@switchboard/event-store';
+import { apiKeyDecider, apiKeyStream, KeyPoolProjection, runCommand, type ApiKeyCommand } from '@switchboard/domain';
+import { ConcurrencyError, InMemoryEventStore, SqliteEventStore, type EventStore } from '@switchboard/event-store';
 
 const fp = '0123456789abcdef';
 const stream = apiKeyStream(fp);
@@ -43,9 +32,7 @@ function describeRunCommand(name: string, open: () => { store: EventStore; dispo
     it('records exactly one KeyQuarantined when 100 requests report the same failure at once', async () => {
       const registered = await runCommand(store, stream, apiKeyDecider, registerKey);
 
-      const results = await Promise.all(
-        Array.from({ length: 100 }, () => runCommand(store, stream, apiKeyDecider, sameFailure)),
-      );
+      const results = await Promise.all(Array.from({ length: 100 }, () => runCommand(store, stream, apiKeyDecider, sameFailure)));
 
       const types = (await store.readStream(stream)).map((e) => e.type);
       expect(types).toEqual(['KeyRegistered', 'KeyQuarantined']);
@@ -110,13 +97,9 @@ describeRunCommand('SqliteEventStore', () => {
 
 /** A replica in its own process; resolves with its output lines once it exits cleanly. */
 function startReplica(args: object): { ready: Promise<void>; go: () => void; done: Promise<string[]> } {
-  const child = spawn(
-    process.execPath,
-    [join(__dirname, 'fixtures', 'quarantine-child.js'), JSON.stringify(args)],
-    {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [join(__dirname, 'fixtures', 'quarantine-child.js'), JSON.stringify(args)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
   const lines: string[] = [];
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
@@ -128,9 +111,7 @@ function startReplica(args: object): { ready: Promise<void>; go: () => void; don
   });
   const done = new Promise<string[]>((resolve, reject) => {
     child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(lines) : reject(new Error(`replica exited with ${String(code)}: ${stderr}`)),
-    );
+    child.on('close', (code) => (code === 0 ? resolve(lines) : reject(new Error(`replica exited with ${String(code)}: ${stderr}`))));
   });
   return { ready, go: () => child.stdin.end('go\n'), done };
 }
@@ -148,16 +129,12 @@ describe('runCommand across processes on one SQLite file', () => {
     const store = new SqliteEventStore(file);
     await runCommand(store, stream, apiKeyDecider, registerKey);
 
-    const replicas = [1, 2, 3].map(() =>
-      startReplica({ file, fingerprint: fp, count: 30, now, until: '2025-01-01T12:00:05.000Z' }),
-    );
+    const replicas = [1, 2, 3].map(() => startReplica({ file, fingerprint: fp, count: 30, now, until: '2025-01-01T12:00:05.000Z' }));
     await Promise.all(replicas.map((r) => r.ready));
     for (const replica of replicas) replica.go();
     const outputs = await Promise.all(replicas.map((r) => r.done));
 
-    const appended = outputs.map(
-      (lines) => (JSON.parse(lines[lines.length - 1]) as { appended: number }).appended,
-    );
+    const appended = outputs.map((lines) => (JSON.parse(lines[lines.length - 1]) as { appended: number }).appended);
     expect(appended.reduce((a, b) => a + b, 0)).toBe(1);
     expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined']);
     await store.close();

@@ -3,12 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import {
-  KeyPoolProjection,
-  ProviderHealthProjection,
-  type KeyView,
-  type ProviderView,
-} from '@switchboard/domain';
+import { KeyPoolProjection, ProviderHealthProjection, type KeyView, type ProviderView } from '@switchboard/domain';
 import { SqliteEventStore, type RecordedEvent } from '@switchboard/event-store';
 
 interface Ack {
@@ -58,9 +53,7 @@ describe('rebuilding the read models after a crash', () => {
 
       const lastAckAt = lines.map((line) => 'ack' in line).lastIndexOf(true);
       const printed = (lines[lastAckAt] as { ack: Ack }).ack;
-      const inFlight = lines
-        .slice(lastAckAt + 1)
-        .find((line): line is { next: { stream: string } } => 'next' in line);
+      const inFlight = lines.slice(lastAckAt + 1).find((line): line is { next: { stream: string } } => 'next' in line);
 
       const store = new SqliteEventStore(file);
       const keys = new KeyPoolProjection();

@@ -66,7 +66,10 @@ describe('the Keeper inside the gateway', () => {
   });
 
   it('retires a key whose probe answers 401, without any client request', async () => {
-    const dead = await eventually(() => key(DEAD), (k) => k.state === 'retired');
+    const dead = await eventually(
+      () => key(DEAD),
+      (k) => k.state === 'retired',
+    );
     expect(dead.state).toBe('retired');
     const types = (await history(DEAD)).map((e) => e.type);
     expect(types).toEqual(['KeyRegistered', 'ProbeFailed', 'KeyRetired']);
@@ -74,7 +77,10 @@ describe('the Keeper inside the gateway', () => {
   });
 
   it('ends an error quarantine early when a probe answers 200', async () => {
-    const flaky = await eventually(() => key(FLAKY), (k) => k.state === 'available');
+    const flaky = await eventually(
+      () => key(FLAKY),
+      (k) => k.state === 'available',
+    );
     expect(flaky.state).toBe('available');
     const events = await history(FLAKY);
     expect(events.map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'ProbeSucceeded', 'KeyRestored']);
@@ -83,7 +89,10 @@ describe('the Keeper inside the gateway', () => {
   });
 
   it('restores a key at its deadline without any request (a failing probe does not restore it before)', async () => {
-    const broken = await eventually(() => key(BROKEN), (k) => k.state === 'available');
+    const broken = await eventually(
+      () => key(BROKEN),
+      (k) => k.state === 'available',
+    );
     expect(broken.state).toBe('available');
     const events = await history(BROKEN);
     const restored = events.filter((e) => e.type === 'KeyRestored');
@@ -91,7 +100,7 @@ describe('the Keeper inside the gateway', () => {
     expect(events.filter((e) => e.type === 'ProbeSucceeded')).toEqual([]);
   });
 
-  it('never probes a rate-limited key: a 429 deadline is the provider\'s word', async () => {
+  it("never probes a rate-limited key: a 429 deadline is the provider's word", async () => {
     // Probe rounds have run by now (the 401 and the 200 above came from them); wait for two more.
     const seen = upstream.requests.length;
     await upstream.waitForRequests(seen + 2, 10_000);

@@ -26,10 +26,13 @@ function startGatewayStandIn(): Server {
         const op = OPS[(req.url ?? '').split('?')[0]];
         const body = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
         const model = typeof body.model === 'string' ? body.model : 'mock-1';
-        const upstream = await mockProvider.transport.send(mockProvider.request(op, body, { profile, model, key: MOCK_KEY, stream: body.stream === true }), {
-          connectTimeoutMs: 1000,
-          timeoutMs: 1000,
-        });
+        const upstream = await mockProvider.transport.send(
+          mockProvider.request(op, body, { profile, model, key: MOCK_KEY, stream: body.stream === true }),
+          {
+            connectTimeoutMs: 1000,
+            timeoutMs: 1000,
+          },
+        );
         res.writeHead(upstream.status, { 'content-type': String(upstream.headers['content-type']) });
         if (upstream.headers['content-type'] !== 'text/event-stream') return res.end(await upstream.body.text());
         const decoder = new SseDecoder();
@@ -89,7 +92,12 @@ describe('mock provider through the official openai SDK', () => {
     const runner = client.chat.completions.stream({
       model: 'mock-1',
       messages: [{ role: 'user', content: 'What is 6 * 7?' }],
-      tools: [{ type: 'function', function: { name: 'calculator', parameters: { type: 'object', properties: { expression: { type: 'string' } } } } }],
+      tools: [
+        {
+          type: 'function',
+          function: { name: 'calculator', parameters: { type: 'object', properties: { expression: { type: 'string' } } } },
+        },
+      ],
     });
     const final = await runner.finalChatCompletion();
     const call = final.choices[0].message.tool_calls?.[0];

@@ -49,12 +49,22 @@ describe('UndiciTransport', () => {
       });
     });
     const res = await transport.send(
-      { method: 'POST', url: `${origin}/v1/chat/completions?x=1`, headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: '{"a":1}' },
+      {
+        method: 'POST',
+        url: `${origin}/v1/chat/completions?x=1`,
+        headers: { authorization: 'Bearer k', 'content-type': 'application/json' },
+        body: '{"a":1}',
+      },
       opts,
     );
     expect(res.status).toBe(201);
     expect(res.headers['retry-after']).toBe('3');
-    expect(JSON.parse(await res.body.text())).toEqual({ method: 'POST', url: '/v1/chat/completions?x=1', auth: 'Bearer k', body: '{"a":1}' });
+    expect(JSON.parse(await res.body.text())).toEqual({
+      method: 'POST',
+      url: '/v1/chat/completions?x=1',
+      auth: 'Bearer k',
+      body: '{"a":1}',
+    });
   });
 
   it('reuses one keep-alive connection for sequential calls', async () => {

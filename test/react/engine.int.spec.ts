@@ -69,7 +69,9 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
     ]);
     const second = messagesOf(h.upstream.callsFor('native')[1].body);
     expect(second.at(-1)).toEqual({ role: 'tool', tool_call_id: 'call_1', content: '256' });
-    expect((h.upstream.callsFor('native')[0].body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name)).toContain('calculator');
+    expect(
+      (h.upstream.callsFor('native')[0].body as { tools: Array<{ function: { name: string } }> }).tools.map((t) => t.function.name),
+    ).toContain('calculator');
   });
 
   it('feeds a tool error and a malformed step back to the model and recovers', async () => {
@@ -144,7 +146,11 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
     expect(outcome).toEqual({ status: 'finished', content: 'done' });
     const childId = (events.find((e) => e.type === 'observation')?.data.output as { sessionId: string }).sessionId;
     const child = await replaySession(h.store, childId);
-    expect(child?.events.find((e) => e.type === 'observation')?.data).toEqual({ tool: 'ask_agent', error: 'agent depth limit of 1 reached', step: 1 });
+    expect(child?.events.find((e) => e.type === 'observation')?.data).toEqual({
+      tool: 'ask_agent',
+      error: 'agent depth limit of 1 reached',
+      step: 1,
+    });
   });
 
   it('stops at once when the client disconnects: no more model or tool calls', async () => {

@@ -95,7 +95,12 @@ export const reply = {
   }),
   serverError: (status = 500): Behaviour => reply.status(status),
   /** Answers after `delayMs` (a slow upstream; past the profile's timeout it is a timeout). */
-  slow: (delayMs: number, content = 'slow answer'): Behaviour => ({ kind: 'json', status: 200, body: chatCompletion('scripted', content), delayMs }),
+  slow: (delayMs: number, content = 'slow answer'): Behaviour => ({
+    kind: 'json',
+    status: 200,
+    body: chatCompletion('scripted', content),
+    delayMs,
+  }),
   hang: (): Behaviour => ({ kind: 'hang' }),
   reset: (): Behaviour => ({ kind: 'reset' }),
   /** A chat stream of these content pieces, as OpenAI sends it (role, contents, finish, `[DONE]`). */
@@ -232,7 +237,11 @@ async function play(behaviour: Behaviour, request: RecordedRequest, req: Incomin
     }
     case 'sse':
     case 'drop': {
-      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', ...(behaviour.kind === 'sse' ? behaviour.headers : {}) });
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        ...(behaviour.kind === 'sse' ? behaviour.headers : {}),
+      });
       const events = behaviour.kind === 'drop' ? behaviour.events.slice(0, behaviour.after) : behaviour.events;
       for (const event of events) {
         if (res.destroyed) return;

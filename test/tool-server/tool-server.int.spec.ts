@@ -18,11 +18,9 @@ async function startExternalMcpServer(): Promise<{ url: string; close(): Promise
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const mcp = new McpServer({ name: 'weather-station', version: '1.0.0' });
-      mcp.registerTool(
-        'weather',
-        { description: 'Weather of a city', inputSchema: { city: z.string() } },
-        ({ city }) => ({ content: [{ type: 'text', text: JSON.stringify({ city, sky: city === 'Oslo' ? 'snow' : 'sun' }) }] }),
-      );
+      mcp.registerTool('weather', { description: 'Weather of a city', inputSchema: { city: z.string() } }, ({ city }) => ({
+        content: [{ type: 'text', text: JSON.stringify({ city, sky: city === 'Oslo' ? 'snow' : 'sun' }) }],
+      }));
       const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
       res.on('close', () => void mcp.close());
       const body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown) : undefined;
@@ -47,7 +45,14 @@ describeWithNats('tool server over real NATS and MCP', () => {
   beforeAll(async () => {
     external = await startExternalMcpServer();
     server = await createToolServer(
-      { tools: toolsConfig({ mcpServers: [{ name: 'meteo', url: external.url }, { name: 'gone', url: 'http://127.0.0.1:9/mcp' }] }) },
+      {
+        tools: toolsConfig({
+          mcpServers: [
+            { name: 'meteo', url: external.url },
+            { name: 'gone', url: 'http://127.0.0.1:9/mcp' },
+          ],
+        }),
+      },
       { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: prefix, logger: false },
     );
     nc = await connect({ servers: NATS_URL });
@@ -79,7 +84,9 @@ describeWithNats('tool server over real NATS and MCP', () => {
       await expect(bus.call('calculator', { expression: 7 }, { timeoutMs: 5000 })).resolves.toEqual({
         error: 'invalid input for calculator: input/expression must be string',
       });
-      await expect(bus.call('nope', {}, { timeoutMs: 5000 })).resolves.toMatchObject({ error: expect.stringContaining("unknown tool 'nope'") });
+      await expect(bus.call('nope', {}, { timeoutMs: 5000 })).resolves.toMatchObject({
+        error: expect.stringContaining("unknown tool 'nope'"),
+      });
       await expect(bus.call('calculator', { expression: '2^10' }, { timeoutMs: 5000 })).resolves.toEqual({ output: 1024 });
     });
 
@@ -90,7 +97,9 @@ describeWithNats('tool server over real NATS and MCP', () => {
     });
 
     it('forwards a call to the mounted MCP server', async () => {
-      await expect(bus.call('meteo__weather', { city: 'Oslo' }, { timeoutMs: 5000 })).resolves.toEqual({ output: { city: 'Oslo', sky: 'snow' } });
+      await expect(bus.call('meteo__weather', { city: 'Oslo' }, { timeoutMs: 5000 })).resolves.toEqual({
+        output: { city: 'Oslo', sky: 'snow' },
+      });
     });
 
     it('reports that nobody listens on another prefix', async () => {
@@ -117,7 +126,10 @@ describeWithNats('tool server over real NATS and MCP', () => {
 
     it('reports a tool error with isError', async () => {
       const result = await mcp.callTool({ name: 'current_time', arguments: { timezone: 'Mars/Olympus' } });
-      expect(result).toMatchObject({ isError: true, content: [{ type: 'text', text: expect.stringContaining("unknown time zone 'Mars/Olympus'") }] });
+      expect(result).toMatchObject({
+        isError: true,
+        content: [{ type: 'text', text: expect.stringContaining("unknown time zone 'Mars/Olympus'") }],
+      });
     });
 
     it('calls a mounted tool through the tool server', async () => {

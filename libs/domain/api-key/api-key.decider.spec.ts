@@ -17,8 +17,7 @@ const registered = (provider = 'openai_main'): ApiKeyEvent => ({
 });
 const quarantined = (reason: QuarantineReason, until: string, status?: number): ApiKeyEvent => ({
   type: 'KeyQuarantined',
-  data:
-    status === undefined ? { fingerprint: fp, reason, until } : { fingerprint: fp, reason, until, status },
+  data: status === undefined ? { fingerprint: fp, reason, until } : { fingerprint: fp, reason, until, status },
 });
 const restored = (reason: 'deadline_passed' | 'probe_succeeded' | 'admin'): ApiKeyEvent => ({
   type: 'KeyRestored',
@@ -42,12 +41,7 @@ const registerKey = (provider = 'openai_main'): ApiKeyCommand => ({
   type: 'RegisterKey',
   data: { fingerprint: fp, provider, now },
 });
-const quarantineKey = (
-  reason: QuarantineReason,
-  until: string,
-  status?: number,
-  at = now,
-): ApiKeyCommand => ({
+const quarantineKey = (reason: QuarantineReason, until: string, status?: number, at = now): ApiKeyCommand => ({
   type: 'QuarantineKey',
   data: { fingerprint: fp, reason, until, status, now: at },
 });
@@ -64,11 +58,7 @@ const probeOk = (latencyMs = 120): ApiKeyCommand => ({
   type: 'RecordProbe',
   data: { fingerprint: fp, ok: true, latencyMs, now },
 });
-const probeFailure = (
-  reason: string,
-  status: number,
-  deadline: { retryAfterMs?: number; until?: string } = {},
-): ApiKeyCommand => ({
+const probeFailure = (reason: string, status: number, deadline: { retryAfterMs?: number; until?: string } = {}): ApiKeyCommand => ({
   type: 'RecordProbe',
   data: { fingerprint: fp, ok: false, reason, status, ...deadline, now },
 });
@@ -117,9 +107,7 @@ describe('api key decider', () => {
     it('leaves the status out of the event when there was none (timeout)', () => {
       given(apiKeyDecider, registered())
         .when(quarantineKey('timeout', inFiveSeconds))
-        .then([
-          { type: 'KeyQuarantined', data: { fingerprint: fp, reason: 'timeout', until: inFiveSeconds } },
-        ]);
+        .then([{ type: 'KeyQuarantined', data: { fingerprint: fp, reason: 'timeout', until: inFiveSeconds } }]);
     });
     it('retires it', () => {
       given(apiKeyDecider, registered())
@@ -160,9 +148,7 @@ describe('api key decider', () => {
         .then([probeFailed('rate limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
     });
     it('refuses a 429 probe that carries no deadline', () => {
-      given(apiKeyDecider, registered())
-        .when(probeFailure('rate limited', 429))
-        .thenThrows(ProbeDeadlineMissingError);
+      given(apiKeyDecider, registered()).when(probeFailure('rate limited', 429)).thenThrows(ProbeDeadlineMissingError);
     });
     it('removes it', () => {
       given(apiKeyDecider, registered()).when(removeKey()).then([removed()]);

@@ -47,29 +47,18 @@ function quarantine(
 ): ApiKeyEvent[] {
   if (!isActive(state)) return [];
   const extendsErrorQuarantine =
-    reason === 'rate_limited' &&
-    state.status === 'quarantined' &&
-    state.reason !== 'rate_limited' &&
-    ms(until) > ms(state.until);
+    reason === 'rate_limited' && state.status === 'quarantined' && state.reason !== 'rate_limited' && ms(until) > ms(state.until);
   if (coolingDown(state, now) && !extendsErrorQuarantine) return [];
   return [{ type: 'KeyQuarantined', data: withStatus({ fingerprint, reason, until }, status) }];
 }
 
-function probeDeadline(data: {
-  fingerprint: string;
-  retryAfterMs?: number;
-  until?: string;
-  now: string;
-}): string {
+function probeDeadline(data: { fingerprint: string; retryAfterMs?: number; until?: string; now: string }): string {
   if (data.until !== undefined) return data.until;
   if (data.retryAfterMs === undefined) throw new ProbeDeadlineMissingError(data.fingerprint);
   return new Date(ms(data.now) + data.retryAfterMs).toISOString();
 }
 
-function recordProbe(
-  command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>,
-  state: ApiKeyState,
-): ApiKeyEvent[] {
+function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, state: ApiKeyState): ApiKeyEvent[] {
   const { data } = command;
   const { fingerprint } = data;
   if (!isActive(state)) return [];
@@ -95,10 +84,7 @@ function recordProbe(
     const coveredAlready = state.status === 'quarantined' && ms(state.until) >= ms(until);
     return coveredAlready
       ? [failed]
-      : [
-          failed,
-          { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } },
-        ];
+      : [failed, { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } }];
   }
   return [failed];
 }
@@ -107,9 +93,7 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
   switch (command.type) {
     case 'RegisterKey': {
       const { fingerprint, provider } = command.data;
-      return state.status === 'unknown' || state.status === 'removed'
-        ? [{ type: 'KeyRegistered', data: { fingerprint, provider } }]
-        : [];
+      return state.status === 'unknown' || state.status === 'removed' ? [{ type: 'KeyRegistered', data: { fingerprint, provider } }] : [];
     }
     case 'QuarantineKey': {
       const { fingerprint, reason, until, now, status } = command.data;
@@ -125,9 +109,7 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
     }
     case 'RetireKey': {
       const { fingerprint, reason, status } = command.data;
-      return isActive(state)
-        ? [{ type: 'KeyRetired', data: withStatus({ fingerprint, reason }, status) }]
-        : [];
+      return isActive(state) ? [{ type: 'KeyRetired', data: withStatus({ fingerprint, reason }, status) }] : [];
     }
     case 'RecordProbe':
       return recordProbe(command, state);

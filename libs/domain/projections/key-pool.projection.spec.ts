@@ -61,12 +61,8 @@ function projectionOf(events: RecordedEvent[]): KeyPoolProjection {
   return pool;
 }
 
-const picks = (
-  pool: KeyPoolProjection,
-  provider: string,
-  times: number,
-  nowMs = t0,
-): Array<string | undefined> => Array.from({ length: times }, () => pool.pick(provider, nowMs)?.fingerprint);
+const picks = (pool: KeyPoolProjection, provider: string, times: number, nowMs = t0): Array<string | undefined> =>
+  Array.from({ length: times }, () => pool.pick(provider, nowMs)?.fingerprint);
 
 describe('KeyPoolProjection', () => {
   describe('given registered keys', () => {
@@ -95,10 +91,7 @@ describe('KeyPoolProjection', () => {
 
     it('only hands out keys of the asked profile', () => {
       const h = history();
-      const pool = projectionOf([
-        h.key(registered('k1', 'openai_main')),
-        h.key(registered('k2', 'azure_backup')),
-      ]);
+      const pool = projectionOf([h.key(registered('k1', 'openai_main')), h.key(registered('k2', 'azure_backup'))]);
       expect(picks(pool, 'azure_backup', 2)).toEqual(['k2', 'k2']);
       expect(pool.pick('anthropic_main', t0)).toBeUndefined();
     });
@@ -121,11 +114,7 @@ describe('KeyPoolProjection', () => {
   describe('given a quarantined key', () => {
     const build = () => {
       const h = history();
-      return projectionOf([
-        h.key(registered('k1')),
-        h.key(registered('k2')),
-        h.key(quarantined('k1', t0 + 5_000), t0 + 10),
-      ]);
+      return projectionOf([h.key(registered('k1')), h.key(registered('k2')), h.key(quarantined('k1', t0 + 5_000), t0 + 10)]);
     };
 
     it('shows its deadline, reason and status', () => {
@@ -173,11 +162,7 @@ describe('KeyPoolProjection', () => {
   describe('given a restored key', () => {
     it('is available again, without its old deadline, and handed out', () => {
       const h = history();
-      const pool = projectionOf([
-        h.key(registered('k1')),
-        h.key(quarantined('k1', t0 + 60_000, 429)),
-        h.key(restored('k1'), t0 + 60_000),
-      ]);
+      const pool = projectionOf([h.key(registered('k1')), h.key(quarantined('k1', t0 + 60_000, 429)), h.key(restored('k1'), t0 + 60_000)]);
       expect(pool.get('k1')).toEqual({
         fingerprint: 'k1',
         provider: 'openai_main',

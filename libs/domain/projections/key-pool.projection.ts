@@ -46,10 +46,7 @@ export class KeyPoolProjection {
     switch (event.type) {
       case 'KeyQuarantined': {
         const { reason, until, status } = event.data;
-        entry.view = withStatus(
-          { fingerprint, provider, state: 'quarantined', until, reason, updatedAt },
-          status,
-        );
+        entry.view = withStatus({ fingerprint, provider, state: 'quarantined', until, reason, updatedAt }, status);
         entry.untilMs = Date.parse(until);
         this.poolOf(provider).set(fingerprint, entry);
         return;
@@ -59,10 +56,7 @@ export class KeyPoolProjection {
         entry.untilMs = 0;
         return;
       case 'KeyRetired':
-        entry.view = withStatus(
-          { fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt },
-          event.data.status,
-        );
+        entry.view = withStatus({ fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt }, event.data.status);
         entry.untilMs = 0;
         this.pools.get(provider)?.delete(fingerprint);
         return;
@@ -144,12 +138,7 @@ export class KeyPoolProjection {
     return found.sort();
   }
 
-  private register(
-    fingerprint: string,
-    provider: string,
-    updatedAt: string,
-    entry: KeyEntry | undefined,
-  ): void {
+  private register(fingerprint: string, provider: string, updatedAt: string, entry: KeyEntry | undefined): void {
     if (entry && entry.view.provider !== provider) this.pools.get(entry.view.provider)?.delete(fingerprint);
     const registered: KeyEntry = entry ?? {
       view: { fingerprint, provider, state: 'available', updatedAt },

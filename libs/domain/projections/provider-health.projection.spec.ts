@@ -8,11 +8,7 @@ const iso = (ms: number): string => new Date(ms).toISOString();
 function history() {
   const revisions = new Map<string, number>();
   let position = 0n;
-  return (
-    event: ProviderEvent | { type: string; data: Record<string, unknown> },
-    at = t0,
-    stream?: string,
-  ): RecordedEvent => {
+  return (event: ProviderEvent | { type: string; data: Record<string, unknown> }, at = t0, stream?: string): RecordedEvent => {
     const name = stream ?? `provider-${String(event.data.name)}`;
     const revision = (revisions.get(name) ?? -1) + 1;
     revisions.set(name, revision);
@@ -54,10 +50,7 @@ describe('ProviderHealthProjection', () => {
   describe('given registered providers', () => {
     it('lists them sorted by name, closed and enabled, with their type', () => {
       const e = history();
-      const health = projectionOf([
-        e(registered('openai_main', 'openai'), t0),
-        e(registered('azure_backup', 'azure'), t0 + 1),
-      ]);
+      const health = projectionOf([e(registered('openai_main', 'openai'), t0), e(registered('azure_backup', 'azure'), t0 + 1)]);
       expect(health.list()).toEqual([
         { name: 'azure_backup', type: 'azure', circuit: 'closed', enabled: true, updatedAt: iso(t0 + 1) },
         { name: 'openai_main', type: 'openai', circuit: 'closed', enabled: true, updatedAt: iso(t0) },
@@ -69,10 +62,7 @@ describe('ProviderHealthProjection', () => {
   describe('given an open circuit', () => {
     it('shows it open until the cooldown ends', () => {
       const e = history();
-      const health = projectionOf([
-        e(registered('openai_main')),
-        e(opened('openai_main', t0 + 30_000), t0 + 5),
-      ]);
+      const health = projectionOf([e(registered('openai_main')), e(opened('openai_main', t0 + 30_000), t0 + 5)]);
       expect(health.get('openai_main')).toEqual({
         name: 'openai_main',
         type: 'openai',
@@ -96,12 +86,7 @@ describe('ProviderHealthProjection', () => {
   describe('given a closed circuit after a trip', () => {
     it('shows it closed', () => {
       const e = history();
-      const health = projectionOf([
-        e(registered('p')),
-        e(opened('p', t0 + 30_000)),
-        e(halfOpened('p')),
-        e(closed('p')),
-      ]);
+      const health = projectionOf([e(registered('p')), e(opened('p', t0 + 30_000)), e(halfOpened('p')), e(closed('p'))]);
       expect(health.get('p')?.circuit).toBe('closed');
     });
   });
@@ -123,11 +108,7 @@ describe('ProviderHealthProjection', () => {
       const e = history();
       const reg = e(registered('p'));
       const open = e(opened('p', t0 + 30_000));
-      const keyEvent = e(
-        { type: 'KeyRegistered', data: { fingerprint: 'k1', provider: 'p' } },
-        t0,
-        'apikey-k1',
-      );
+      const keyEvent = e({ type: 'KeyRegistered', data: { fingerprint: 'k1', provider: 'p' } }, t0, 'apikey-k1');
       const close = e(halfOpened('p'));
       const health = projectionOf([reg, open, keyEvent, close, open, reg]);
       expect(health.get('p')?.circuit).toBe('half_open');

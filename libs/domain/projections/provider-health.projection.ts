@@ -60,8 +60,6 @@ export class ProviderHealthProjection {
 
   /** Every registered profile, sorted by name. */
   list(): ProviderView[] {
-    return [...this.providers.values()]
-      .map((view) => ({ ...view }))
-      .sort((a, b) => (a.name < b.name ? -1 : 1));
+    return [...this.providers.values()].map((view) => ({ ...view })).sort((a, b) => (a.name < b.name ? -1 : 1));
   }
 }

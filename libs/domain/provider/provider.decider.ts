@@ -15,21 +15,17 @@ import type { ProviderEvent } from './provider.events';
  *   never fails on bookkeeping.
  */
 export type ProviderState =
-  | { status: 'unknown' }
-  | { status: 'registered'; providerType: string; circuit: CircuitState; until?: string; enabled: boolean };
+  { status: 'unknown' } | { status: 'registered'; providerType: string; circuit: CircuitState; until?: string; enabled: boolean };
 
 const ms = (iso: string): number => Date.parse(iso);
 
 function decide(command: ProviderCommand, state: ProviderState): ProviderEvent[] {
   const { name } = command.data;
   if (command.type === 'RegisterProvider') {
-    return state.status === 'unknown'
-      ? [{ type: 'ProviderRegistered', data: { name, providerType: command.data.providerType } }]
-      : [];
+    return state.status === 'unknown' ? [{ type: 'ProviderRegistered', data: { name, providerType: command.data.providerType } }] : [];
   }
   if (state.status === 'unknown') {
-    if (command.type === 'DisableProvider' || command.type === 'EnableProvider')
-      throw new ProviderNotRegisteredError(name);
+    if (command.type === 'DisableProvider' || command.type === 'EnableProvider') throw new ProviderNotRegisteredError(name);
     return [];
   }
   switch (command.type) {
@@ -45,9 +41,7 @@ function decide(command: ProviderCommand, state: ProviderState): ProviderEvent[]
       return state.circuit === 'half_open' ? [{ type: 'CircuitClosed', data: { name } }] : [];
     case 'DisableProvider': {
       const { reason } = command.data;
-      return state.enabled
-        ? [{ type: 'ProviderDisabled', data: reason === undefined ? { name } : { name, reason } }]
-        : [];
+      return state.enabled ? [{ type: 'ProviderDisabled', data: reason === undefined ? { name } : { name, reason } }] : [];
     }
     case 'EnableProvider':
       return state.enabled ? [] : [{ type: 'ProviderEnabled', data: { name } }];

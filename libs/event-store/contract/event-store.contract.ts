@@ -157,9 +157,7 @@ export function describeEventStoreContract(
         const s = stream();
         await store.append(s, [registered('a')], 'no_stream');
 
-        const results = await Promise.allSettled(
-          Array.from({ length: 20 }, (_, i) => store.append(s, [quarantined(500 + i)], 0)),
-        );
+        const results = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => store.append(s, [quarantined(500 + i)], 0)));
         const won = results.filter((r) => r.status === 'fulfilled');
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(won).toHaveLength(1);
@@ -236,7 +234,11 @@ export function describeEventStoreContract(
       it('resolves caughtUp only after every event that existed at the start was handled', async () => {
         const s = stream();
         const checkpoint = await checkpointNow();
-        await store.append(s, Array.from({ length: 25 }, (_, i) => quarantined(500 + i)), 'no_stream');
+        await store.append(
+          s,
+          Array.from({ length: 25 }, (_, i) => quarantined(500 + i)),
+          'no_stream',
+        );
         let handled = 0;
 
         const subscription = subscribe(checkpoint, async (event) => {

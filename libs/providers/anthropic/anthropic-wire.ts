@@ -1,8 +1,6 @@
 /** The Anthropic Messages API wire format (anthropic-version 2023-06-01): only what the adapter reads or writes. */
 
-export type AnthropicImageSource =
-  | { type: 'base64'; media_type: string; data: string }
-  | { type: 'url'; url: string };
+export type AnthropicImageSource = { type: 'base64'; media_type: string; data: string } | { type: 'url'; url: string };
 
 export interface AnthropicTextBlock {
   type: 'text';
@@ -27,11 +25,7 @@ export interface AnthropicToolResultBlock {
   content: string | Array<AnthropicTextBlock | AnthropicImageBlock>;
 }
 
-export type AnthropicRequestBlock =
-  | AnthropicTextBlock
-  | AnthropicImageBlock
-  | AnthropicToolUseBlock
-  | AnthropicToolResultBlock;
+export type AnthropicRequestBlock = AnthropicTextBlock | AnthropicImageBlock | AnthropicToolUseBlock | AnthropicToolResultBlock;
 
 export interface AnthropicMessage {
   role: 'user' | 'assistant';
@@ -63,13 +57,7 @@ export interface AnthropicRequest {
 }
 
 export type AnthropicStopReason =
-  | 'end_turn'
-  | 'max_tokens'
-  | 'stop_sequence'
-  | 'tool_use'
-  | 'pause_turn'
-  | 'refusal'
-  | 'model_context_window_exceeded';
+  'end_turn' | 'max_tokens' | 'stop_sequence' | 'tool_use' | 'pause_turn' | 'refusal' | 'model_context_window_exceeded';
 
 export interface AnthropicUsage {
   input_tokens?: number;
@@ -79,10 +67,7 @@ export interface AnthropicUsage {
 }
 
 /** A response content block; `thinking` and server-tool blocks exist too and carry no OpenAI equivalent. */
-export type AnthropicResponseBlock =
-  | AnthropicTextBlock
-  | AnthropicToolUseBlock
-  | { type: string; [field: string]: unknown };
+export type AnthropicResponseBlock = AnthropicTextBlock | AnthropicToolUseBlock | { type: string; [field: string]: unknown };
 
 export interface AnthropicResponse {
   id: string;

@@ -29,7 +29,12 @@ export const anthropicProvider: Provider<AnthropicStreamState> = {
       stream: ctx.stream,
       maxTokensDefault: ctx.profile.maxTokensDefault,
     });
-    return { method: 'POST', url: messagesUrl(ctx.profile), headers: headers(ctx.key, ctx.profile, true), body: JSON.stringify(anthropicBody) };
+    return {
+      method: 'POST',
+      url: messagesUrl(ctx.profile),
+      headers: headers(ctx.key, ctx.profile, true),
+      body: JSON.stringify(anthropicBody),
+    };
   },
 
   response(op, body, ctx: ResponseContext) {

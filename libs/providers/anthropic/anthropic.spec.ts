@@ -16,7 +16,12 @@ const fixtureNames = (suffix: string): string[] =>
 
 const profile: ProfileInfo = { name: 'claude_main', type: 'anthropic', baseUrl: 'https://api.anthropic.com', maxTokensDefault: 1000 };
 const identity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-sonnet-4-5' };
-const callContext = (stream = false, p: ProfileInfo = profile): CallContext => ({ profile: p, model: 'claude-sonnet-4-5', key: 'test-key', stream });
+const callContext = (stream = false, p: ProfileInfo = profile): CallContext => ({
+  profile: p,
+  model: 'claude-sonnet-4-5',
+  key: 'test-key',
+  stream,
+});
 
 function upstreamRequest(body: Record<string, unknown>, ctx = callContext(body.stream === true)) {
   const req = anthropicProvider.request('chat', body, ctx);

@@ -36,7 +36,11 @@ describe('azure provider', () => {
     });
 
     it('uses the profile api_version', () => {
-      const req = azureProvider.request('embeddings', { input: 'x' }, { ...ctx('emb'), profile: { ...profile, apiVersion: '2025-01-01-preview' } });
+      const req = azureProvider.request(
+        'embeddings',
+        { input: 'x' },
+        { ...ctx('emb'), profile: { ...profile, apiVersion: '2025-01-01-preview' } },
+      );
       expect(req.url).toBe('https://contoso-eastus.openai.azure.com/openai/deployments/emb/embeddings?api-version=2025-01-01-preview');
     });
 
@@ -76,14 +80,18 @@ describe('azure provider', () => {
         else expect(c.choices.every((choice) => choice.delta && typeof choice.delta === 'object')).toBe(true);
         expect(c.object).toBe('chat.completion.chunk');
       }
-      const args = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((t) => t.function.arguments ?? '').join('');
+      const args = chunks
+        .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+        .map((t) => t.function.arguments ?? '')
+        .join('');
       expect(JSON.parse(args)).toEqual({ city: 'Paris' });
       expect(chunks.at(-1)?.usage?.total_tokens).toBe(96);
     });
   });
 
   describe('classification', () => {
-    const cases = json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
+    const cases =
+      json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
     it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       expect(azureProvider.classify(c.status, c.headers, c.body, Date.parse('2025-03-10T00:00:00Z'))).toEqual(c.outcome);
     });

@@ -23,5 +23,9 @@ export function headers(key: string, withBody: boolean): Record<string, string> 
 
 /** Models - List (`GET {endpoint}/openai/models`): authenticated, free, no deployment needed. */
 export function modelsRequest(ctx: Pick<CallContext, 'profile' | 'key'>): UpstreamRequest {
-  return { method: 'GET', url: `${ctx.profile.baseUrl}/openai/models?api-version=${apiVersion(ctx.profile)}`, headers: headers(ctx.key, false) };
+  return {
+    method: 'GET',
+    url: `${ctx.profile.baseUrl}/openai/models?api-version=${apiVersion(ctx.profile)}`,
+    headers: headers(ctx.key, false),
+  };
 }

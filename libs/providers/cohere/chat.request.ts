@@ -7,7 +7,18 @@ import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } 
  * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
  * and are left out silently.
  */
-const UNSUPPORTED = ['logprobs', 'top_logprobs', 'logit_bias', 'functions', 'function_call', 'audio', 'modalities', 'prediction', 'web_search_options', 'reasoning_effort'];
+const UNSUPPORTED = [
+  'logprobs',
+  'top_logprobs',
+  'logit_bias',
+  'functions',
+  'function_call',
+  'audio',
+  'modalities',
+  'prediction',
+  'web_search_options',
+  'reasoning_effort',
+];
 
 export function toCohereChat(body: ChatCompletionRequest, model: string, stream: boolean): CohereChatRequest {
   rejectUnsupported(body);
@@ -91,7 +102,11 @@ function toMessage(message: ChatMessage, i: number): CohereMessage {
         return {
           role: 'assistant',
           ...(text ? { tool_plan: text } : {}),
-          tool_calls: calls.map((c) => ({ id: c.id, type: 'function', function: { name: c.function.name, arguments: c.function.arguments } })),
+          tool_calls: calls.map((c) => ({
+            id: c.id,
+            type: 'function',
+            function: { name: c.function.name, arguments: c.function.arguments },
+          })),
         };
       }
       return { role: 'assistant', content: text };

@@ -1,5 +1,13 @@
 import type { StreamMapper, StreamStep } from '../provider';
-import { errorMessage, redactSecrets, usageChunk, type ChatCompletionChunk, type ChunkContext, type ChunkDelta, type FinishReason } from '../shared';
+import {
+  errorMessage,
+  redactSecrets,
+  usageChunk,
+  type ChatCompletionChunk,
+  type ChunkContext,
+  type ChunkDelta,
+  type FinishReason,
+} from '../shared';
 import { finishReason, toUsage } from './chat.response';
 import type { CohereStreamEvent } from './cohere-wire';
 
@@ -27,7 +35,8 @@ function mapEvent(state: CohereStreamState, name: string | undefined, data: stri
     case 'message-start':
       return { state, chunks: [choiceChunk(state.ctx, { role: 'assistant', content: '' })] };
     case 'content-start':
-      if (message?.content?.type === 'thinking') return { ...none, state: { ...state, thinkingBlocks: [...state.thinkingBlocks, event.index ?? 0] } };
+      if (message?.content?.type === 'thinking')
+        return { ...none, state: { ...state, thinkingBlocks: [...state.thinkingBlocks, event.index ?? 0] } };
       return message?.content?.text ? { state, chunks: [choiceChunk(state.ctx, { content: message.content.text })] } : none;
     case 'content-delta': {
       const text = message?.content?.text;
@@ -38,7 +47,14 @@ function mapEvent(state: CohereStreamState, name: string | undefined, data: stri
       const call = message?.tool_calls;
       const toolIndex = state.toolIndex + 1;
       const delta: ChunkDelta = {
-        tool_calls: [{ index: toolIndex, id: call?.id, type: 'function', function: { name: call?.function?.name, arguments: call?.function?.arguments ?? '' } }],
+        tool_calls: [
+          {
+            index: toolIndex,
+            id: call?.id,
+            type: 'function',
+            function: { name: call?.function?.name, arguments: call?.function?.arguments ?? '' },
+          },
+        ],
       };
       return { state: { ...state, toolIndex }, chunks: [choiceChunk(state.ctx, delta)] };
     }

@@ -12,7 +12,10 @@ const KEY = 'test-cohere-key';
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-const named = (suffix: string) => readdirSync(FIXTURES).filter((f) => f.endsWith(suffix)).sort();
+const named = (suffix: string) =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 
 function profile(baseUrl = 'https://api.cohere.com'): ProfileInfo {
   return { name: 'cohere_main', type: 'cohere', baseUrl };
@@ -48,7 +51,8 @@ describe('cohere: OpenAI request -> Cohere v2 request', () => {
     ['required', 'REQUIRED'],
   ])('maps tool_choice %s to %s and leaves auto unsaid', (choice, expected) => {
     const base = { model: 'm', messages: [{ role: 'user', content: 'hi' }], tools: [{ type: 'function', function: { name: 'f' } }] };
-    const sent = (tc: string) => JSON.parse(cohereProvider.request('chat', { ...base, tool_choice: tc }, ctx('command-a-03-2025')).body ?? '{}');
+    const sent = (tc: string) =>
+      JSON.parse(cohereProvider.request('chat', { ...base, tool_choice: tc }, ctx('command-a-03-2025')).body ?? '{}');
     expect(sent(choice).tool_choice).toBe(expected);
     expect(sent('auto')).not.toHaveProperty('tool_choice');
   });
@@ -62,7 +66,10 @@ describe('cohere: what it cannot do', () => {
     ['logprobs', { logprobs: true }],
     ['parallel_tool_calls', { parallel_tool_calls: false }],
     ['tool_choice', { tool_choice: { type: 'function', function: { name: 'missing' } } }],
-    ['messages[0].content[0].type', { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] }],
+    [
+      'messages[0].content[0].type',
+      { messages: [{ role: 'user', content: [{ type: 'input_audio', input_audio: { data: 'x', format: 'wav' } }] }] },
+    ],
   ])('throws UnsupportedFeatureError for %s', (param, extra) => {
     const attempt = () => cohereProvider.request('chat', { ...base, ...extra }, ctx('command-a-03-2025'));
     expect(attempt).toThrow(UnsupportedFeatureError);

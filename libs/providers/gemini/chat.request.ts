@@ -1,12 +1,6 @@
 import { UnsupportedFeatureError } from '../provider';
 import type { ChatCompletionRequest, ChatMessage, ToolChoice, ToolDefinition } from '../shared';
-import type {
-  GeminiContent,
-  GeminiGenerateRequest,
-  GeminiGenerationConfig,
-  GeminiPart,
-  GeminiToolConfig,
-} from './gemini-wire';
+import type { GeminiContent, GeminiGenerateRequest, GeminiGenerationConfig, GeminiPart, GeminiToolConfig } from './gemini-wire';
 import { placeSchema } from './schema';
 
 /**
@@ -14,7 +8,17 @@ import { placeSchema } from './schema';
  * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
  * and are left out silently.
  */
-const UNSUPPORTED = ['logprobs', 'top_logprobs', 'logit_bias', 'functions', 'function_call', 'audio', 'modalities', 'prediction', 'web_search_options'];
+const UNSUPPORTED = [
+  'logprobs',
+  'top_logprobs',
+  'logit_bias',
+  'functions',
+  'function_call',
+  'audio',
+  'modalities',
+  'prediction',
+  'web_search_options',
+];
 
 /** Google's own OpenAI compatibility layer maps `reasoning_effort` to these thinking budgets. */
 const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
@@ -130,7 +134,10 @@ function toTurn(messages: ChatMessage[], i: number): GeminiContent | undefined {
     case 'assistant': {
       const text = textOf(message.content);
       const calls = (message.tool_calls ?? []).map((call, j) => ({
-        functionCall: { name: call.function.name, args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`) },
+        functionCall: {
+          name: call.function.name,
+          args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
+        },
       }));
       const parts: GeminiPart[] = [...(text ? [{ text }] : []), ...calls];
       return parts.length ? { role: 'model', parts } : undefined;
@@ -146,7 +153,8 @@ function toTurn(messages: ChatMessage[], i: number): GeminiContent | undefined {
 function toolResult(messages: ChatMessage[], i: number) {
   const id = messages[i].tool_call_id;
   const name = functionNameOf(messages.slice(0, i), id);
-  if (!name) throw new UnsupportedFeatureError(`messages[${i}].tool_call_id`, 'gemini', `no earlier assistant tool call has id '${String(id)}'`);
+  if (!name)
+    throw new UnsupportedFeatureError(`messages[${i}].tool_call_id`, 'gemini', `no earlier assistant tool call has id '${String(id)}'`);
   const text = textOf(messages[i].content);
   return { name, response: asJsonObject(text) ?? { content: text } };
 }

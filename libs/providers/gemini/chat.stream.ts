@@ -1,5 +1,13 @@
 import type { StreamMapper, StreamStep } from '../provider';
-import { errorMessage, redactSecrets, usageChunk, type ChatCompletionChunk, type ChunkContext, type ChunkDelta, type FinishReason } from '../shared';
+import {
+  errorMessage,
+  redactSecrets,
+  usageChunk,
+  type ChatCompletionChunk,
+  type ChunkContext,
+  type ChunkDelta,
+  type FinishReason,
+} from '../shared';
 import { answerText, callId, finishReason, functionCalls, toolCall, toUsage } from './chat.response';
 import type { GeminiCandidate, GeminiGenerateResponse } from './gemini-wire';
 

@@ -4,8 +4,7 @@ import type { GeminiBatchEmbedRequest, GeminiEmbedContentRequest, GeminiEmbedRes
 import { modelResource } from './endpoint';
 
 export type GeminiEmbedCall =
-  | { method: 'embedContent'; body: GeminiEmbedContentRequest }
-  | { method: 'batchEmbedContents'; body: GeminiBatchEmbedRequest };
+  { method: 'embedContent'; body: GeminiEmbedContentRequest } | { method: 'batchEmbedContents'; body: GeminiBatchEmbedRequest };
 
 /** One string goes to `:embedContent`, a list to `:batchEmbedContents` (one request per text, in order). */
 export function toGeminiEmbed(body: EmbeddingsRequest, model: string): GeminiEmbedCall {

@@ -110,9 +110,7 @@ export interface GeminiBatchEmbedRequest {
   requests: Array<GeminiEmbedContentRequest & { model: string }>;
 }
 
-export type GeminiEmbedResponse =
-  | { embedding: { values: number[] } }
-  | { embeddings: Array<{ values: number[] }> };
+export type GeminiEmbedResponse = { embedding: { values: number[] } } | { embeddings: Array<{ values: number[] }> };
 
 /** `google.rpc.Status` as the Gemini API returns it under `error`. */
 export interface GoogleRpcStatus {

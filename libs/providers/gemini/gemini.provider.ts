@@ -23,7 +23,12 @@ export const geminiProvider: Provider<GeminiStreamState> = {
     }
     if (op === 'embeddings') {
       const call = toGeminiEmbed(body as EmbeddingsRequest, ctx.model);
-      return { method: 'POST', url: methodUrl(ctx.profile, ctx.model, call.method), headers: headers(ctx.key, true), body: JSON.stringify(call.body) };
+      return {
+        method: 'POST',
+        url: methodUrl(ctx.profile, ctx.model, call.method),
+        headers: headers(ctx.key, true),
+        body: JSON.stringify(call.body),
+      };
     }
     throw new UnsupportedFeatureError(op, 'gemini', 'operation not offered');
   },

@@ -13,7 +13,10 @@ const KEY = 'test-gemini-key';
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 
 const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-const named = (suffix: string) => readdirSync(FIXTURES).filter((f) => f.endsWith(suffix)).sort();
+const named = (suffix: string) =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(suffix))
+    .sort();
 
 function profile(baseUrl = 'https://generativelanguage.googleapis.com'): ProfileInfo {
   return { name: 'gemini_main', type: 'gemini', baseUrl };
@@ -64,12 +67,15 @@ describe('gemini: tool results (DESIGN "Gemini tool results")', () => {
     expect(responseFor('{"hits": 3, "top": {"title": "A"}}')).toEqual({ name: 'lookup', response: { hits: 3, top: { title: 'A' } } });
   });
 
-  it.each([['plain text', 'no results'], ['a JSON array', '[1,2]'], ['a JSON number', '42'], ['JSON null', 'null'], ['empty', '']])(
-    'wraps %s as {"content": <text>}',
-    (_what, text) => {
-      expect(responseFor(text)).toEqual({ name: 'lookup', response: { content: text } });
-    },
-  );
+  it.each([
+    ['plain text', 'no results'],
+    ['a JSON array', '[1,2]'],
+    ['a JSON number', '42'],
+    ['JSON null', 'null'],
+    ['empty', ''],
+  ])('wraps %s as {"content": <text>}', (_what, text) => {
+    expect(responseFor(text)).toEqual({ name: 'lookup', response: { content: text } });
+  });
 
   it('finds the function of the nearest earlier call with that id', () => {
     const body = {
@@ -87,7 +93,13 @@ describe('gemini: tool results (DESIGN "Gemini tool results")', () => {
   });
 
   it('refuses a tool result whose id no earlier call has, naming the field', () => {
-    const body = { model: 'm', messages: [{ role: 'user', content: 'go' }, { role: 'tool', tool_call_id: 'ghost', content: 'x' }] };
+    const body = {
+      model: 'm',
+      messages: [
+        { role: 'user', content: 'go' },
+        { role: 'tool', tool_call_id: 'ghost', content: 'x' },
+      ],
+    };
     expect(() => geminiProvider.request('chat', body, ctx('gemini-2.0-flash'))).toThrow(
       expect.objectContaining({ param: 'messages[1].tool_call_id', providerType: 'gemini' }),
     );
@@ -116,7 +128,9 @@ describe('gemini: what it cannot do', () => {
 
   it('offers chat and embeddings only', () => {
     expect([...geminiProvider.operations].sort()).toEqual(['chat', 'embeddings']);
-    expect(() => geminiProvider.request('completions', { model: 'm', prompt: 'x' }, ctx('gemini-2.0-flash'))).toThrow(UnsupportedFeatureError);
+    expect(() => geminiProvider.request('completions', { model: 'm', prompt: 'x' }, ctx('gemini-2.0-flash'))).toThrow(
+      UnsupportedFeatureError,
+    );
   });
 
   it('maps reasoning_effort to a thinking budget', () => {

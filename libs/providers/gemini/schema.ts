@@ -51,8 +51,7 @@ export function placeSchema<S extends string, J extends string>(
   jsonSchemaField: J,
 ): { [K in S]: Record<string, unknown> } | { [K in J]: Record<string, unknown> } {
   return (fitsOpenApiSubset(schema) ? { [subsetField]: schema } : { [jsonSchemaField]: schema }) as
-    | { [K in S]: Record<string, unknown> }
-    | { [K in J]: Record<string, unknown> };
+    { [K in S]: Record<string, unknown> } | { [K in J]: Record<string, unknown> };
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -42,6 +42,9 @@ export class SseDecoder {
 
 /** One SSE frame for the gateway's output; multi-line data becomes several `data:` lines. */
 export function encodeSse(data: string, event?: string): string {
-  const lines = data.split(/\r\n|\r|\n/).map((line) => `data: ${line}\n`).join('');
+  const lines = data
+    .split(/\r\n|\r|\n/)
+    .map((line) => `data: ${line}\n`)
+    .join('');
   return `${event ? `event: ${event}\n` : ''}${lines}\n`;
 }

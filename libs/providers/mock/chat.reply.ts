@@ -14,9 +14,15 @@ const EXPRESSION = /[-+*/().\d\s]+/g;
 export function decideTurn(body: { messages?: ChatMessage[]; tools?: Array<{ function?: { name?: string } }> }): MockTurn {
   const messages = Array.isArray(body.messages) ? body.messages : [];
   const last = messages.at(-1);
-  const system = messages.filter((m) => m.role === 'system' || m.role === 'developer').map(textOf).join('\n');
+  const system = messages
+    .filter((m) => m.role === 'system' || m.role === 'developer')
+    .map(textOf)
+    .join('\n');
   const textProtocol = system.includes('Final Answer:') && system.includes('Action Input:');
-  const answer = (text: string): MockTurn => ({ kind: 'text', text: textProtocol ? `Thought: I now know the final answer\nFinal Answer: ${text}` : text });
+  const answer = (text: string): MockTurn => ({
+    kind: 'text',
+    text: textProtocol ? `Thought: I now know the final answer\nFinal Answer: ${text}` : text,
+  });
 
   if (last?.role === 'tool') return answer(`The answer is ${textOf(last)}.`);
   const lastText = last ? textOf(last) : '';
@@ -26,7 +32,14 @@ export function decideTurn(body: { messages?: ChatMessage[]; tools?: Array<{ fun
   const expression = last?.role === 'user' ? arithmeticIn(lastText) : undefined;
   const nativeCalculator = Array.isArray(body.tools) && body.tools.some((t) => t?.function?.name === 'calculator');
   if (expression && nativeCalculator) {
-    return { kind: 'tool_call', call: { id: `call_${hash(expression)}`, type: 'function', function: { name: 'calculator', arguments: JSON.stringify({ expression }) } } };
+    return {
+      kind: 'tool_call',
+      call: {
+        id: `call_${hash(expression)}`,
+        type: 'function',
+        function: { name: 'calculator', arguments: JSON.stringify({ expression }) },
+      },
+    };
   }
   if (expression && textProtocol && /\bcalculator\b/.test(system)) {
     return {
@@ -40,7 +53,12 @@ export function decideTurn(body: { messages?: ChatMessage[]; tools?: Array<{ fun
 /** The longest run of digits, operators and parentheses with at least one operator between numbers. */
 export function arithmeticIn(text: string): string | undefined {
   const candidates = (text.match(EXPRESSION) ?? [])
-    .map((c) => c.trim().replace(/^[-+*/.\s]+(?=[(\d])/, '').replace(/[-+*/.(\s]+$/, ''))
+    .map((c) =>
+      c
+        .trim()
+        .replace(/^[-+*/.\s]+(?=[(\d])/, '')
+        .replace(/[-+*/.(\s]+$/, ''),
+    )
     .filter((c) => /\d[\s)]*[-+*/][\s(]*[-+]?\d/.test(c));
   return candidates.sort((a, b) => b.length - a.length)[0];
 }

@@ -8,7 +8,10 @@ const transport = new MockTransport({ now: () => 1_700_000_000_000, newId: () =>
 const provider = createMockProvider(transport);
 const profile = { name: 'mock', type: 'mock' as const, baseUrl: 'mock://local' };
 const opts = { connectTimeoutMs: 1000, timeoutMs: 1000 };
-const calculatorTool = { type: 'function', function: { name: 'calculator', parameters: { type: 'object', properties: { expression: { type: 'string' } } } } };
+const calculatorTool = {
+  type: 'function',
+  function: { name: 'calculator', parameters: { type: 'object', properties: { expression: { type: 'string' } } } },
+};
 
 async function call(op: 'chat' | 'completions' | 'embeddings' | 'models', body: Record<string, unknown>, model = 'mock-1', key = MOCK_KEY) {
   const req = provider.request(op, body, { profile, model, key, stream: body.stream === true });
@@ -46,7 +49,12 @@ const user = (content: string) => ({ messages: [{ role: 'user', content }] });
 describe('mock provider', () => {
   describe('chat', () => {
     it('replies deterministically to the last user message, counting words as tokens', async () => {
-      const answer = await json<ChatCompletion>('chat', { messages: [{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'hello there' }] });
+      const answer = await json<ChatCompletion>('chat', {
+        messages: [
+          { role: 'system', content: 'Be nice.' },
+          { role: 'user', content: 'hello there' },
+        ],
+      });
       expect(answer).toMatchObject({
         object: 'chat.completion',
         model: 'mock-1',
@@ -54,7 +62,12 @@ describe('mock provider', () => {
         choices: [{ index: 0, message: { role: 'assistant', content: 'Mock reply to: hello there' }, finish_reason: 'stop' }],
         usage: { prompt_tokens: 4, completion_tokens: 5, total_tokens: 9 },
       });
-      const again = await json<ChatCompletion>('chat', { messages: [{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'hello there' }] });
+      const again = await json<ChatCompletion>('chat', {
+        messages: [
+          { role: 'system', content: 'Be nice.' },
+          { role: 'user', content: 'hello there' },
+        ],
+      });
       expect(again.choices).toEqual(answer.choices);
     });
 
@@ -106,7 +119,11 @@ describe('mock provider', () => {
       const answer = await json<ChatCompletion>('chat', {
         messages: [
           { role: 'user', content: 'What is 6*7?' },
-          { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }] },
+          {
+            role: 'assistant',
+            content: null,
+            tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'calculator', arguments: '{"expression":"6*7"}' } }],
+          },
           { role: 'tool', tool_call_id: 'call_1', content: '42' },
         ],
         tools: [calculatorTool],
@@ -121,7 +138,10 @@ describe('mock provider', () => {
   });
 
   describe('ReAct text protocol', () => {
-    const system = { role: 'system', content: 'Tools:\n- calculator: math\nAction: one of [calculator]\nAction Input: JSON\nFinal Answer: the answer' };
+    const system = {
+      role: 'system',
+      content: 'Tools:\n- calculator: math\nAction: one of [calculator]\nAction Input: JSON\nFinal Answer: the answer',
+    };
 
     it('writes an Action for arithmetic', () => {
       expect(decideTurn({ messages: [system, { role: 'user', content: 'What is 6*7?' }] as never })).toEqual({
@@ -131,12 +151,22 @@ describe('mock provider', () => {
     });
 
     it('writes the Final Answer from an Observation', () => {
-      const turn = decideTurn({ messages: [system, { role: 'user', content: 'What is 6*7?' }, { role: 'assistant', content: 'Action: calculator' }, { role: 'user', content: 'Observation: 42' }] as never });
+      const turn = decideTurn({
+        messages: [
+          system,
+          { role: 'user', content: 'What is 6*7?' },
+          { role: 'assistant', content: 'Action: calculator' },
+          { role: 'user', content: 'Observation: 42' },
+        ] as never,
+      });
       expect(turn).toEqual({ kind: 'text', text: 'Thought: I now know the final answer\nFinal Answer: The answer is 42.' });
     });
 
     it('keeps the protocol after a native tool result', () => {
-      const turn = decideTurn({ messages: [system, { role: 'user', content: '1+1' }, { role: 'tool', content: '2' }] as never, tools: [calculatorTool] });
+      const turn = decideTurn({
+        messages: [system, { role: 'user', content: '1+1' }, { role: 'tool', content: '2' }] as never,
+        tools: [calculatorTool],
+      });
       expect(turn).toEqual({ kind: 'text', text: 'Thought: I now know the final answer\nFinal Answer: The answer is 2.' });
     });
   });
@@ -167,7 +197,11 @@ describe('mock provider', () => {
 
     it('honours dimensions and base64 encoding', async () => {
       const floats = await json<EmbeddingsResponse>('embeddings', { input: 'x', dimensions: 4 });
-      const encoded = await json<{ data: Array<{ embedding: string }> }>('embeddings', { input: 'x', dimensions: 4, encoding_format: 'base64' });
+      const encoded = await json<{ data: Array<{ embedding: string }> }>('embeddings', {
+        input: 'x',
+        dimensions: 4,
+        encoding_format: 'base64',
+      });
       const buf = Buffer.from(encoded.data[0].embedding, 'base64');
       const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
       expect(decoded).toHaveLength(4);
@@ -211,10 +245,13 @@ describe('mock provider', () => {
 
     it('stops streaming when the caller aborts', async () => {
       const controller = new AbortController();
-      const res = await transport.send(provider.request('chat', { ...user('a b c d e f'), stream: true }, { profile, model: 'mock-1', key: MOCK_KEY, stream: true }), {
-        ...opts,
-        signal: controller.signal,
-      });
+      const res = await transport.send(
+        provider.request('chat', { ...user('a b c d e f'), stream: true }, { profile, model: 'mock-1', key: MOCK_KEY, stream: true }),
+        {
+          ...opts,
+          signal: controller.signal,
+        },
+      );
       const read = (async () => {
         for await (const piece of res.body) {
           void piece;

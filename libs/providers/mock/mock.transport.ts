@@ -83,7 +83,11 @@ export class MockTransport implements Transport {
 
   private sse(chunks: unknown[], signal: AbortSignal | undefined): UpstreamResponse {
     const frames = [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), 'data: [DONE]\n\n'];
-    return { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' }, body: new MockBody(frames, this.chunkDelayMs, signal) };
+    return {
+      status: 200,
+      headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },
+      body: new MockBody(frames, this.chunkDelayMs, signal),
+    };
   }
 }
 

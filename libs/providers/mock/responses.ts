@@ -62,7 +62,14 @@ export function chatCompletion(body: Body, ids: MockIdentity): ChatCompletion {
   if (turn.kind === 'tool_call') {
     return {
       ...base,
-      choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [turn.call], refusal: null }, finish_reason: 'tool_calls', logprobs: null }],
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: null, tool_calls: [turn.call], refusal: null },
+          finish_reason: 'tool_calls',
+          logprobs: null,
+        },
+      ],
       usage: chatUsage(body, turn.call.function.arguments),
     };
   }
@@ -82,7 +89,9 @@ export function chatChunks(body: Body, ids: MockIdentity): ChatCompletionChunk[]
   let completionText: string;
   if (turn.kind === 'tool_call') {
     const { id, type, function: fn } = turn.call;
-    out.push(chunk(ids, { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type, function: { name: fn.name, arguments: '' } }] }));
+    out.push(
+      chunk(ids, { role: 'assistant', content: null, tool_calls: [{ index: 0, id, type, function: { name: fn.name, arguments: '' } }] }),
+    );
     out.push(chunk(ids, { tool_calls: [{ index: 0, function: { arguments: fn.arguments } }] }));
     out.push(chunk(ids, {}, 'tool_calls'));
     completionText = fn.arguments;
@@ -124,7 +133,10 @@ export function completion(body: Body, ids: MockIdentity): Completion {
 export function completionChunks(body: Body, ids: MockIdentity): Array<Record<string, unknown>> {
   const reply = textReply(`Mock completion of: ${prompts(body)[0]}`, body);
   const base = { id: ids.id, object: 'text_completion', created: ids.created, model: ids.model };
-  const out: Array<Record<string, unknown>> = reply.pieces.map((text) => ({ ...base, choices: [{ index: 0, text, finish_reason: null, logprobs: null }] }));
+  const out: Array<Record<string, unknown>> = reply.pieces.map((text) => ({
+    ...base,
+    choices: [{ index: 0, text, finish_reason: null, logprobs: null }],
+  }));
   out.push({ ...base, choices: [{ index: 0, text: '', finish_reason: reply.finish, logprobs: null }] });
   if (includeUsage(body)) {
     out.push({ ...base, choices: [], usage: usage(countWords(prompts(body)[0]), countWords(reply.pieces.join(''))) });
@@ -159,7 +171,11 @@ export function embeddings(body: Body, model: string): EmbeddingsResponse {
   const words = texts.reduce((n, t) => n + countWords(t), 0);
   return {
     object: 'list',
-    data: texts.map((text, index) => ({ object: 'embedding', index, embedding: encode(embeddingOf(text, dims), body.encoding_format) as number[] })),
+    data: texts.map((text, index) => ({
+      object: 'embedding',
+      index,
+      embedding: encode(embeddingOf(text, dims), body.encoding_format) as number[],
+    })),
     model,
     usage: { prompt_tokens: words, total_tokens: words },
   };

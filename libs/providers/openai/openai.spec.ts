@@ -108,7 +108,8 @@ describe('openai provider', () => {
   });
 
   describe('classification', () => {
-    const cases = json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
+    const cases =
+      json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
     it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       expect(openAiProvider.classify(c.status, c.headers, c.body, Date.parse('2025-03-10T00:00:00Z'))).toEqual(c.outcome);
     });

@@ -1,10 +1,4 @@
-import type {
-  ChatCompletionChunk,
-  ChunkDelta,
-  FinishReason,
-  OpenAiErrorBody,
-  Usage,
-} from './openai-wire';
+import type { ChatCompletionChunk, ChunkDelta, FinishReason, OpenAiErrorBody, Usage } from './openai-wire';
 
 /** Identity of one streamed completion: every chunk of it repeats these (ids come from the caller). */
 export interface ChunkContext {

@@ -10,7 +10,8 @@ export interface ClassifyHints {
   retryAfterFromBody?(body: unknown): number | undefined;
 }
 
-const INVALID_KEY = /invalid[ _-]?api[ _-]?key|incorrect api key|api key not valid|api_key_invalid|invalid x-api-key|invalid authentication/i;
+const INVALID_KEY =
+  /invalid[ _-]?api[ _-]?key|incorrect api key|api key not valid|api_key_invalid|invalid x-api-key|invalid authentication/i;
 
 /** The common wording of "this key is wrong" across OpenAI, Azure, Anthropic, Gemini and friends. */
 export function mentionsInvalidKey(body: unknown): boolean {
@@ -23,13 +24,7 @@ export function mentionsInvalidKey(body: unknown): boolean {
  * is the key's problem, not the request's, so it cools down like a rate limit; 408/5xx quarantine
  * short; every other 4xx is the client's own error.
  */
-export function classifyHttp(
-  status: number,
-  headers: HeaderBag,
-  body: unknown,
-  nowMs: number,
-  hints: ClassifyHints = {},
-): Outcome {
+export function classifyHttp(status: number, headers: HeaderBag, body: unknown, nowMs: number, hints: ClassifyHints = {}): Outcome {
   if (status >= 200 && status < 300) return { kind: 'ok' };
   const keyRejected = hints.keyRejected ?? ((_s: number, b: unknown) => mentionsInvalidKey(b));
   if (status === 401 || status === 403) return { kind: 'retire', status, reason: status === 401 ? 'unauthorized' : 'forbidden' };

@@ -38,11 +38,7 @@ export type ToolDefinition = {
   function: { name: string; description?: string; parameters?: Record<string, unknown>; strict?: boolean };
 };
 
-export type ToolChoice =
-  | 'none'
-  | 'auto'
-  | 'required'
-  | { type: 'function'; function: { name: string } };
+export type ToolChoice = 'none' | 'auto' | 'required' | { type: 'function'; function: { name: string } };
 
 export type ResponseFormat =
   | { type: 'text' }

@@ -4,7 +4,17 @@ import type { EventStore, ExpectedRevision } from '@switchboard/event-store';
 import type { Pattern } from '../patterns/pattern';
 import { renderSystemPrompt } from '../patterns/pattern';
 import { ownPart, parseStep, withoutThinking } from '../patterns/step-parser';
-import type { ChatMessage, ModelClient, ModelReply, StepPublisher, ToolBus, ToolCall, ToolDefinition, ToolDescriptor, ToolResult } from '../ports';
+import type {
+  ChatMessage,
+  ModelClient,
+  ModelReply,
+  StepPublisher,
+  ToolBus,
+  ToolCall,
+  ToolDefinition,
+  ToolDescriptor,
+  ToolResult,
+} from '../ports';
 import type { ReactCommand } from '../session/react.commands';
 import { decide, evolve, initialState, type ReactSessionState } from '../session/react.decider';
 import type { ReactEvent } from '../session/react.events';
@@ -56,7 +66,12 @@ class Stopped extends Error {}
  * and published, so a replay of the stream equals what the client saw. The outcome is also
  * returned (the chat-completions path and `ask_agent` need the answer).
  */
-export async function runReactSession(input: ReactRunInput, deps: ReactDeps, onEvent: OnStepEvent, signal: AbortSignal): Promise<SessionOutcome> {
+export async function runReactSession(
+  input: ReactRunInput,
+  deps: ReactDeps,
+  onEvent: OnStepEvent,
+  signal: AbortSignal,
+): Promise<SessionOutcome> {
   const session = new SessionRecorder(input.sessionId, deps, onEvent);
   const total = AbortSignal.timeout(input.totalTimeoutMs);
   const sessionSignal = AbortSignal.any([signal, total]);
@@ -70,7 +85,14 @@ export async function runReactSession(input: ReactRunInput, deps: ReactDeps, onE
 
   await session.record({
     type: 'StartSession',
-    data: { sessionId: input.sessionId, alias: input.alias, pattern: input.pattern, depth: input.depth, parentId: input.parentId, now: deps.now() },
+    data: {
+      sessionId: input.sessionId,
+      alias: input.alias,
+      pattern: input.pattern,
+      depth: input.depth,
+      parentId: input.parentId,
+      now: deps.now(),
+    },
   });
   try {
     const pattern = deps.patterns.get(input.pattern);
@@ -90,7 +112,13 @@ export async function runReactSession(input: ReactRunInput, deps: ReactDeps, onE
         });
 
       const reply = await guard(
-        deps.model.chat({ alias: input.alias, messages, tools: definitions.length ? definitions : undefined, stop: pattern.stop, signal: stepSignal }),
+        deps.model.chat({
+          alias: input.alias,
+          messages,
+          tools: definitions.length ? definitions : undefined,
+          stop: pattern.stop,
+          signal: stepSignal,
+        }),
       ).catch((error: unknown) => {
         throw error instanceof Stopped ? error : new Stopped(`model call failed: ${messageOf(error)}`);
       });
@@ -116,7 +144,13 @@ export const ReactEngine = { run: runReactSession };
 type CallTool = (name: string, input: unknown) => Promise<ToolResult>;
 
 /** A turn with native `tool_calls`: its text is the thought, each call an action and an observation. */
-async function nativeStep(reply: ModelReply, step: number, session: SessionRecorder, messages: ChatMessage[], call: CallTool): Promise<void> {
+async function nativeStep(
+  reply: ModelReply,
+  step: number,
+  session: SessionRecorder,
+  messages: ChatMessage[],
+  call: CallTool,
+): Promise<void> {
   const content = reply.message.content?.trim();
   if (content) await session.record({ type: 'RecordThought', data: { step, text: content } });
   const toolCalls = reply.message.tool_calls as ToolCall[];
@@ -124,7 +158,10 @@ async function nativeStep(reply: ModelReply, step: number, session: SessionRecor
   for (const toolCall of toolCalls) {
     const name = toolCall.function.name;
     const parsed = parseArguments(toolCall.function.arguments);
-    await session.record({ type: 'RequestAction', data: { step, tool: name, input: parsed.ok ? parsed.value : toolCall.function.arguments } });
+    await session.record({
+      type: 'RequestAction',
+      data: { step, tool: name, input: parsed.ok ? parsed.value : toolCall.function.arguments },
+    });
     const result = parsed.ok ? await call(name, parsed.value) : { error: `arguments of ${name} are not valid JSON` };
     await session.record({ type: 'RecordObservation', data: { step, tool: name, ...result } });
     messages.push({ role: 'tool', tool_call_id: toolCall.id, content: observationText(result) });
@@ -132,7 +169,14 @@ async function nativeStep(reply: ModelReply, step: number, session: SessionRecor
 }
 
 /** A turn in the pattern's text format. Returns the answer when the turn ends the session. */
-async function textStep(pattern: Pattern, reply: ModelReply, step: number, session: SessionRecorder, messages: ChatMessage[], call: CallTool): Promise<string | undefined> {
+async function textStep(
+  pattern: Pattern,
+  reply: ModelReply,
+  step: number,
+  session: SessionRecorder,
+  messages: ChatMessage[],
+  call: CallTool,
+): Promise<string | undefined> {
   const text = reply.message.content ?? '';
   let parsed = parseStep(pattern, text);
   // A model that takes tools natively and answers without the text protocol has simply answered.
@@ -188,7 +232,13 @@ async function askAgent(toolInput: unknown, ctx: CallContext): Promise<ToolResul
   if (typeof question !== 'string' || question.trim() === '') return { error: 'ask_agent needs a non-empty "question"' };
   const childId = (ctx.deps.newId ?? randomUUID)();
   const outcome = await runReactSession(
-    { ...ctx.input, sessionId: childId, parentId: ctx.input.sessionId, depth: ctx.input.depth + 1, messages: [{ role: 'user', content: question }] },
+    {
+      ...ctx.input,
+      sessionId: childId,
+      parentId: ctx.input.sessionId,
+      depth: ctx.input.depth + 1,
+      messages: [{ role: 'user', content: question }],
+    },
     ctx.deps,
     () => undefined,
     ctx.signal,

@@ -19,7 +19,12 @@ export class OpenAiHttpModelClient implements ModelClient {
   constructor(private readonly opts: OpenAiHttpModelClientOptions) {}
 
   async chat(req: ModelRequest): Promise<ModelReply> {
-    const body = { model: req.alias, messages: req.messages, ...(req.tools ? { tools: req.tools } : {}), ...(req.stop?.length ? { stop: req.stop } : {}) };
+    const body = {
+      model: req.alias,
+      messages: req.messages,
+      ...(req.tools ? { tools: req.tools } : {}),
+      ...(req.stop?.length ? { stop: req.stop } : {}),
+    };
     const response = await request(`${this.opts.baseUrl.replace(/\/$/, '')}/chat/completions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(this.opts.apiKey ? { authorization: `Bearer ${this.opts.apiKey}` } : {}) },
@@ -34,7 +39,10 @@ export class OpenAiHttpModelClient implements ModelClient {
     const choice = completion.choices?.[0];
     if (!choice?.message) throw new Error(`model ${req.alias} answered without a choice`);
     return {
-      message: { content: choice.message.content ?? null, ...(choice.message.tool_calls?.length ? { tool_calls: choice.message.tool_calls } : {}) },
+      message: {
+        content: choice.message.content ?? null,
+        ...(choice.message.tool_calls?.length ? { tool_calls: choice.message.tool_calls } : {}),
+      },
       finish_reason: choice.finish_reason ?? 'stop',
       nativeTools: this.opts.nativeTools ?? true,
     };

@@ -52,6 +52,9 @@ describe('PatternRegistry', () => {
   });
 
   it('refuses an unknown pattern', async () => {
-    await expect(PatternRegistry.load(dir).saveSystemPrompt('nope', '{{tools}}{{question}}')).resolves.toMatchObject({ ok: false, code: 'unknown_pattern' });
+    await expect(PatternRegistry.load(dir).saveSystemPrompt('nope', '{{tools}}{{question}}')).resolves.toMatchObject({
+      ok: false,
+      code: 'unknown_pattern',
+    });
   });
 });

@@ -32,7 +32,11 @@ describe('parsing a basic_react step', () => {
   });
 
   it('keeps a non-JSON input as text so the engine can decide', () => {
-    expect(parseStep(basic, 'Action: calculator\nAction Input: 2 * 3')).toMatchObject({ kind: 'action', input: '2 * 3', inputIsJson: false });
+    expect(parseStep(basic, 'Action: calculator\nAction Input: 2 * 3')).toMatchObject({
+      kind: 'action',
+      input: '2 * 3',
+      inputIsJson: false,
+    });
   });
 
   it('accepts fenced JSON and decorated tool names', () => {
@@ -51,17 +55,22 @@ describe('parsing a basic_react step', () => {
   });
 
   it('marks an action without input invalid', () => {
-    expect(parseStep(basic, 'Action: calculator')).toMatchObject({ kind: 'invalid', reason: "'Action: calculator' has no 'Action Input:' line" });
+    expect(parseStep(basic, 'Action: calculator')).toMatchObject({
+      kind: 'invalid',
+      reason: "'Action: calculator' has no 'Action Input:' line",
+    });
   });
 });
 
 describe('parsing a deepseek_react step', () => {
   it('takes the think block as the thought', () => {
-    expect(parseStep(deepseek, '<think>\nMultiply first.\n</think>\nAction: calculator\nAction Input: {"expression":"6*7"}')).toMatchObject({
-      kind: 'action',
-      thought: 'Multiply first.',
-      tool: 'calculator',
-    });
+    expect(parseStep(deepseek, '<think>\nMultiply first.\n</think>\nAction: calculator\nAction Input: {"expression":"6*7"}')).toMatchObject(
+      {
+        kind: 'action',
+        thought: 'Multiply first.',
+        tool: 'calculator',
+      },
+    );
   });
 
   it('reads an answer after the think block, even when the opening tag was stripped', () => {

@@ -24,7 +24,11 @@ export function parseStep(pattern: Pattern, text: string): ParsedStep {
   const thought = joinThought(reasoning, stripMarker(firstAt === undefined ? body : body.slice(0, firstAt), markers.thought));
 
   if (firstAt === undefined) {
-    return { kind: 'invalid', thought, reason: `no '${markers.action}' or '${markers.finalAnswer}' found: reply with an Action and its Action Input, or a Final Answer` };
+    return {
+      kind: 'invalid',
+      thought,
+      reason: `no '${markers.action}' or '${markers.finalAnswer}' found: reply with an Action and its Action Input, or a Final Answer`,
+    };
   }
   if (firstAt === answerAt) {
     const content = body.slice(answerAt + markers.finalAnswer.length).trim();
@@ -45,7 +49,8 @@ export function parseStep(pattern: Pattern, text: string): ParsedStep {
 /** `<think>` blocks (closed or cut short) are the reasoning; what follows is the step. */
 function splitThink(text: string): { reasoning?: string; body: string } {
   const match = THINK_BLOCK.exec(text);
-  if (match) return { reasoning: match[1].trim() || undefined, body: text.slice(0, match.index) + text.slice(match.index + match[0].length) };
+  if (match)
+    return { reasoning: match[1].trim() || undefined, body: text.slice(0, match.index) + text.slice(match.index + match[0].length) };
   // Some servers strip the opening tag and leave only `</think>`.
   const close = text.toLowerCase().indexOf('</think>');
   if (close >= 0) return { reasoning: text.slice(0, close).trim() || undefined, body: text.slice(close + '</think>'.length) };

@@ -10,7 +10,10 @@ const started = (depth = 0, parentId?: string): ReactEvent => ({
   data: { sessionId: id, alias: 'agent', pattern: 'basic_react', depth, ...(parentId ? { parentId } : {}), startedAt: now.toISOString() },
 });
 const thought = (step: number, text = 'think'): ReactEvent => ({ type: 'ThoughtRecorded', data: { step, text } });
-const action = (step: number): ReactEvent => ({ type: 'ActionRequested', data: { step, tool: 'calculator', input: { expression: '1+1' } } });
+const action = (step: number): ReactEvent => ({
+  type: 'ActionRequested',
+  data: { step, tool: 'calculator', input: { expression: '1+1' } },
+});
 const answered = (step: number): ReactEvent => ({ type: 'AnswerProduced', data: { step, content: '2' } });
 const failed = (step: number, message = 'boom'): ReactEvent => ({ type: 'SessionFailed', data: { step, message } });
 
@@ -47,12 +50,18 @@ function given(...history: ReactEvent[]) {
 describe('react session decider', () => {
   describe('when nothing happened yet', () => {
     it('starts a session with its time', () => given().when(start()).then([started()]));
-    it('records the parent of a nested session', () => given().when(start('parent')).then([started(1, 'parent')]));
+    it('records the parent of a nested session', () =>
+      given()
+        .when(start('parent'))
+        .then([started(1, 'parent')]));
     it('refuses a step before the start', () => given().when(recordThought(1)).thenRefuses('SESSION_NOT_STARTED'));
   });
 
   describe('when running', () => {
-    it('records a thought', () => given(started()).when(recordThought(1, 'hmm')).then([thought(1, 'hmm')]));
+    it('records a thought', () =>
+      given(started())
+        .when(recordThought(1, 'hmm'))
+        .then([thought(1, 'hmm')]));
     it('records an observation with its output', () =>
       given(started(), action(1))
         .when(observe(1, { output: 2 }))
@@ -61,7 +70,10 @@ describe('react session decider', () => {
       given(started(), action(1))
         .when(observe(1, { error: 'division by zero' }))
         .then([{ type: 'ObservationRecorded', data: { step: 1, tool: 'calculator', error: 'division by zero' } }]));
-    it('produces the answer', () => given(started(), thought(1)).when(answer(2)).then([answered(2)]));
+    it('produces the answer', () =>
+      given(started(), thought(1))
+        .when(answer(2))
+        .then([answered(2)]));
     it('refuses a step that goes backwards', () => given(started(), thought(3)).when(recordThought(2)).thenRefuses('STEP_OUT_OF_ORDER'));
     it('refuses a second start', () => given(started()).when(start()).thenRefuses('SESSION_ALREADY_STARTED'));
     it('is running', () => expect(given(started(), thought(1)).status()).toBe('running'));

@@ -12,13 +12,7 @@ export type ObservationRecorded = {
 export type AnswerProduced = { type: 'AnswerProduced'; data: { step: number; content: string } };
 export type SessionFailed = { type: 'SessionFailed'; data: { step: number; message: string } };
 
-export type ReactEvent =
-  | SessionStarted
-  | ThoughtRecorded
-  | ActionRequested
-  | ObservationRecorded
-  | AnswerProduced
-  | SessionFailed;
+export type ReactEvent = SessionStarted | ThoughtRecorded | ActionRequested | ObservationRecorded | AnswerProduced | SessionFailed;
 
 export type ReactEventType = ReactEvent['type'];
 

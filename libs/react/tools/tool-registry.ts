@@ -47,7 +47,8 @@ export class ToolRegistry {
   async call(name: string, input: unknown, opts: ToolRunOptions): Promise<ToolResult> {
     const entry = this.tools.get(name);
     if (!entry) return { error: `unknown tool '${name}' (available: ${[...this.tools.keys()].join(', ')})` };
-    if (!entry.validate(input)) return { error: `invalid input for ${name}: ${this.ajv.errorsText(entry.validate.errors, { dataVar: 'input' })}` };
+    if (!entry.validate(input))
+      return { error: `invalid input for ${name}: ${this.ajv.errorsText(entry.validate.errors, { dataVar: 'input' })}` };
     const deadline = AbortSignal.timeout(opts.timeoutMs);
     const signal = opts.signal ? AbortSignal.any([opts.signal, deadline]) : deadline;
     const ctx = { config: this.config, signal, now: this.now, sessionId: opts.sessionId, depth: opts.depth };

@@ -70,7 +70,8 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'No key with this fingerprint was ever registered.' })
   async keyHistory(@Param('fingerprint') fingerprint: string): Promise<KeyHistoryDto> {
     const events = await this.queries.execute(new KeyHistoryQuery(checkFingerprint(fingerprint)));
-    if (events.length === 0) throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
+    if (events.length === 0)
+      throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
     return { fingerprint, events };
   }
 
@@ -82,7 +83,8 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'Unknown fingerprint.' })
   async restoreKey(@Param('fingerprint') fingerprint: string): Promise<KeyDto> {
     checkFingerprint(fingerprint);
-    if (!this.keys.get(fingerprint)) throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
+    if (!this.keys.get(fingerprint))
+      throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
     await this.commands.execute(new RestoreKeyCommand(fingerprint, 'admin'));
     return toKeyDto(this.keys.get(fingerprint)!);
   }
@@ -121,6 +123,7 @@ export class AdminController {
   }
 
   private requireProvider(name: string): void {
-    if (!this.providers.get(name)) throw new ApiError(404, `No provider profile named '${name}'.`, { param: 'name', code: 'provider_not_found' });
+    if (!this.providers.get(name))
+      throw new ApiError(404, `No provider profile named '${name}'.`, { param: 'name', code: 'provider_not_found' });
   }
 }

@@ -41,9 +41,7 @@ export class RetireKeyCommand {
   ) {}
 }
 
-export type ProbeResult =
-  | { ok: true; latencyMs: number }
-  | { ok: false; reason: string; status?: number; retryAfterMs?: number };
+export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; reason: string; status?: number; retryAfterMs?: number };
 
 export class RecordProbeCommand {
   constructor(

@@ -46,7 +46,16 @@ export class CoreModule {
         StoreCloser,
         ...CommandHandlers,
       ],
-      exports: [GATEWAY_CONFIG, GATEWAY_ENV, EVENT_STORE, KeyVault, KeyPoolProjection, ProviderHealthProjection, DomainWriter, ProjectionFeed],
+      exports: [
+        GATEWAY_CONFIG,
+        GATEWAY_ENV,
+        EVENT_STORE,
+        KeyVault,
+        KeyPoolProjection,
+        ProviderHealthProjection,
+        DomainWriter,
+        ProjectionFeed,
+      ],
     };
   }
 }

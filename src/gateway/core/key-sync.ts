@@ -66,9 +66,7 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
       await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
     }
     if (plan.register.length + plan.remove.length > 0) {
-      this.logger.log(
-        `keys of ${profile}: +[${plan.register.join(', ')}] -[${plan.remove.join(', ')}] (${desired.length} configured)`,
-      );
+      this.logger.log(`keys of ${profile}: +[${plan.register.join(', ')}] -[${plan.remove.join(', ')}] (${desired.length} configured)`);
     }
     if (desired.length === 0) this.logger.warn(`provider ${profile} has no keys: routing skips it`);
   }

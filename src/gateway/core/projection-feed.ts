@@ -33,7 +33,9 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     await this.subscription.caughtUp;
     this.caught = true;
     this.resolveReady();
-    this.logger.log(`projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`);
+    this.logger.log(
+      `projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`,
+    );
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -39,10 +39,15 @@ function fromHttpException(exception: HttpException): MappedError {
 
 function fromStatus(status: number, message: string, headers?: Record<string, string>): MappedError {
   if (status >= 500) return { status, body: openAiError(status, INTERNAL), headers, unexpected: true };
-  if (status === 400 && /JSON/i.test(message)) return { status, body: openAiError(400, BAD_JSON, { code: 'invalid_json' }), unexpected: false };
+  if (status === 400 && /JSON/i.test(message))
+    return { status, body: openAiError(400, BAD_JSON, { code: 'invalid_json' }), unexpected: false };
   if (status === 413) return { status, body: openAiError(413, 'Request body is too large.'), unexpected: false };
   if (status === 404 && /^Cannot (GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS) /.test(message)) {
-    return { status, body: openAiError(404, `Unknown route: ${message.slice('Cannot '.length)}`, { code: 'unknown_route' }), unexpected: false };
+    return {
+      status,
+      body: openAiError(404, `Unknown route: ${message.slice('Cannot '.length)}`, { code: 'unknown_route' }),
+      unexpected: false,
+    };
   }
   return { status, body: openAiError(status, message), headers, unexpected: false };
 }
@@ -65,7 +70,11 @@ function fromDomainCode(code: string, error: Error): MappedError {
       };
     // ConcurrencyError that outlived runCommand's retries.
     case 'WRONG_EXPECTED_REVISION':
-      return { status: 409, body: openAiError(409, 'The resource changed concurrently; retry the request.', { code: 'conflict' }), unexpected: true };
+      return {
+        status: 409,
+        body: openAiError(409, 'The resource changed concurrently; retry the request.', { code: 'conflict' }),
+        unexpected: true,
+      };
     default:
       return { status: 500, body: openAiError(500, INTERNAL), unexpected: true };
   }

@@ -25,7 +25,12 @@ export function startSse(reply: FastifyReply, headers: Record<string, string | n
 /** Frames one event. Strings are sent as they are (already-serialized JSON), objects as JSON. */
 export function formatSseEvent(data: unknown, event?: string): string {
   const text = typeof data === 'string' ? data : JSON.stringify(data);
-  const lines = text.includes('\n') ? text.split(/\r?\n/).map((l) => `data: ${l}`).join('\n') : `data: ${text}`;
+  const lines = text.includes('\n')
+    ? text
+        .split(/\r?\n/)
+        .map((l) => `data: ${l}`)
+        .join('\n')
+    : `data: ${text}`;
   return event ? `event: ${event}\n${lines}\n\n` : `${lines}\n\n`;
 }
 

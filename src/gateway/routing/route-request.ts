@@ -9,13 +9,7 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from '@switchboard/providers';
-import {
-  CloseCircuitCommand,
-  HalfOpenCircuitCommand,
-  OpenCircuitCommand,
-  QuarantineKeyCommand,
-  RetireKeyCommand,
-} from '../core/commands';
+import { CloseCircuitCommand, HalfOpenCircuitCommand, OpenCircuitCommand, QuarantineKeyCommand, RetireKeyCommand } from '../core/commands';
 import { fullJitterDelay, sleep } from './backoff';
 import type { SkipReason } from './circuit-breakers';
 import type { RouteAlias, RouteTarget } from './route-table';
@@ -66,7 +60,15 @@ export type RouteResult =
   | Served
   | Streaming
   /** The client's own error: the upstream's status and body, no failover. */
-  | { kind: 'client_error'; target: RouteTarget; fingerprint: string; status: number; contentType?: string; body: string; attempts: Attempt[] }
+  | {
+      kind: 'client_error';
+      target: RouteTarget;
+      fingerprint: string;
+      status: number;
+      contentType?: string;
+      body: string;
+      attempts: Attempt[];
+    }
   /** No profile of the chain can do what the request asks. */
   | { kind: 'unsupported'; param: string | null; message: string; attempts: Attempt[]; skipped: Skip[] }
   | { kind: 'exhausted'; attempts: Attempt[]; skipped: Skip[]; retryAfterMs?: number }
@@ -142,7 +144,12 @@ async function tryProfile(
 ): Promise<Step> {
   const name = target.name;
   if (!target.provider.operations.has(op)) {
-    pass.skipped.push({ profile: name, reason: 'unsupported', param: null, message: `${target.profile.type} providers cannot serve ${op}` });
+    pass.skipped.push({
+      profile: name,
+      reason: 'unsupported',
+      param: null,
+      message: `${target.profile.type} providers cannot serve ${op}`,
+    });
     return 'next_profile';
   }
   const admission = deps.circuits.admit(name, deps.health.get(name), deps.now());
@@ -224,7 +231,8 @@ async function call(
     } else {
       const text = await res.body.text();
       const classified = target.provider.classify(res.status, res.headers, errorBodyValue(text), deps.now());
-      outcome = classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
+      outcome =
+        classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
       if (outcome.kind === 'client_error') {
         record(pass, target, fingerprint, status, outcome.kind, outcome.reason, deps);
         return clientError(target, fingerprint, res, text, pass.attempts);
@@ -273,7 +281,14 @@ async function succeed(served: Served | Streaming, deps: RoutingDeps, trial: boo
   return served;
 }
 
-async function fail(outcome: Failure, target: RouteTarget, fingerprint: string, deps: RoutingDeps, pass: Pass, trial: boolean): Promise<Step> {
+async function fail(
+  outcome: Failure,
+  target: RouteTarget,
+  fingerprint: string,
+  deps: RoutingDeps,
+  pass: Pass,
+  trial: boolean,
+): Promise<Step> {
   const name = target.name;
   switch (outcome.kind) {
     case 'client_error':
@@ -289,7 +304,10 @@ async function fail(outcome: Failure, target: RouteTarget, fingerprint: string, 
       const now = deps.now();
       const { routing } = deps;
       const coolMs = outcome.retryAfterMs ?? (outcome.rateLimited ? routing.rateLimitCooldownMs : routing.errorCooldownMs);
-      await send(deps, new QuarantineKeyCommand(fingerprint, quarantineReason(outcome), new Date(now + coolMs), outcome.status || undefined));
+      await send(
+        deps,
+        new QuarantineKeyCommand(fingerprint, quarantineReason(outcome), new Date(now + coolMs), outcome.status || undefined),
+      );
       if (outcome.rateLimited) return 'next_key';
       const failures = trial ? Math.max(1, deps.circuits.consecutiveFailures(name)) : deps.circuits.failed(name);
       if (failures === undefined) return 'next_key';
@@ -325,7 +343,15 @@ function networkOutcome(error: unknown, deps: RoutingDeps): Quarantine {
   return { kind: 'quarantine', status: 0, reason: 'connection_error', rateLimited: false };
 }
 
-function record(pass: Pass, target: RouteTarget, fingerprint: string, status: number | null, outcome: Attempt['outcome'], reason: string, deps: RoutingDeps): void {
+function record(
+  pass: Pass,
+  target: RouteTarget,
+  fingerprint: string,
+  status: number | null,
+  outcome: Attempt['outcome'],
+  reason: string,
+  deps: RoutingDeps,
+): void {
   pass.attempts.push({ profile: target.name, model: target.model, key: fingerprint, status, outcome, reason });
   deps.metrics?.upstreamAttempt(target.name, outcome === 'quarantine' ? reason : outcome);
 }
@@ -372,7 +398,6 @@ function giveUp(alias: RouteAlias, pass: Pass, comeback: number | undefined, now
   }
   return { kind: 'exhausted', attempts, skipped, ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}) };
 }
-
 
 async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -13,10 +13,13 @@ export function installRequestId(fastify: FastifyInstance): void {
     if (request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
     done();
   });
-  fastify.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-    if (!reply.hasHeader('x-request-id') && request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
-    done(null, payload);
-  });
+  fastify.addHook(
+    'onSend',
+    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
+      if (!reply.hasHeader('x-request-id') && request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
+      done(null, payload);
+    },
+  );
 }
 
 function requestId(request: FastifyRequest): string {

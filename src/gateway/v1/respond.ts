@@ -20,7 +20,10 @@ export function sendError(
   message: string,
   fields: { type?: string; param?: string | null; code?: string | null } = {},
 ): FastifyReply {
-  return reply.code(status).header('content-type', 'application/json; charset=utf-8').send(openAiError(status, message, fields));
+  return reply
+    .code(status)
+    .header('content-type', 'application/json; charset=utf-8')
+    .send(openAiError(status, message, fields));
 }
 
 /** Answers every non-streaming outcome; returns the status sent (for metrics). */
@@ -29,7 +32,10 @@ export function sendResult(reply: FastifyReply, op: Operation, alias: string, re
     case 'served': {
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
       const type = result.target.passthrough ? headerValue(result.headers['content-type']) : undefined;
-      void reply.code(200).header('content-type', type ?? 'application/json').send(answerBody(op, result));
+      void reply
+        .code(200)
+        .header('content-type', type ?? 'application/json')
+        .send(answerBody(op, result));
       return 200;
     }
     case 'client_error': {
@@ -38,7 +44,11 @@ export function sendResult(reply: FastifyReply, op: Operation, alias: string, re
       void reply
         .code(result.status)
         .header('content-type', asIs ? (result.contentType as string) : 'application/json; charset=utf-8')
-        .send(asIs ? result.body : JSON.stringify(openAiError(result.status, result.body.slice(0, 2000) || `upstream answered ${result.status}`)));
+        .send(
+          asIs
+            ? result.body
+            : JSON.stringify(openAiError(result.status, result.body.slice(0, 2000) || `upstream answered ${result.status}`)),
+        );
       return result.status;
     }
     case 'unsupported':
@@ -48,7 +58,10 @@ export function sendResult(reply: FastifyReply, op: Operation, alias: string, re
     case 'exhausted':
       routingHeaders(reply, result.attempts.length);
       if (result.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-      void reply.code(503).header('content-type', 'application/json; charset=utf-8').send(exhaustedBody(alias, result.attempts, result.skipped));
+      void reply
+        .code(503)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send(exhaustedBody(alias, result.attempts, result.skipped));
       return 503;
     case 'aborted':
       // The client is gone; closing is all that is left to do.

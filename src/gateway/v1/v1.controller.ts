@@ -87,7 +87,9 @@ export class V1Controller {
     if (alias.reasoningMode === 'react') {
       if (op === 'chat') return this.react.complete(alias.name, body, reply);
       routingHeaders(reply, 0);
-      void sendError(reply, 400, `'${alias.name}' is an agent (reasoning_mode: react): only /v1/chat/completions serves it.`, { param: 'model' });
+      void sendError(reply, 400, `'${alias.name}' is an agent (reasoning_mode: react): only /v1/chat/completions serves it.`, {
+        param: 'model',
+      });
       return;
     }
     const signal = clientGone(reply);

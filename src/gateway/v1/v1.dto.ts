@@ -5,7 +5,10 @@ export class ChatMessageDto {
   @ApiProperty({ enum: ['system', 'developer', 'user', 'assistant', 'tool'] })
   role!: string;
 
-  @ApiPropertyOptional({ description: 'Text, or an array of content parts', oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }] })
+  @ApiPropertyOptional({
+    description: 'Text, or an array of content parts',
+    oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'object' } }],
+  })
   content?: unknown;
 }
 

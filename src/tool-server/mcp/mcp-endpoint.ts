@@ -10,7 +10,13 @@ import type { ToolCatalog } from '../tool-catalog';
  * need no sticky sessions. The low-level `Server` is used (not `McpServer`) because our tools
  * carry JSON schemas already; `McpServer` wants zod shapes and would re-derive them.
  */
-export async function handleMcpRequest(catalog: ToolCatalog, config: ToolsConfig, req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void> {
+export async function handleMcpRequest(
+  catalog: ToolCatalog,
+  config: ToolsConfig,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: unknown,
+): Promise<void> {
   const server = mcpServerFor(catalog, config);
   const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
   res.on('close', () => {
@@ -27,7 +33,10 @@ export function mcpServerFor(catalog: ToolCatalog, config: ToolsConfig): Server 
     tools: catalog.list().map((t) => ({ name: t.name, description: t.description, inputSchema: t.parameters as { type: 'object' } })),
   }));
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<CallToolResult> => {
-    const result = await catalog.call(request.params.name, request.params.arguments ?? {}, { timeoutMs: config.callTimeoutMs, signal: extra.signal });
+    const result = await catalog.call(request.params.name, request.params.arguments ?? {}, {
+      timeoutMs: config.callTimeoutMs,
+      signal: extra.signal,
+    });
     if ('error' in result) return { content: [{ type: 'text', text: result.error }], isError: true };
     const text = typeof result.output === 'string' ? result.output : JSON.stringify(result.output);
     const structured = isRecord(result.output) ? { structuredContent: result.output } : {};

@@ -43,10 +43,14 @@ export class McpMounts {
     if (!tool) return { error: `unknown tool '${name}'` };
     const signal = opts.signal ? AbortSignal.any([opts.signal, AbortSignal.timeout(opts.timeoutMs)]) : AbortSignal.timeout(opts.timeoutMs);
     try {
-      const result = (await tool.client.callTool({ name: tool.remoteName, arguments: (input ?? {}) as Record<string, unknown> }, undefined, {
-        signal,
-        timeout: opts.timeoutMs,
-      })) as CallToolResult;
+      const result = (await tool.client.callTool(
+        { name: tool.remoteName, arguments: (input ?? {}) as Record<string, unknown> },
+        undefined,
+        {
+          signal,
+          timeout: opts.timeoutMs,
+        },
+      )) as CallToolResult;
       return toToolResult(result);
     } catch (error) {
       if (signal.aborted) return { error: `${name} timed out after ${opts.timeoutMs} ms` };
@@ -70,7 +74,11 @@ export class McpMounts {
           server,
           client,
           remoteName: tool.name,
-          descriptor: { name, description: tool.description ?? `${tool.name} (from ${server})`, parameters: tool.inputSchema as Record<string, unknown> },
+          descriptor: {
+            name,
+            description: tool.description ?? `${tool.name} (from ${server})`,
+            parameters: tool.inputSchema as Record<string, unknown>,
+          },
         });
       }
       this.logger.log(`mounted MCP server ${server} (${url}): ${tools.map((t) => t.name).join(', ') || 'no tools'}`);

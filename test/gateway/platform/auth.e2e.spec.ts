@@ -28,7 +28,11 @@ describe('auth', () => {
   afterAll(() => gw.close());
 
   const call = (path: string, headers: Record<string, string> = {}, method = 'GET') =>
-    fetch(gw.url + path, { method, headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) }, ...(method === 'POST' ? { body: '{}' } : {}) });
+    fetch(gw.url + path, {
+      method,
+      headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/json' } : {}) },
+      ...(method === 'POST' ? { body: '{}' } : {}),
+    });
 
   describe('/v1 with client keys configured', () => {
     it('refuses a request without a key with a 401 in the OpenAI error shape', async () => {
@@ -59,7 +63,11 @@ describe('auth', () => {
     });
 
     it('checks the key before reading the body', async () => {
-      const res = await fetch(`${gw.url}/v1/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{not json' });
+      const res = await fetch(`${gw.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{not json',
+      });
       expect(res.status).toBe(401);
     });
   });

@@ -23,14 +23,18 @@ describe('starting with an invalid configuration', () => {
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.each(['src/gateway/main.ts', 'src/keeper/main.ts'])('%s exits with code 1 and lists every problem by path', async (entry) => {
-    const child = runEntry(entry, childEnv({ SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'), EVENT_STORE_URL: 'memory:' }));
-    const code = await child.exited;
-    expect(code).toBe(1);
-    expect(child.stderr).toContain('server.port');
-    expect(child.stderr).toContain('providers.az.base_url');
-    expect(child.stderr).toContain('providers.weird.type');
-    expect(child.stderr).toMatch(/models\.main-gpt\.chain\[0\]\.provider: .*azure_bkp/);
-    expect(child.stdout).not.toMatch(/listening on/);
-  }, 60_000);
+  it.each(['src/gateway/main.ts', 'src/keeper/main.ts'])(
+    '%s exits with code 1 and lists every problem by path',
+    async (entry) => {
+      const child = runEntry(entry, childEnv({ SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'), EVENT_STORE_URL: 'memory:' }));
+      const code = await child.exited;
+      expect(code).toBe(1);
+      expect(child.stderr).toContain('server.port');
+      expect(child.stderr).toContain('providers.az.base_url');
+      expect(child.stderr).toContain('providers.weird.type');
+      expect(child.stderr).toMatch(/models\.main-gpt\.chain\[0\]\.provider: .*azure_bkp/);
+      expect(child.stdout).not.toMatch(/listening on/);
+    },
+    60_000,
+  );
 });

@@ -22,10 +22,14 @@ describe('keys file sync', () => {
   let keysDir: string;
   const file = () => join(keysDir, 'openai_main.keys');
   const keys = async () =>
-    ((await (await fetch(`${gw.url}/admin/keys?provider=openai_main`)).json()) as { keys: Array<{ fingerprint: string; state: string }> }).keys;
-  const stateOf = (list: Array<{ fingerprint: string; state: string }>, secret: string) => list.find((k) => k.fingerprint === fingerprint(secret))?.state;
+    ((await (await fetch(`${gw.url}/admin/keys?provider=openai_main`)).json()) as { keys: Array<{ fingerprint: string; state: string }> })
+      .keys;
+  const stateOf = (list: Array<{ fingerprint: string; state: string }>, secret: string) =>
+    list.find((k) => k.fingerprint === fingerprint(secret))?.state;
   const history = async (secret: string) =>
-    ((await (await fetch(`${gw.url}/admin/keys/${fingerprint(secret)}/history`)).json()) as { events: Array<{ type: string }> }).events.map((e) => e.type);
+    ((await (await fetch(`${gw.url}/admin/keys/${fingerprint(secret)}/history`)).json()) as { events: Array<{ type: string }> }).events.map(
+      (e) => e.type,
+    );
 
   beforeAll(async () => {
     keysDir = mkdtempSync(join(tmpdir(), 'switchboard-keys-'));

@@ -100,7 +100,10 @@ describe('platform surfaces', () => {
     });
 
     it('a body over server.body_limit_bytes → 413', async () => {
-      const res = await post('/v1/chat/completions', JSON.stringify({ model: 'mock-fast', messages: [{ role: 'user', content: 'x'.repeat(4096) }] }));
+      const res = await post(
+        '/v1/chat/completions',
+        JSON.stringify({ model: 'mock-fast', messages: [{ role: 'user', content: 'x'.repeat(4096) }] }),
+      );
       expect(res.status).toBe(413);
       expect(await res.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'request_too_large' } });
     });

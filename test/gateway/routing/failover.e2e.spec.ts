@@ -46,7 +46,7 @@ describe('routing failover over HTTP', () => {
     expect((await keyHistory(gw, retired))[1].data).toMatchObject({ status: 401 });
   });
 
-  it("quarantines a rate-limited key until its Retry-After, then brings it back", async () => {
+  it('quarantines a rate-limited key until its Retry-After, then brings it back', async () => {
     firstCallThen(upstream, reply.rateLimited(1));
     gw = await gatewayFor(upstream, { p1: ['sk-rl-a', 'sk-rl-b'] });
 

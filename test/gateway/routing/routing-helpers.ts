@@ -25,7 +25,10 @@ export async function gatewayFor(
   opts: { chain?: string[]; routing?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
 ): Promise<StartedGateway> {
   const providers = Object.fromEntries(
-    Object.entries(profiles).map(([name, keys]) => [name, { type: 'openai', base_url: upstream.baseUrl, keys, timeout_ms: 2_000, connect_timeout_ms: 2_000 }]),
+    Object.entries(profiles).map(([name, keys]) => [
+      name,
+      { type: 'openai', base_url: upstream.baseUrl, keys, timeout_ms: 2_000, connect_timeout_ms: 2_000 },
+    ]),
   );
   const chain = (opts.chain ?? Object.keys(profiles)).map((provider) => ({ provider, model: `${provider}-model` }));
   return startGateway({

@@ -27,7 +27,9 @@ function scriptedAnthropic(received: Received[]): Server {
       received.push({ path: req.url ?? '', headers: req.headers, body });
       const key = req.headers['x-api-key'];
       if (req.method === 'GET') {
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":[{"type":"model","id":"claude-sonnet-4-5"}],"has_more":true}');
+        res
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end('{"data":[{"type":"model","id":"claude-sonnet-4-5"}],"has_more":true}');
         return;
       }
       if (key === 'dead-key') {
@@ -79,7 +81,11 @@ describe('anthropic provider over a real socket', () => {
   });
 
   it('sends the mapped body to /v1/messages and turns the streamed answer into chunks that add up', async () => {
-    const request = anthropicProvider.request('chat', JSON.parse(fixture('tools.request.json')) as Record<string, unknown>, ctx('live-key', true));
+    const request = anthropicProvider.request(
+      'chat',
+      JSON.parse(fixture('tools.request.json')) as Record<string, unknown>,
+      ctx('live-key', true),
+    );
     const response = await transport.send(request, sendOptions);
     expect(response.status).toBe(200);
 

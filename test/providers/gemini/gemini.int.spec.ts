@@ -17,8 +17,9 @@ interface Received {
 }
 
 const errorCase = (status: number, name: RegExp) =>
-  json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json').cases.find((c) => c.status === status && name.test(c.name))
-    ?.body;
+  json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json').cases.find(
+    (c) => c.status === status && name.test(c.name),
+  )?.body;
 
 /**
  * A stand-in for generativelanguage.googleapis.com on a real socket. It answers by path and key,
@@ -38,8 +39,10 @@ function scriptedGemini(received: Received[]): Server {
       if (key === 'dead-key') return reply(400, errorCase(400, /API_KEY_INVALID retires the key/));
       if (key === 'busy-key') return reply(429, errorCase(429, /waits RetryInfo/));
       if (req.method === 'GET') return reply(200, { models: [{ name: 'models/gemini-2.0-flash' }], nextPageToken: 'x' });
-      if (req.url?.endsWith(':generateContent')) return reply(200, json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
-      if (req.url?.endsWith(':batchEmbedContents')) return reply(200, json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
+      if (req.url?.endsWith(':generateContent'))
+        return reply(200, json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
+      if (req.url?.endsWith(':batchEmbedContents'))
+        return reply(200, json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const bytes = Buffer.from(raw('function-call.sse'));
       const writePiece = (at: number): void => {
@@ -93,9 +96,17 @@ describe('gemini provider over a real socket', () => {
           const choice = c.choices[0];
           if (!choice) continue;
           content += (choice.delta.content as string | undefined) ?? '';
-          for (const call of (choice.delta.tool_calls as Array<{ index: number; id?: string; function: { name?: string; arguments?: string } }>) ?? []) {
+          for (const call of (choice.delta.tool_calls as Array<{
+            index: number;
+            id?: string;
+            function: { name?: string; arguments?: string };
+          }>) ?? []) {
             const prev = calls[call.index] ?? { arguments: '' };
-            calls[call.index] = { id: call.id ?? prev.id, name: call.function.name ?? prev.name, arguments: prev.arguments + (call.function.arguments ?? '') };
+            calls[call.index] = {
+              id: call.id ?? prev.id,
+              name: call.function.name ?? prev.name,
+              arguments: prev.arguments + (call.function.arguments ?? ''),
+            };
           }
           finish = choice.finish_reason ?? finish;
         }
@@ -126,7 +137,12 @@ describe('gemini provider over a real socket', () => {
     const completion = geminiProvider.response?.('chat', JSON.parse(await response.body.text()), ctx('live-key', false));
     expect(completion).toMatchObject({
       object: 'chat.completion',
-      choices: [{ finish_reason: 'tool_calls', message: { content: 'Let me check both.', tool_calls: [{ function: { name: 'get_weather' } }, {}] } }],
+      choices: [
+        {
+          finish_reason: 'tool_calls',
+          message: { content: 'Let me check both.', tool_calls: [{ function: { name: 'get_weather' } }, {}] },
+        },
+      ],
       usage: { prompt_tokens: 40, completion_tokens: 18, total_tokens: 58 },
     });
     expect(received[received.length - 1].url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
@@ -134,8 +150,15 @@ describe('gemini provider over a real socket', () => {
 
   it('embeds a list through :batchEmbedContents', async () => {
     const body = { model: 'embed', input: ['first', 'second'] };
-    const response = await transport.send(geminiProvider.request('embeddings', body, ctx('live-key', false, 'text-embedding-004')), sendOptions);
-    const answer = geminiProvider.response?.('embeddings', JSON.parse(await response.body.text()), ctx('live-key', false, 'text-embedding-004'));
+    const response = await transport.send(
+      geminiProvider.request('embeddings', body, ctx('live-key', false, 'text-embedding-004')),
+      sendOptions,
+    );
+    const answer = geminiProvider.response?.(
+      'embeddings',
+      JSON.parse(await response.body.text()),
+      ctx('live-key', false, 'text-embedding-004'),
+    );
     expect(received[received.length - 1].url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
     expect((answer as { data: Array<{ index: number; embedding: number[] }> }).data).toEqual([
       { object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] },

@@ -33,7 +33,10 @@ export interface ReactHarness {
   nc: NatsConnection;
   deps(opts?: { key?: string; nativeTools?: boolean }): ReactDeps;
   /** Runs a session, collecting what `onEvent` received. */
-  run(input: Partial<ReactRunInput> & { question: string; key: string }, opts?: { signal?: AbortSignal; nativeTools?: boolean; onEvent?: (e: StepEvent) => void }): Promise<{ outcome: SessionOutcome; events: StepEvent[]; sessionId: string }>;
+  run(
+    input: Partial<ReactRunInput> & { question: string; key: string },
+    opts?: { signal?: AbortSignal; nativeTools?: boolean; onEvent?: (e: StepEvent) => void },
+  ): Promise<{ outcome: SessionOutcome; events: StepEvent[]; sessionId: string }>;
   /** Messages published for a session (`switchboard.react.<id>.*`), decoded. */
   published(sessionId: string): Array<{ subject: string; data: Record<string, unknown> }>;
   close(): Promise<void>;
@@ -45,7 +48,10 @@ export async function startReactHarness(): Promise<ReactHarness> {
   const dir = mkdtempSync(join(tmpdir(), 'react-'));
   const upstream = await startScriptedUpstream();
   const prefix = uniquePrefix();
-  const toolServer = await createToolServer({ tools: toolsConfig() }, { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: prefix, logger: false });
+  const toolServer = await createToolServer(
+    { tools: toolsConfig() },
+    { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: prefix, logger: false },
+  );
   const store = new SqliteEventStore(join(dir, 'events.db'));
   const nc = await connect({ servers: NATS_URL });
   const bus = new NatsToolBus(nc, { subjectPrefix: prefix });
@@ -113,7 +119,10 @@ export async function startReactHarness(): Promise<ReactHarness> {
 }
 
 /** A chat completion whose message calls tools natively. */
-export function toolCallCompletion(calls: Array<{ id: string; name: string; args: unknown }>, content: string | null = null): Record<string, unknown> {
+export function toolCallCompletion(
+  calls: Array<{ id: string; name: string; args: unknown }>,
+  content: string | null = null,
+): Record<string, unknown> {
   return {
     id: 'chatcmpl-tools',
     object: 'chat.completion',

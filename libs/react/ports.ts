@@ -55,6 +55,13 @@ export interface ToolCallOptions {
   sessionId?: string;
 }
 
+/** Where a tool bus finds its tools: a `ToolRegistry`, or a `ToolCatalog` (built-ins and mounted MCP tools). */
+export interface ToolSource {
+  list(): ToolDescriptor[];
+  call(name: string, input: unknown, opts: ToolCallOptions): Promise<ToolResult>;
+  close?(): Promise<void>;
+}
+
 /** A tool's result as a value: a failing tool is an observation, never a throw. */
 export type ToolResult = { output: unknown } | { error: string };
 

@@ -5,9 +5,7 @@ import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
-import { builtinTools, toolSubjects, ToolRegistry } from '@switchboard/react';
-import { McpMounts } from './mcp/mcp-mounts';
-import { ToolCatalog } from './tool-catalog';
+import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { ToolServerModule } from './tool-server.module';
 
 export interface ToolServerOptions {
@@ -32,8 +30,7 @@ export interface RunningToolServer {
  * queue group `switchboard-tools` so replicas share the load) and as MCP over Streamable HTTP.
  */
 export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opts: ToolServerOptions): Promise<RunningToolServer> {
-  const mounts = await McpMounts.connect(config.tools.mcpServers);
-  const catalog = new ToolCatalog(new ToolRegistry(builtinTools, config.tools), mounts);
+  const catalog = await openToolCatalog(config.tools, new Logger('McpMounts'));
   const subjects = toolSubjects(opts.subjectPrefix);
   const app = await NestFactory.create<NestFastifyApplication>(
     ToolServerModule.forRoot({ catalog, config: config.tools, subjects }),
@@ -55,12 +52,12 @@ export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opt
       catalog,
       close: async () => {
         await app.close();
-        await mounts.close();
+        await catalog.close();
       },
     };
   } catch (error) {
     await app.close().catch(() => undefined);
-    await mounts.close();
+    await catalog.close();
     throw error;
   }
 }

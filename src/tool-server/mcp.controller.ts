@@ -3,7 +3,7 @@ import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ToolsConfig } from '@switchboard/config';
 import { handleMcpRequest } from './mcp/mcp-endpoint';
-import type { ToolCatalog } from './tool-catalog';
+import type { ToolCatalog } from '@switchboard/react';
 import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
 
 /** `/mcp`: the MCP Streamable HTTP endpoint; the SDK transport writes the response itself. */

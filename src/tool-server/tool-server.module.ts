@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { ToolsConfig } from '@switchboard/config';
 import { McpController } from './mcp.controller';
-import type { ToolCatalog } from './tool-catalog';
+import type { ToolCatalog } from '@switchboard/react';
 import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
 import { toolsNatsController } from './tools.nats-controller';
 

@@ -2,7 +2,7 @@ import { Controller, Inject, type Type } from '@nestjs/common';
 import { MessagePattern, Payload } from '@nestjs/microservices';
 import type { ToolCallRequest, ToolDescriptor, ToolResult } from '@switchboard/react';
 import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
-import type { ToolCatalog } from './tool-catalog';
+import type { ToolCatalog } from '@switchboard/react';
 import type { ToolsConfig } from '@switchboard/config';
 
 /**

@@ -1,19 +1,18 @@
-import type { ToolBus, ToolCallOptions, ToolDescriptor, ToolResult } from '../ports';
-import type { ToolRegistry } from '../tools/tool-registry';
+import type { ToolBus, ToolCallOptions, ToolDescriptor, ToolResult, ToolSource } from '../ports';
 
 /** The embedded default: tools run in the gateway's own process. */
 export class InProcessToolBus implements ToolBus {
-  constructor(private readonly registry: ToolRegistry) {}
+  constructor(private readonly source: ToolSource) {}
 
   list(): Promise<ToolDescriptor[]> {
-    return Promise.resolve(this.registry.list());
+    return Promise.resolve(this.source.list());
   }
 
   call(name: string, input: unknown, opts: ToolCallOptions): Promise<ToolResult> {
-    return this.registry.call(name, input, opts);
+    return this.source.call(name, input, opts);
   }
 
-  close(): Promise<void> {
-    return Promise.resolve();
+  async close(): Promise<void> {
+    await this.source.close?.();
   }
 }

@@ -12,4 +12,5 @@ export { evaluate, type Evaluation } from './expression';
 export { isPrivateAddress } from './http-get';
 export { ToolError, type Tool, type ToolContext } from './tool';
 export { ToolRegistry, type ToolRunOptions } from './tool-registry';
+export { ToolCatalog } from './tool-catalog';
 export { calculator, currentTime, httpGet, webSearch };

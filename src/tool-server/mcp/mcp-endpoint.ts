@@ -3,7 +3,7 @@ import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ToolsConfig } from '@switchboard/config';
-import type { ToolCatalog } from '../tool-catalog';
+import type { ToolCatalog } from '@switchboard/react';
 
 /**
  * MCP over Streamable HTTP, stateless: each POST gets its own server and transport, so replicas

@@ -1,11 +1,19 @@
-import { Logger } from '@nestjs/common';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ToolDescriptor, ToolResult, ToolRunOptions } from '@switchboard/react';
+import type { ToolDescriptor, ToolResult } from '../ports';
+import type { ToolRunOptions } from '../tools/tool-registry';
 
 /** Separates a mounted server's name from its tool's: `<server>__<tool>`. */
 export const MOUNT_SEPARATOR = '__';
+
+/** Where mount messages go (the apps pass their Nest logger; the library has none). */
+export interface MountLog {
+  log(message: string): void;
+  warn(message: string): void;
+}
+
+const silent: MountLog = { log: () => undefined, warn: () => undefined };
 
 interface Mounted {
   server: string;
@@ -20,12 +28,13 @@ interface Mounted {
  * out, so one broken mount does not keep the tool server down.
  */
 export class McpMounts {
-  private readonly logger = new Logger('McpMounts');
   private readonly tools = new Map<string, Mounted>();
   private readonly clients: Client[] = [];
 
-  static async connect(servers: Array<{ name: string; url: string }>): Promise<McpMounts> {
-    const mounts = new McpMounts();
+  private constructor(private readonly logger: MountLog) {}
+
+  static async connect(servers: Array<{ name: string; url: string }>, logger: MountLog = silent): Promise<McpMounts> {
+    const mounts = new McpMounts(logger);
     await Promise.all(servers.map((s) => mounts.mount(s.name, s.url)));
     return mounts;
   }

@@ -1,8 +1,12 @@
-import { ToolRegistry, type ToolDescriptor, type ToolResult, type ToolRunOptions } from '@switchboard/react';
-import type { McpMounts } from './mcp/mcp-mounts';
+import type { McpMounts } from '../mcp/mcp-mounts';
+import type { ToolDescriptor, ToolResult, ToolSource } from '../ports';
+import type { ToolRegistry, ToolRunOptions } from './tool-registry';
 
-/** What the tool server offers: the built-in tools, then the tools of mounted MCP servers. */
-export class ToolCatalog {
+/**
+ * What a process offers as tools: the built-in ones, then the tools of mounted MCP servers. The
+ * tool server serves it over NATS and MCP; a gateway without NATS calls it in-process.
+ */
+export class ToolCatalog implements ToolSource {
   constructor(
     readonly registry: ToolRegistry,
     private readonly mounts: McpMounts,
@@ -20,5 +24,9 @@ export class ToolCatalog {
         .map((t) => t.name)
         .join(', ')})`,
     });
+  }
+
+  close(): Promise<void> {
+    return this.mounts.close();
   }
 }

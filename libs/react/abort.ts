@@ -1,3 +1,20 @@
+/**
+ * Why a session was stopped from outside, carried as an abort reason: a parent session's stop
+ * (for its `ask_agent` helper) or the gateway's shutdown. Any other abort of a session's signal
+ * reads as the client having disconnected.
+ */
+export class SessionStop extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SessionStop';
+  }
+}
+
+/** The stop reason a session reports for its aborted outside signal. */
+export function stopMessage(signal: AbortSignal): string {
+  return signal.reason instanceof SessionStop ? signal.reason.message : 'client disconnected';
+}
+
 /** Settles when the work does or the signal aborts, whichever comes first (the work may ignore its signal). */
 export function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {

@@ -1,4 +1,5 @@
 export * from './ports';
+export { SessionStop } from './abort';
 export * from './session/react.events';
 export * from './session/react.commands';
 export * from './session/react.decider';

@@ -39,8 +39,6 @@ export interface ModelRequest {
 export interface ModelReply {
   message: { content: string | null; tool_calls?: ToolCall[] };
   finish_reason: string;
-  /** True when the serving provider took `tools` natively, so a plain answer is a final answer. */
-  nativeTools: boolean;
 }
 
 /** How the engine asks an alias's chain for one (non-streaming) completion. */

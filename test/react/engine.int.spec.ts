@@ -58,7 +58,7 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
       reply.json(toolCallCompletion([{ id: 'call_1', name: 'calculator', args: { expression: '2 ^ 8' } }], 'Let me compute.')),
       reply.chat('256 is the answer.'),
     );
-    const { outcome, events } = await h.run({ question: '2 to the 8th?', key: 'native' }, { nativeTools: true });
+    const { outcome, events } = await h.run({ question: '2 to the 8th?', key: 'native' });
 
     expect(outcome).toEqual({ status: 'finished', content: '256 is the answer.' });
     expect(events.slice(1)).toEqual([
@@ -150,6 +150,44 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
       tool: 'ask_agent',
       error: 'agent depth limit of 1 reached',
       step: 1,
+    });
+  });
+
+  it('gives a helper agent what is left of the step, so its timeout is an observation the parent recovers from', async () => {
+    h.upstream.script(
+      'helper-slow',
+      reply.chat(textAction('Delegate.', 'ask_agent', { question: 'Slow sub-question?' })),
+      reply.hang(),
+      reply.chat(textAnswer('The helper gave up; I answer myself.', 'unknown')),
+    );
+    const { outcome, events } = await h.run({ question: 'delegate something slow', key: 'helper-slow', stepTimeoutMs: 800 });
+
+    expect(outcome).toEqual({ status: 'finished', content: 'unknown' });
+    const observation = events.find((e) => e.type === 'observation')?.data;
+    expect(observation).toEqual({
+      tool: 'ask_agent',
+      error: expect.stringMatching(/^helper agent \S+ failed: session timed out after \d+ ms$/),
+      step: 1,
+    });
+    const childId = /^helper agent (\S+) failed/.exec(observation?.error as string)?.[1] as string;
+    await expect(replaySession(h.store, childId)).resolves.toMatchObject({ status: 'failed' });
+  });
+
+  it('stops a helper agent with its parent, and the helper says why', async () => {
+    h.upstream.script('helper-gone', reply.chat(textAction('Delegate.', 'ask_agent', { question: 'Sub-question?' })), reply.hang());
+    const client = new AbortController();
+    const childId = `child-${Math.random().toString(36).slice(2, 10)}`;
+    const running = h.run({ question: 'delegate, then leave', key: 'helper-gone' }, { signal: client.signal, newId: () => childId });
+    await waitForCalls(h, 'helper-gone', 2);
+    client.abort();
+    const { outcome, sessionId } = await running;
+
+    expect(outcome).toEqual({ status: 'failed', message: 'client disconnected' });
+    const child = await replaySession(h.store, childId);
+    expect(child?.status).toBe('failed');
+    expect(child?.events.at(-1)).toEqual({
+      type: 'error',
+      data: { message: `parent session ${sessionId} stopped: client disconnected`, step: 1 },
     });
   });
 

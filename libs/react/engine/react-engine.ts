@@ -20,7 +20,7 @@ import { decide, evolve, initialState, type ReactSessionState } from '../session
 import type { ReactEvent } from '../session/react.events';
 import { toStepEvent, type StepEvent } from '../session/step-events';
 import { ASK_AGENT, askAgentDescriptor } from '../tools/ask-agent';
-import { messageOf, untilAborted } from '../abort';
+import { messageOf, SessionStop, stopMessage, untilAborted } from '../abort';
 
 export interface ReactRunInput {
   sessionId: string;
@@ -65,6 +65,9 @@ class Stopped extends Error {}
  * its observation, or the answer). Every fact is appended to `react-<id>` before it is emitted
  * and published, so a replay of the stream equals what the client saw. The outcome is also
  * returned (the chat-completions path and `ask_agent` need the answer).
+ *
+ * `signal` is the outside world: the client disconnecting (any abort), or a `SessionStop` reason
+ * (a parent session stopping, the gateway shutting down), which becomes the error's message.
  */
 export async function runReactSession(
   input: ReactRunInput,
@@ -77,7 +80,7 @@ export async function runReactSession(
   const sessionSignal = AbortSignal.any([signal, total]);
   let step = 0;
   const stopReason = (stepSignal?: AbortSignal): string => {
-    if (signal.aborted) return 'client disconnected';
+    if (signal.aborted) return stopMessage(signal);
     if (total.aborted) return `session timed out after ${input.totalTimeoutMs} ms`;
     if (stepSignal?.aborted) return `step ${step} timed out after ${input.stepTimeoutMs} ms`;
     return 'stopped';
@@ -102,9 +105,14 @@ export async function runReactSession(
     });
     const messages = openingMessages(pattern, tools, input.messages);
     const definitions = tools.map(toDefinition);
+    // Set once the model has called a tool natively: from then on the conversation is in the
+    // native format, where a reply without tool calls is the answer. Until then a reply that
+    // is not a valid text step is fed back, so a model without native tools can correct itself.
+    let native = false;
 
     for (step = 1; step <= input.maxSteps; step++) {
       if (sessionSignal.aborted) return await session.fail(step - 1, stopReason());
+      const stepDeadline = Date.now() + input.stepTimeoutMs;
       const stepSignal = AbortSignal.any([sessionSignal, AbortSignal.timeout(input.stepTimeoutMs)]);
       const guard = <T>(work: Promise<T>): Promise<T> =>
         untilAborted(work, stepSignal).catch((error: unknown) => {
@@ -122,13 +130,17 @@ export async function runReactSession(
       ).catch((error: unknown) => {
         throw error instanceof Stopped ? error : new Stopped(`model call failed: ${messageOf(error)}`);
       });
-      const call = (name: string, toolInput: unknown) => guard(callTool(name, toolInput, { input, deps, tools, step, signal: stepSignal }));
+      const ctx: CallContext = { input, deps, tools, step, stepSignal, stepDeadline, sessionSignal, stopReason };
+      // A helper agent bounds itself to what is left of this step (see askAgent), so it is not
+      // cut off by the step's timer, only by the session stopping.
+      const call: CallTool = (name, toolInput) => (name === ASK_AGENT ? askAgent(toolInput, ctx) : guard(callTool(name, toolInput, ctx)));
 
       if (reply.message.tool_calls?.length) {
+        native = true;
         await nativeStep(reply, step, session, messages, call);
         continue;
       }
-      const answer = await textStep(pattern, reply, step, session, messages, call);
+      const answer = await textStep(pattern, reply, native, step, session, messages, call);
       if (answer !== undefined) return { status: 'finished', content: answer };
     }
     return await session.fail(input.maxSteps, `step limit of ${input.maxSteps} reached`);
@@ -168,10 +180,14 @@ async function nativeStep(
   }
 }
 
-/** A turn in the pattern's text format. Returns the answer when the turn ends the session. */
+/**
+ * A turn in the pattern's text format. Returns the answer when the turn ends the session. In a
+ * native conversation (`native`), plain text that is not a text step is the model's answer.
+ */
 async function textStep(
   pattern: Pattern,
   reply: ModelReply,
+  native: boolean,
   step: number,
   session: SessionRecorder,
   messages: ChatMessage[],
@@ -179,8 +195,7 @@ async function textStep(
 ): Promise<string | undefined> {
   const text = reply.message.content ?? '';
   let parsed = parseStep(pattern, text);
-  // A model that takes tools natively and answers without the text protocol has simply answered.
-  if (parsed.kind === 'invalid' && reply.nativeTools && withoutThinking(text) !== '') {
+  if (parsed.kind === 'invalid' && native && withoutThinking(text) !== '') {
     parsed = { kind: 'answer', thought: undefined, content: withoutThinking(text) };
   }
   if (parsed.thought) await session.record({ type: 'RecordThought', data: { step, text: parsed.thought } });
@@ -207,45 +222,69 @@ interface CallContext {
   deps: ReactDeps;
   tools: ToolDescriptor[];
   step: number;
-  signal: AbortSignal;
+  stepSignal: AbortSignal;
+  /** `Date.now()` at which the step's time runs out. */
+  stepDeadline: number;
+  sessionSignal: AbortSignal;
+  stopReason: () => string;
 }
 
 async function callTool(name: string, rawInput: unknown, ctx: CallContext): Promise<ToolResult> {
-  const tool = ctx.tools.find((t) => t.name === name);
-  if (!tool) return { error: `unknown tool '${name}' (available: ${ctx.tools.map((t) => t.name).join(', ') || 'none'})` };
-  const toolInput = coerceInput(tool, rawInput);
-  if ('error' in toolInput) return toolInput;
-  if (name === ASK_AGENT) return askAgent(toolInput.value, ctx);
-  return ctx.deps.tools.call(name, toolInput.value, {
+  const checked = checkedInput(name, rawInput, ctx.tools);
+  if ('error' in checked) return checked;
+  return ctx.deps.tools.call(name, checked.value, {
     timeoutMs: ctx.input.toolTimeoutMs ?? ctx.input.stepTimeoutMs,
-    signal: ctx.signal,
+    signal: ctx.stepSignal,
     depth: ctx.input.depth,
     sessionId: ctx.input.sessionId,
   });
 }
 
-/** `ask_agent` runs here, not on the tool server: a nested session on the same model, one level deeper. */
-async function askAgent(toolInput: unknown, ctx: CallContext): Promise<ToolResult> {
+function checkedInput(name: string, rawInput: unknown, tools: ToolDescriptor[]): { value: unknown } | { error: string } {
+  const tool = tools.find((t) => t.name === name);
+  if (!tool) return { error: `unknown tool '${name}' (available: ${tools.map((t) => t.name).join(', ') || 'none'})` };
+  return coerceInput(tool, rawInput);
+}
+
+/**
+ * `ask_agent` runs here, not on the tool server: a nested session on the same model, one level
+ * deeper. The helper gets its own deadline, what is left of the parent's step, so running out
+ * of time fails the helper (an observation the parent can act on) rather than the parent. It
+ * stops with the parent, and says so.
+ */
+async function askAgent(rawInput: unknown, ctx: CallContext): Promise<ToolResult> {
+  const checked = checkedInput(ASK_AGENT, rawInput, ctx.tools);
+  if ('error' in checked) return checked;
   const maxDepth = ctx.input.maxDepth ?? 2;
   if (ctx.input.depth >= maxDepth) return { error: `agent depth limit of ${maxDepth} reached` };
-  const question = (toolInput as { question?: unknown }).question;
+  const question = (checked.value as { question?: unknown }).question;
   if (typeof question !== 'string' || question.trim() === '') return { error: 'ask_agent needs a non-empty "question"' };
   const childId = (ctx.deps.newId ?? randomUUID)();
-  const outcome = await runReactSession(
-    {
-      ...ctx.input,
-      sessionId: childId,
-      parentId: ctx.input.sessionId,
-      depth: ctx.input.depth + 1,
-      messages: [{ role: 'user', content: question }],
-    },
-    ctx.deps,
-    () => undefined,
-    ctx.signal,
-  );
-  return outcome.status === 'finished'
-    ? { output: { answer: outcome.content, sessionId: childId } }
-    : { error: `helper agent ${childId} failed: ${outcome.message}` };
+  const parentStopped = new AbortController();
+  const stopChild = () => parentStopped.abort(new SessionStop(`parent session ${ctx.input.sessionId} stopped: ${ctx.stopReason()}`));
+  if (ctx.sessionSignal.aborted) stopChild();
+  else ctx.sessionSignal.addEventListener('abort', stopChild, { once: true });
+  try {
+    const outcome = await runReactSession(
+      {
+        ...ctx.input,
+        sessionId: childId,
+        parentId: ctx.input.sessionId,
+        depth: ctx.input.depth + 1,
+        messages: [{ role: 'user', content: question }],
+        totalTimeoutMs: Math.max(1, Math.min(ctx.input.totalTimeoutMs, ctx.stepDeadline - Date.now())),
+      },
+      ctx.deps,
+      () => undefined,
+      parentStopped.signal,
+    );
+    if (ctx.sessionSignal.aborted) throw new Stopped(ctx.stopReason());
+    return outcome.status === 'finished'
+      ? { output: { answer: outcome.content, sessionId: childId } }
+      : { error: `helper agent ${childId} failed: ${outcome.message}` };
+  } finally {
+    ctx.sessionSignal.removeEventListener('abort', stopChild);
+  }
 }
 
 /** A text-protocol model often writes a bare value for a one-string tool: wrap it instead of failing. */

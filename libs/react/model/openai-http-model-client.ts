@@ -5,8 +5,6 @@ export interface OpenAiHttpModelClientOptions {
   /** Root as the OpenAI SDK takes it, e.g. `http://127.0.0.1:8080/v1`. */
   baseUrl: string;
   apiKey?: string;
-  /** Whether the endpoint takes `tools` natively (an OpenAI-compatible one does). */
-  nativeTools?: boolean;
   timeoutMs?: number;
 }
 
@@ -44,7 +42,6 @@ export class OpenAiHttpModelClient implements ModelClient {
         ...(choice.message.tool_calls?.length ? { tool_calls: choice.message.tool_calls } : {}),
       },
       finish_reason: choice.finish_reason ?? 'stop',
-      nativeTools: this.opts.nativeTools ?? true,
     };
   }
 }

@@ -31,11 +31,11 @@ export interface ReactHarness {
   toolServer: RunningToolServer;
   store: SqliteEventStore;
   nc: NatsConnection;
-  deps(opts?: { key?: string; nativeTools?: boolean }): ReactDeps;
+  deps(opts?: { key?: string }): ReactDeps;
   /** Runs a session, collecting what `onEvent` received. */
   run(
     input: Partial<ReactRunInput> & { question: string; key: string },
-    opts?: { signal?: AbortSignal; nativeTools?: boolean; onEvent?: (e: StepEvent) => void },
+    opts?: { signal?: AbortSignal; onEvent?: (e: StepEvent) => void; newId?: () => string },
   ): Promise<{ outcome: SessionOutcome; events: StepEvent[]; sessionId: string }>;
   /** Messages published for a session (`switchboard.react.<id>.*`), decoded. */
   published(sessionId: string): Array<{ subject: string; data: Record<string, unknown> }>;
@@ -65,8 +65,8 @@ export async function startReactHarness(): Promise<ReactHarness> {
   });
   await nc.flush();
 
-  const deps = (opts: { key?: string; nativeTools?: boolean } = {}): ReactDeps => ({
-    model: new OpenAiHttpModelClient({ baseUrl: upstream.baseUrl, apiKey: opts.key, nativeTools: opts.nativeTools ?? false }),
+  const deps = (opts: { key?: string } = {}): ReactDeps => ({
+    model: new OpenAiHttpModelClient({ baseUrl: upstream.baseUrl, apiKey: opts.key }),
     tools: bus,
     store,
     publish: publisher,
@@ -96,7 +96,7 @@ export async function startReactHarness(): Promise<ReactHarness> {
           depth: 0,
           ...rest,
         },
-        deps({ key, nativeTools: opts.nativeTools }),
+        { ...deps({ key }), ...(opts.newId ? { newId: opts.newId } : {}) },
         (e) => {
           events.push(e);
           opts.onEvent?.(e);

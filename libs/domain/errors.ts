@@ -19,15 +19,6 @@ export class KeyRemovedError extends DomainError {
   }
 }
 
-/** A failed probe reported 429 without a deadline: the caller must pass `until` or `retryAfterMs`. */
-export class ProbeDeadlineMissingError extends DomainError {
-  readonly code = 'PROBE_DEADLINE_MISSING';
-  constructor(readonly fingerprint: string) {
-    super(`probe of key ${fingerprint} was rate limited but carries no deadline`);
-    this.name = 'ProbeDeadlineMissingError';
-  }
-}
-
 export class ProviderNotRegisteredError extends DomainError {
   readonly code = 'PROVIDER_NOT_REGISTERED';
   constructor(readonly provider: string) {

@@ -21,18 +21,28 @@ export function circuitsDueForHalfOpen(providers: readonly ProviderView[], nowMs
   return providers.filter((p) => p.circuit === 'open' && p.until !== undefined && Date.parse(p.until) <= nowMs).map((p) => p.name);
 }
 
-/** What a probe's classified answer means for the key. */
+/**
+ * What a probe's classified answer means for the key: the provider's verdict, so an invalid key
+ * answered with a 400 (Gemini) retires and a quota 402 cools down like a 429.
+ */
 export function probeResult(outcome: Outcome, latencyMs: number, rateLimitCooldownMs: number): ProbeResult {
   switch (outcome.kind) {
     case 'ok':
-      return { ok: true, latencyMs };
+      return { kind: 'ok', latencyMs };
+    case 'retire':
+      return { kind: 'retire', reason: outcome.reason, status: outcome.status };
     case 'quarantine':
       return outcome.rateLimited
-        ? { ok: false, reason: outcome.reason, status: outcome.status, retryAfterMs: outcome.retryAfterMs ?? rateLimitCooldownMs }
-        : { ok: false, reason: outcome.reason, status: outcome.status };
-    case 'retire':
+        ? {
+            kind: 'rate_limited',
+            reason: outcome.reason,
+            status: outcome.status,
+            retryAfterMs: outcome.retryAfterMs ?? rateLimitCooldownMs,
+          }
+        : { kind: 'error', reason: outcome.reason, status: outcome.status };
+    // The probe request itself was refused: that says nothing about the key.
     case 'client_error':
     case 'unsupported':
-      return { ok: false, reason: outcome.reason, status: outcome.status };
+      return { kind: 'error', reason: outcome.reason, status: outcome.status };
   }
 }

@@ -85,8 +85,10 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
       if (secret === undefined || !this.timer) continue;
       const result = await probeKey(profile, secret, deps);
       await this.commands.execute(new RecordProbeCommand(key.fingerprint, result));
-      if (!result.ok)
-        this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.reason}${result.status ? ` (${result.status})` : ''}`);
+      if (result.kind !== 'ok') {
+        const status = result.status ? ` (${result.status})` : '';
+        this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.kind}, ${result.reason}${status}`);
+      }
     }
   }
 }

@@ -20,8 +20,8 @@ export async function probeKey(profile: ProviderProfile, secret: string, deps: P
     const outcome = deps.provider.classify(res.status, res.headers, errorBodyValue(text), Date.now());
     return probeResult(outcome, latencyMs, deps.rateLimitCooldownMs);
   } catch (err) {
-    if (err instanceof UpstreamNetworkError) return { ok: false, reason: err.kind };
+    if (err instanceof UpstreamNetworkError) return { kind: 'error', reason: err.kind };
     // Whatever else went wrong, its message could quote a request: keep only the error's name.
-    return { ok: false, reason: `probe_error:${(err as Error)?.name ?? 'unknown'}` };
+    return { kind: 'error', reason: `probe_error:${(err as Error)?.name ?? 'unknown'}` };
   }
 }

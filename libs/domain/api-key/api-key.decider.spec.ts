@@ -1,6 +1,6 @@
-import { KeyNotRegisteredError, KeyRemovedError, ProbeDeadlineMissingError } from '../errors';
+import { KeyNotRegisteredError, KeyRemovedError } from '../errors';
 import { given } from '../testing/given';
-import type { ApiKeyCommand } from './api-key.commands';
+import type { ApiKeyCommand, ProbeResult } from './api-key.commands';
 import { apiKeyDecider } from './api-key.decider';
 import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
 
@@ -54,14 +54,12 @@ const retireKey = (reason = 'invalid api key', status = 401): ApiKeyCommand => (
   data: { fingerprint: fp, reason, status, now },
 });
 const removeKey = (): ApiKeyCommand => ({ type: 'RemoveKey', data: { fingerprint: fp, now } });
-const probeOk = (latencyMs = 120): ApiKeyCommand => ({
-  type: 'RecordProbe',
-  data: { fingerprint: fp, ok: true, latencyMs, now },
-});
-const probeFailure = (reason: string, status: number, deadline: { retryAfterMs?: number; until?: string } = {}): ApiKeyCommand => ({
-  type: 'RecordProbe',
-  data: { fingerprint: fp, ok: false, reason, status, ...deadline, now },
-});
+const probe = (result: ProbeResult): ApiKeyCommand => ({ type: 'RecordProbe', data: { fingerprint: fp, result, now } });
+const probeOk = (latencyMs = 120): ApiKeyCommand => probe({ kind: 'ok', latencyMs });
+const probeRetire = (reason: string, status: number): ApiKeyCommand => probe({ kind: 'retire', reason, status });
+const probeRateLimited = (status: number, retryAfterMs: number): ApiKeyCommand =>
+  probe({ kind: 'rate_limited', reason: 'rate_limited', status, retryAfterMs });
+const probeError = (reason: string, status?: number): ApiKeyCommand => probe({ kind: 'error', reason, status });
 
 describe('api key decider', () => {
   describe('when unknown', () => {
@@ -122,33 +120,45 @@ describe('api key decider', () => {
         .when(probeOk(80))
         .then([probeSucceeded(80)]);
     });
-    it('records a failed probe with a 5xx and nothing more', () => {
+    it('records a probe that failed with a 5xx and nothing more', () => {
       given(apiKeyDecider, registered())
-        .when(probeFailure('bad gateway', 502))
-        .then([probeFailed('bad gateway', 502)]);
+        .when(probeError('upstream_error', 502))
+        .then([probeFailed('upstream_error', 502)]);
+    });
+    it('records a probe that failed without an answer (timeout) and nothing more', () => {
+      given(apiKeyDecider, registered())
+        .when(probeError('timeout'))
+        .then([{ type: 'ProbeFailed', data: { fingerprint: fp, reason: 'timeout' } }]);
+    });
+    it('does not retire it on a 400 the provider calls no fault of the key', () => {
+      given(apiKeyDecider, registered())
+        .when(probeError('model not found', 400))
+        .then([probeFailed('model not found', 400)]);
     });
     it('retires it when a probe answers 401', () => {
       given(apiKeyDecider, registered())
-        .when(probeFailure('invalid api key', 401))
-        .then([probeFailed('invalid api key', 401), retired('invalid api key', 401)]);
+        .when(probeRetire('unauthorized', 401))
+        .then([probeFailed('unauthorized', 401), retired('unauthorized', 401)]);
     });
     it('retires it when a probe answers 403', () => {
       given(apiKeyDecider, registered())
-        .when(probeFailure('forbidden', 403))
+        .when(probeRetire('forbidden', 403))
         .then([probeFailed('forbidden', 403), retired('forbidden', 403)]);
+    });
+    it('retires it when the provider calls a 400 an invalid key (Gemini API_KEY_INVALID)', () => {
+      given(apiKeyDecider, registered())
+        .when(probeRetire('API_KEY_INVALID', 400))
+        .then([probeFailed('API_KEY_INVALID', 400), retired('API_KEY_INVALID', 400)]);
     });
     it('quarantines it for retryAfterMs when a probe answers 429', () => {
       given(apiKeyDecider, registered())
-        .when(probeFailure('rate limited', 429, { retryAfterMs: 60_000 }))
-        .then([probeFailed('rate limited', 429), quarantined('rate_limited', inOneMinute, 429)]);
+        .when(probeRateLimited(429, 60_000))
+        .then([probeFailed('rate_limited', 429), quarantined('rate_limited', inOneMinute, 429)]);
     });
-    it('quarantines it until the given deadline when a probe answers 429 with one', () => {
+    it('quarantines it when a probe answers 402 (quota spent), as the provider classes it', () => {
       given(apiKeyDecider, registered())
-        .when(probeFailure('rate limited', 429, { until: inTenMinutes, retryAfterMs: 60_000 }))
-        .then([probeFailed('rate limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
-    });
-    it('refuses a 429 probe that carries no deadline', () => {
-      given(apiKeyDecider, registered()).when(probeFailure('rate limited', 429)).thenThrows(ProbeDeadlineMissingError);
+        .when(probeRateLimited(402, 600_000))
+        .then([probeFailed('rate_limited', 402), quarantined('rate_limited', inTenMinutes, 402)]);
     });
     it('removes it', () => {
       given(apiKeyDecider, registered()).when(removeKey()).then([removed()]);
@@ -195,13 +205,18 @@ describe('api key decider', () => {
     });
     it('keeps it quarantined when a probe fails with a 5xx', () => {
       given(apiKeyDecider, ...history)
-        .when(probeFailure('unavailable', 503))
-        .then([probeFailed('unavailable', 503)]);
+        .when(probeError('upstream_error', 503))
+        .then([probeFailed('upstream_error', 503)]);
     });
     it('turns it into a rate-limited quarantine when a probe answers 429 with a later deadline', () => {
       given(apiKeyDecider, ...history)
-        .when(probeFailure('rate limited', 429, { retryAfterMs: 60_000 }))
-        .then([probeFailed('rate limited', 429), quarantined('rate_limited', inOneMinute, 429)]);
+        .when(probeRateLimited(429, 60_000))
+        .then([probeFailed('rate_limited', 429), quarantined('rate_limited', inOneMinute, 429)]);
+    });
+    it('retires it when a probe says the key is dead', () => {
+      given(apiKeyDecider, ...history)
+        .when(probeRetire('unauthorized', 401))
+        .then([probeFailed('unauthorized', 401), retired('unauthorized', 401)]);
     });
     it('retires it', () => {
       given(apiKeyDecider, ...history)
@@ -212,6 +227,16 @@ describe('api key decider', () => {
       given(apiKeyDecider, ...history)
         .when(removeKey())
         .then([removed()]);
+    });
+  });
+
+  describe("when in an error quarantine that outlasts a probe's 429", () => {
+    const history = [registered(), quarantined('upstream_error', inTenMinutes, 503)];
+
+    it("keeps the later deadline but makes it the provider's word, so no probe ends it early", () => {
+      given(apiKeyDecider, ...history)
+        .when(probeRateLimited(429, 60_000))
+        .then([probeFailed('rate_limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
     });
   });
 
@@ -235,13 +260,18 @@ describe('api key decider', () => {
     });
     it('does not quarantine again when a probe answers 429 within the deadline', () => {
       given(apiKeyDecider, ...history)
-        .when(probeFailure('rate limited', 429, { retryAfterMs: 30_000 }))
-        .then([probeFailed('rate limited', 429)]);
+        .when(probeRateLimited(429, 30_000))
+        .then([probeFailed('rate_limited', 429)]);
     });
     it('extends it when a probe answers 429 with a later deadline', () => {
       given(apiKeyDecider, ...history)
-        .when(probeFailure('rate limited', 429, { until: inTenMinutes }))
-        .then([probeFailed('rate limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
+        .when(probeRateLimited(429, 600_000))
+        .then([probeFailed('rate_limited', 429), quarantined('rate_limited', inTenMinutes, 429)]);
+    });
+    it('retires it when a probe says the key is dead', () => {
+      given(apiKeyDecider, ...history)
+        .when(probeRetire('API_KEY_INVALID', 400))
+        .then([probeFailed('API_KEY_INVALID', 400), retired('API_KEY_INVALID', 400)]);
     });
     it('restores it once the deadline has passed', () => {
       given(apiKeyDecider, ...history)
@@ -338,7 +368,7 @@ describe('api key decider', () => {
     });
     it('ignores probes', () => {
       given(apiKeyDecider, ...history)
-        .when(probeFailure('invalid api key', 401))
+        .when(probeRetire('unauthorized', 401))
         .then([]);
     });
     it('refuses an admin restore', () => {

@@ -1,5 +1,5 @@
 import type { Decider } from '../decider';
-import { KeyNotRegisteredError, KeyRemovedError, ProbeDeadlineMissingError } from '../errors';
+import { KeyNotRegisteredError, KeyRemovedError } from '../errors';
 import type { ApiKeyCommand } from './api-key.commands';
 import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
 
@@ -12,7 +12,11 @@ import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
  * - A quarantine whose deadline has passed counts as available (the restore may not have been
  *   decided yet, and the pick already hands such a key out), so its next failure quarantines again.
  * - A `rate_limited` deadline is the provider's word: no probe ends it early, but it may extend
- *   an error quarantine, and a probe's own 429 extends any shorter quarantine. An error quarantine ends at its deadline or at a successful probe.
+ *   an error quarantine. An error quarantine ends at its deadline or at a successful probe.
+ * - Probes are decided on the provider's verdict, not the raw status: `retire` retires,
+ *   `rate_limited` quarantines (a probe is a deliberate question, so its answer counts even inside
+ *   a quarantine: it turns an error quarantine into a rate-limited one and extends a shorter
+ *   deadline), `error` is recorded and changes nothing else.
  * - Only an admin's restore is refused (unknown or removed key); the hot path, timers and
  *   probes never see a refusal, they get `[]`.
  */
@@ -52,41 +56,30 @@ function quarantine(
   return [{ type: 'KeyQuarantined', data: withStatus({ fingerprint, reason, until }, status) }];
 }
 
-function probeDeadline(data: { fingerprint: string; retryAfterMs?: number; until?: string; now: string }): string {
-  if (data.until !== undefined) return data.until;
-  if (data.retryAfterMs === undefined) throw new ProbeDeadlineMissingError(data.fingerprint);
-  return new Date(ms(data.now) + data.retryAfterMs).toISOString();
-}
-
 function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, state: ApiKeyState): ApiKeyEvent[] {
-  const { data } = command;
-  const { fingerprint } = data;
+  const { fingerprint, result, now } = command.data;
   if (!isActive(state)) return [];
-  if (data.ok) {
-    const succeeded: ApiKeyEvent = {
-      type: 'ProbeSucceeded',
-      data: { fingerprint, latencyMs: data.latencyMs },
-    };
+  if (result.kind === 'ok') {
+    const succeeded: ApiKeyEvent = { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: result.latencyMs } };
     return state.status === 'quarantined' && state.reason !== 'rate_limited'
       ? [succeeded, { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } }]
       : [succeeded];
   }
-  const failed: ApiKeyEvent = {
-    type: 'ProbeFailed',
-    data: withStatus({ fingerprint, reason: data.reason }, data.status),
-  };
-  if (data.status === 401 || data.status === 403) {
-    return [failed, { type: 'KeyRetired', data: { fingerprint, reason: data.reason, status: data.status } }];
+  const failed: ApiKeyEvent = { type: 'ProbeFailed', data: withStatus({ fingerprint, reason: result.reason }, result.status) };
+  switch (result.kind) {
+    case 'retire':
+      return [failed, { type: 'KeyRetired', data: withStatus({ fingerprint, reason: result.reason }, result.status) }];
+    case 'rate_limited': {
+      const deadline = ms(now) + result.retryAfterMs;
+      const current = state.status === 'quarantined' ? ms(state.until) : 0;
+      if (state.status === 'quarantined' && state.reason === 'rate_limited' && current >= deadline) return [failed];
+      // An error quarantine that outlasts the 429 keeps its deadline but becomes the provider's word.
+      const until = new Date(Math.max(deadline, current)).toISOString();
+      return [failed, { type: 'KeyQuarantined', data: withStatus({ fingerprint, reason: 'rate_limited' as const, until }, result.status) }];
+    }
+    case 'error':
+      return [failed];
   }
-  if (data.status === 429) {
-    // A probe is a deliberate question, so its 429 answer counts even inside a quarantine.
-    const until = probeDeadline(data);
-    const coveredAlready = state.status === 'quarantined' && ms(state.until) >= ms(until);
-    return coveredAlready
-      ? [failed]
-      : [failed, { type: 'KeyQuarantined', data: { fingerprint, reason: 'rate_limited', status: 429, until } }];
-  }
-  return [failed];
 }
 
 function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {

@@ -1,4 +1,6 @@
-import type { QuarantineReason } from '@switchboard/domain';
+import type { ProbeResult, QuarantineReason } from '@switchboard/domain';
+
+export type { ProbeResult } from '@switchboard/domain';
 
 /**
  * CQRS commands the gateway sends when a key's or provider's state must change. Their handlers
@@ -40,8 +42,6 @@ export class RetireKeyCommand {
     readonly status?: number,
   ) {}
 }
-
-export type ProbeResult = { ok: true; latencyMs: number } | { ok: false; reason: string; status?: number; retryAfterMs?: number };
 
 export class RecordProbeCommand {
   constructor(

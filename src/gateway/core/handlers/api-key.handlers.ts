@@ -62,6 +62,6 @@ export class RetireKeyHandler implements ICommandHandler<RetireKeyCommand, Recor
 export class RecordProbeHandler implements ICommandHandler<RecordProbeCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RecordProbeCommand): Promise<RecordedEvent[]> {
-    return this.writer.apiKey({ type: 'RecordProbe', data: { fingerprint: c.fingerprint, ...c.result, now: now() } });
+    return this.writer.apiKey({ type: 'RecordProbe', data: { fingerprint: c.fingerprint, result: c.result, now: now() } });
   }
 }

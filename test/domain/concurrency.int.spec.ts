@@ -30,27 +30,28 @@ function describeRunCommand(name: string, open: () => { store: EventStore; dispo
     afterEach(() => dispose());
 
     it('records exactly one KeyQuarantined when 100 requests report the same failure at once', async () => {
-      const registered = await runCommand(store, stream, apiKeyDecider, registerKey);
+      const { recorded: registered } = await runCommand(store, stream, apiKeyDecider, registerKey);
 
       const results = await Promise.all(Array.from({ length: 100 }, () => runCommand(store, stream, apiKeyDecider, sameFailure)));
 
       const types = (await store.readStream(stream)).map((e) => e.type);
       expect(types).toEqual(['KeyRegistered', 'KeyQuarantined']);
-      expect(results.filter((recorded) => recorded.length > 0)).toHaveLength(1);
+      expect(results.filter((r) => r.recorded.length > 0)).toHaveLength(1);
 
       const pool = new KeyPoolProjection();
-      for (const recorded of [...registered, ...results.flat()]) pool.apply(recorded);
+      for (const recorded of [...registered, ...results.flatMap((r) => r.recorded)]) pool.apply(recorded);
       expect(pool.get(fp)?.state).toBe('quarantined');
     });
 
-    it('returns the recorded events, with revisions, for the caller to apply to its projections', async () => {
-      const registered = await runCommand(store, stream, apiKeyDecider, registerKey);
-      const quarantined = await runCommand(store, stream, apiKeyDecider, sameFailure);
+    it('returns the stream it decided on and the recorded events, with revisions, for the caller to apply to its projections', async () => {
+      const { recorded: registered } = await runCommand(store, stream, apiKeyDecider, registerKey);
+      const { recorded: quarantined, history } = await runCommand(store, stream, apiKeyDecider, sameFailure);
       const pool = new KeyPoolProjection();
       for (const event of [...registered, ...quarantined]) pool.apply(event);
 
       expect(registered.map((e) => [e.type, e.revision])).toEqual([['KeyRegistered', 0]]);
       expect(quarantined.map((e) => [e.type, e.revision])).toEqual([['KeyQuarantined', 1]]);
+      expect(history).toEqual(registered);
       expect(pool.get(fp)).toMatchObject({
         state: 'quarantined',
         until: '2025-01-01T12:00:05.000Z',
@@ -61,7 +62,8 @@ function describeRunCommand(name: string, open: () => { store: EventStore; dispo
     it('appends nothing when the decision is that nothing changes', async () => {
       await runCommand(store, stream, apiKeyDecider, registerKey);
       const again = await runCommand(store, stream, apiKeyDecider, registerKey);
-      expect(again).toEqual([]);
+      expect(again.recorded).toEqual([]);
+      expect(again.history.map((e) => e.type)).toEqual(['KeyRegistered']);
       expect(await store.readStream(stream)).toHaveLength(1);
     });
 

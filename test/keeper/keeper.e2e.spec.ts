@@ -3,6 +3,7 @@ import { fingerprint } from '@switchboard/domain';
 import { QuarantineKeyCommand } from '../../src/gateway/core/commands';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
+import { eventually } from '../support/eventually';
 
 const DEAD = 'sk-keeper-dead-0000000000000001';
 const FLAKY = 'sk-keeper-flaky-000000000000002';
@@ -15,15 +16,6 @@ interface KeyRow {
   state: string;
   reason?: string;
   until?: string;
-}
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('the Keeper inside the gateway', () => {

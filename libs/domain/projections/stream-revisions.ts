@@ -3,6 +3,9 @@ import type { RecordedEvent } from '@switchboard/event-store';
 /**
  * Remembers the last revision applied per stream and the highest global position seen, because
  * every event arrives twice (the local apply after an append, then the subscription).
+ * An event at or below the last revision is dropped, so whoever applies a stream's events must
+ * apply them without gaps: a local apply passes the stream it decided on before what it appended
+ * (see `CommandResult.history`), never a later revision alone.
  */
 export class StreamRevisions {
   private readonly last = new Map<string, number>();

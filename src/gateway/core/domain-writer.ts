@@ -8,15 +8,18 @@ import {
   KeyPoolProjection,
   ProviderHealthProjection,
   type ApiKeyCommand,
+  type CommandResult,
   type ProviderCommand,
 } from '@switchboard/domain';
 import type { EventStore, RecordedEvent } from '@switchboard/event-store';
 import { EVENT_STORE } from '../tokens';
 
 /**
- * Runs a domain command through its decider and applies what was recorded to both projections
- * before resolving, so the next request already sees the change (the subscription delivers the
- * same events again later; the projections ignore repeats).
+ * Runs a domain command through its decider and applies the stream it read, then what was
+ * recorded, to both projections before resolving, so the next request already sees the change.
+ * The history goes first because it may hold another replica's events that the subscription has
+ * not delivered yet; once a later revision is applied the projection would ignore them. The
+ * subscription delivers everything again later; the projections ignore repeats.
  */
 @Injectable()
 export class DomainWriter {
@@ -26,22 +29,24 @@ export class DomainWriter {
     private readonly providers: ProviderHealthProjection,
   ) {}
 
+  /** Resolves with the events recorded (`[]` when nothing changed). */
   async apiKey(command: ApiKeyCommand): Promise<RecordedEvent[]> {
-    const recorded = await runCommand(this.store, apiKeyStream(command.data.fingerprint), apiKeyDecider, command);
-    this.apply(recorded);
-    return recorded;
+    return this.apply(await runCommand(this.store, apiKeyStream(command.data.fingerprint), apiKeyDecider, command));
   }
 
+  /** Resolves with the events recorded (`[]` when nothing changed). */
   async provider(command: ProviderCommand): Promise<RecordedEvent[]> {
-    const recorded = await runCommand(this.store, providerStream(command.data.name), providerDecider, command);
-    this.apply(recorded);
+    return this.apply(await runCommand(this.store, providerStream(command.data.name), providerDecider, command));
+  }
+
+  private apply({ history, recorded }: CommandResult): RecordedEvent[] {
+    for (const event of history) this.applyOne(event);
+    for (const event of recorded) this.applyOne(event);
     return recorded;
   }
 
-  private apply(recorded: RecordedEvent[]): void {
-    for (const event of recorded) {
-      this.keys.apply(event);
-      this.providers.apply(event);
-    }
+  private applyOne(event: RecordedEvent): void {
+    this.keys.apply(event);
+    this.providers.apply(event);
   }
 }

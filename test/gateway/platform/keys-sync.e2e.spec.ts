@@ -3,19 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from '@switchboard/domain';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import { eventually } from '../../support/eventually';
 
 const KEY1 = 'sk-sync-one-11111111111111';
 const KEY2 = 'sk-sync-two-22222222222222';
 const KEY3 = 'sk-sync-three-333333333333';
-
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('keys file sync', () => {
   let gw: StartedGateway;

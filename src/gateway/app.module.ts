@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
+import { ReactModule } from './react/react.module';
 import { V1Module } from './v1/v1.module';
 
 /** The whole gateway; the Keeper runs inside it unless `keeper.enabled` is false (then run it alone). */
@@ -21,6 +22,7 @@ export class AppModule {
         HealthModule,
         AdminModule,
         V1Module,
+        ReactModule,
         ...(opts.config.keeper.enabled ? [KeeperModule] : []),
       ],
     };

@@ -5,3 +5,5 @@ export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 export const MODEL_CLIENT = Symbol('ModelClient');
 /** `ToolBus` from @switchboard/react: in-process or NATS. */
 export const TOOL_BUS = Symbol('ToolBus');
+/** `StepPublisher` from @switchboard/react: NATS subjects `switchboard.react.<id>.<type>`, or nothing. */
+export const STEP_PUBLISHER = Symbol('StepPublisher');

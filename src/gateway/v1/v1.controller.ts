@@ -8,7 +8,7 @@ import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { relayStream } from '../routing/stream-relay';
 import type { Streaming } from '../routing/route-request';
 import { GatewayRouter } from './gateway-router';
-import { ReactBridge } from './react-bridge';
+import { ReactChat } from './react-bridge';
 import { routingHeaders, sendError, sendResult } from './respond';
 import { ChatCompletionRequestDto, CompletionRequestDto, EmbeddingRequestDto, ModelListDto } from './v1.dto';
 import { VALIDATORS } from './validate';
@@ -28,7 +28,7 @@ export class V1Controller {
 
   constructor(
     private readonly router: GatewayRouter,
-    private readonly react: ReactBridge,
+    private readonly react: ReactChat,
     @Optional() private readonly metrics?: GatewayMetrics,
   ) {
     const created = Math.floor(Date.now() / 1000);
@@ -119,7 +119,7 @@ export class V1Controller {
 }
 
 /** Aborts when the client hangs up before its answer is complete: the upstream call is cancelled. */
-function clientGone(reply: FastifyReply): AbortSignal {
+export function clientGone(reply: FastifyReply): AbortSignal {
   const controller = new AbortController();
   const raw = reply.raw;
   raw.once('close', () => {

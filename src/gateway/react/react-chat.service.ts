@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { ChatMessage, SessionOutcome } from '@switchboard/react';
+import { endSse, startSse, writeSseEvent } from '../http/sse';
+import { openAiError } from '../http/openai-error';
+import { ReactChat } from '../v1/react-bridge';
+import { sendError } from '../v1/respond';
+import { clientGone } from '../v1/v1.controller';
+import { ReactSessions } from './react-sessions';
+
+/**
+ * `/v1/chat/completions` for an agent alias: the session runs to its end and its answer is the
+ * completion (or, with `stream: true`, its chunks). The steps are not in the answer; the
+ * `x-switchboard-session` header names the session, so `GET /v1/react/sessions/{id}` shows them.
+ *
+ * A failed session is answered 422 rather than 5xx: the request was heard and the agent tried,
+ * and OpenAI SDKs retry 5xx on their own, which would rerun the whole agent.
+ */
+@Injectable()
+export class ReactChatService extends ReactChat {
+  constructor(private readonly sessions: ReactSessions) {
+    super();
+  }
+
+  async complete(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
+    const agent = this.sessions.agent(alias);
+    if (!agent) throw new Error(`${alias} is not an agent`);
+    const signal = clientGone(reply);
+    const id = randomUUID();
+    const completion = { id: `chatcmpl-${id.replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: alias };
+    reply.header('x-switchboard-session', id);
+    const messages = body.messages as ChatMessage[];
+
+    if (body.stream !== true) {
+      const outcome = await this.sessions.start({ id, agent, messages, signal, onEvent: () => undefined }).outcome;
+      if (signal.aborted) return void (reply.raw.destroyed || reply.raw.destroy());
+      if (outcome.status === 'failed') return void sendError(reply, 422, failure(alias, id, outcome), failureFields);
+      void reply
+        .code(200)
+        .header('content-type', 'application/json; charset=utf-8')
+        .send({
+          ...completion,
+          object: 'chat.completion',
+          choices: [{ index: 0, message: { role: 'assistant', content: outcome.content }, finish_reason: 'stop', logprobs: null }],
+        });
+      return;
+    }
+
+    // The role chunk goes out at once, so the client knows the agent has started.
+    const raw = startSse(reply);
+    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      ...completion,
+      object: 'chat.completion.chunk',
+      choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
+    });
+    writeSseEvent(raw, chunk({ role: 'assistant', content: '' }, null));
+    const outcome = await this.sessions.start({ id, agent, messages, signal, onEvent: () => undefined }).outcome;
+    if (signal.aborted) return;
+    if (outcome.status === 'failed') {
+      // Like an interrupted upstream stream: an error event and no `[DONE]`.
+      writeSseEvent(raw, openAiError(422, failure(alias, id, outcome), failureFields));
+      return endSse(raw, { done: false });
+    }
+    writeSseEvent(raw, chunk({ content: outcome.content }, null));
+    writeSseEvent(raw, chunk({}, 'stop'));
+    endSse(raw);
+  }
+}
+
+const failureFields = { type: 'agent_error', code: 'react_session_failed' };
+
+function failure(alias: string, id: string, outcome: Extract<SessionOutcome, { status: 'failed' }>): string {
+  return `The agent '${alias}' did not answer: ${outcome.message} (session ${id}).`;
+}

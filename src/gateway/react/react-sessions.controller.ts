@@ -1,0 +1,101 @@
+import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiBody,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ChatMessage } from '@switchboard/react';
+import { endSse, startSse, writeSseEvent } from '../http/sse';
+import { ApiError } from '../http/openai-error';
+import { sendError } from '../v1/respond';
+import { clientGone } from '../v1/v1.controller';
+import { validateChat } from '../v1/validate';
+import { ReactSessionDto, ReactSessionRequestDto } from './react.dto';
+import { ReactSessions, type Agent } from './react-sessions';
+
+/**
+ * `/v1/react/sessions`: start an agent session and watch its steps as server-sent events, or
+ * read a session back from its stream. The client's keys (`/v1`) apply.
+ */
+@ApiTags('react')
+@ApiBearerAuth()
+@Controller('v1/react/sessions')
+export class ReactSessionsController {
+  private readonly logger = new Logger('ReactSessions');
+
+  constructor(private readonly sessions: ReactSessions) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Run an agent alias as a ReAct session, streamed as server-sent events',
+    description:
+      'Events, each `data` a JSON object with `step`: `session` `{id}` first, then `thought` `{text}`, `action` `{tool, input}`, ' +
+      '`observation` `{tool, output}` or `{tool, error}`, and last `answer` `{content}` or `error` `{message}`.',
+  })
+  @ApiBody({ type: ReactSessionRequestDto })
+  @ApiProduces('text/event-stream')
+  @ApiOkResponse({ description: 'The session, one event per step.' })
+  @ApiBadRequestResponse({ description: 'An invalid body, or a model alias that is not an agent.' })
+  @ApiNotFoundResponse({ description: 'Unknown model alias.' })
+  async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    const agent = this.agentFor(req.body, reply);
+    if (!agent) return;
+    const signal = clientGone(reply);
+    const raw = startSse(reply);
+    const session = this.sessions.start({
+      agent,
+      messages: (req.body as { messages: ChatMessage[] }).messages,
+      onEvent: (event) => writeSseEvent(raw, event.data, event.type),
+      signal,
+    });
+    try {
+      await session.outcome;
+    } catch (error) {
+      // Recorded as an `error` event already when the store still took it; the stream just ends.
+      this.logger.error(`session ${session.id} broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    }
+    endSse(raw, { done: false });
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'A session read back from its `react-<id>` stream: the events as they were streamed, `session` first' })
+  @ApiParam({ name: 'id', description: 'The id of the `session` event.' })
+  @ApiOkResponse({ type: ReactSessionDto })
+  @ApiNotFoundResponse({ description: 'No session with this id.' })
+  async replay(@Param('id') id: string): Promise<ReactSessionDto> {
+    const session = await this.sessions.replay(id);
+    if (!session) throw new ApiError(404, `No ReAct session with id '${id}'.`, { param: 'id', code: 'session_not_found' });
+    return session;
+  }
+
+  /** The agent the body asks for, or `undefined` once the error is sent. */
+  private agentFor(body: unknown, reply: FastifyReply): Agent | undefined {
+    const invalid = validateChat(body);
+    if (invalid) {
+      void sendError(reply, 400, invalid.message, { param: invalid.param });
+      return undefined;
+    }
+    const model = (body as { model: string }).model;
+    const agent = this.sessions.agent(model);
+    if (agent) return agent;
+    if (this.sessions.isAlias(model)) {
+      void sendError(reply, 400, `'${model}' is not an agent: only aliases with reasoning_mode: react run ReAct sessions.`, {
+        param: 'model',
+        code: 'not_an_agent',
+      });
+    } else {
+      void sendError(reply, 404, `The model '${model}' does not exist or you do not have access to it.`, {
+        param: 'model',
+        code: 'model_not_found',
+      });
+    }
+    return undefined;
+  }
+}

@@ -1,0 +1,74 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { ChatMessageDto } from '../v1/v1.dto';
+
+/** Swagger documentation; `/v1/react/sessions` bodies are checked by hand like every `/v1` body. */
+export class ReactSessionRequestDto {
+  @ApiProperty({ description: 'An agent alias (`reasoning_mode: react`).', example: 'demo-agent' })
+  model!: string;
+
+  @ApiProperty({ type: [ChatMessageDto], description: 'OpenAI chat messages; the last user message is the question.' })
+  messages!: ChatMessageDto[];
+}
+
+export class ReactEventDto {
+  @ApiProperty({ enum: ['session', 'thought', 'action', 'observation', 'answer', 'error'] })
+  type!: string;
+
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description: "Exactly what was streamed: `{id}` for `session`, otherwise the step's fields and `step`.",
+    example: { tool: 'calculator', input: { expression: '(12 + 30) * 2' }, step: 1 },
+  })
+  data!: Record<string, unknown>;
+}
+
+export class ReactSessionDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ enum: ['running', 'finished', 'failed'] })
+  status!: 'running' | 'finished' | 'failed';
+
+  @ApiProperty({ type: [ReactEventDto], description: 'In the order they were streamed, `session` first.' })
+  events!: ReactEventDto[];
+}
+
+export class PatternDto {
+  @ApiProperty({ example: 'basic_react' })
+  name!: string;
+
+  @ApiProperty()
+  description!: string;
+}
+
+export class PatternListDto {
+  @ApiProperty({ type: [PatternDto] })
+  patterns!: PatternDto[];
+}
+
+export class PromptDto {
+  @ApiProperty({ description: 'The pattern the prompt belongs to.', example: 'basic_react' })
+  pattern!: string;
+
+  @ApiProperty()
+  description!: string;
+
+  @ApiProperty({
+    description: 'The system prompt template: `{{tools}}` and `{{question}}` are required, `{{tool_names}}` is optional.',
+  })
+  system_prompt!: string;
+}
+
+export class PromptListDto {
+  @ApiProperty({ type: [PromptDto] })
+  prompts!: PromptDto[];
+}
+
+export class PromptUpdateDto {
+  @ApiProperty({
+    description: 'The new template: non-empty, at most 32000 characters, keeping `{{tools}}` and `{{question}}`.',
+    example: 'Answer with these tools:\n{{tools}}\n\nQuestion: {{question}}',
+  })
+  system_prompt!: string;
+}

@@ -29,13 +29,15 @@ export const httpGet: Tool<{ url: string }> = {
     if (!listed && isIP(bareHost) && isPrivateAddress(bareHost)) throw new ToolError(`refusing private address ${bareHost}`);
 
     const dispatcher = new Agent({ connect: { lookup: listed ? dnsLookup : publicOnlyLookup } });
+    // One deadline for the whole fetch, body included: a server trickling bytes cannot hold the tool.
+    const deadline = AbortSignal.timeout(timeoutMs);
     try {
       const response = await request(target, {
         method: 'GET',
         dispatcher,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
-        signal: AbortSignal.any([ctx.signal, AbortSignal.timeout(timeoutMs)]),
+        signal: AbortSignal.any([ctx.signal, deadline]),
         headers: { 'user-agent': 'switchboard-tools/1', accept: 'text/*, application/json;q=0.9, */*;q=0.5' },
       });
       const contentType = String(response.headers['content-type'] ?? '');
@@ -50,6 +52,7 @@ export const httpGet: Tool<{ url: string }> = {
       };
     } catch (error) {
       if (error instanceof ToolError) throw error;
+      if (deadline.aborted || isTimeout(error)) throw new ToolError(`http_get ${target.href} timed out after ${timeoutMs} ms`);
       const cause = (error as { cause?: unknown }).cause;
       if (cause instanceof ToolError) throw cause;
       const code = (error as { code?: string }).code;
@@ -59,6 +62,11 @@ export const httpGet: Tool<{ url: string }> = {
     }
   },
 };
+
+function isTimeout(error: unknown): boolean {
+  const code = (error as { code?: string }).code;
+  return code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT';
+}
 
 function parseTarget(url: string): URL {
   let target: URL;

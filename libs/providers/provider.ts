@@ -25,6 +25,28 @@ export interface CallContext {
   /** The secret, used only to build headers; never logged, never put in an event. */
   key: string;
   stream: boolean;
+  /**
+   * The client's `encoding_format` for embeddings. Upstreams that answer floats only (Gemini,
+   * Cohere) are encoded to match, because the official openai SDK asks for base64 when its caller
+   * sets nothing and decodes whatever comes back as base64.
+   */
+  encodingFormat?: 'float' | 'base64';
+  /** The client's `stream_options.include_usage`: only then does a stream end with OpenAI's usage-only chunk. */
+  includeUsage?: boolean;
+  /**
+   * The answer's date (unix seconds) for upstreams whose answers carry none. The router reads the
+   * clock so that no mapper has to; a mapper given none dates the answer 0.
+   */
+  created?: number;
+}
+
+/** The identity every chunk of one streamed completion repeats, and what the client asked of the stream. */
+export interface StreamInit {
+  model: string;
+  id: string;
+  created: number;
+  /** `stream_options.include_usage`: emit the final `choices: []` usage chunk (OpenAI sends it only on request). */
+  includeUsage?: boolean;
 }
 
 export interface UpstreamRequest {
@@ -66,7 +88,7 @@ export interface StreamStep<S> {
 
 /** Streaming translation: state is a value passed in and returned, never mutated in place. */
 export interface StreamMapper<S = unknown> {
-  init(ctx: { model: string; id: string; created: number }): S;
+  init(ctx: StreamInit): S;
   next(state: S, event: SseEvent): StreamStep<S>;
 }
 
@@ -76,7 +98,8 @@ export interface Provider<S = unknown> {
   readonly operations: ReadonlySet<Operation>;
   /**
    * OpenAI request body -> upstream request. Throws `UnsupportedFeatureError` for what the
-   * provider cannot do (the router skips to the next profile, or answers 400 naming the field).
+   * provider cannot do (the router skips to the next profile, or answers 400 naming the field),
+   * and `InvalidRequestError` for a body no provider could serve (a 400 naming the field).
    */
   request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest;
   /**
@@ -104,6 +127,22 @@ export class UnsupportedFeatureError extends Error {
   ) {
     super(`'${param}' is not supported by ${providerType} providers${detail ? `: ${detail}` : ''}`);
     this.name = 'UnsupportedFeatureError';
+  }
+}
+
+/**
+ * The body is malformed where the OpenAI format is not negotiable (an `image_url` part without a
+ * url, a tool without its `function`): the client's own error, whichever provider serves. The
+ * router answers 400 naming `param` and tries no other profile, which would refuse it too.
+ */
+export class InvalidRequestError extends Error {
+  readonly code = 'invalid_request';
+  constructor(
+    readonly param: string,
+    detail: string,
+  ) {
+    super(`Invalid '${param}': ${detail}`);
+    this.name = 'InvalidRequestError';
   }
 }
 

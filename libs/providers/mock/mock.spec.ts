@@ -1,5 +1,5 @@
 import { SseDecoder } from '../http/sse';
-import type { ChatCompletion, ChatCompletionChunk, EmbeddingsResponse } from '../shared';
+import { decodeEmbedding, type ChatCompletion, type ChatCompletionChunk, type EmbeddingsResponse } from '../shared';
 import { arithmeticIn, decideTurn } from './chat.reply';
 import { MOCK_KEY, createMockProvider } from './mock.provider';
 import { MockTransport } from './mock.transport';
@@ -186,7 +186,7 @@ describe('mock provider', () => {
   describe('embeddings', () => {
     it('gives equal inputs equal unit vectors and different inputs different ones', async () => {
       const res = await json<EmbeddingsResponse>('embeddings', { input: ['alpha', 'beta', 'alpha'] }, 'mock-embed');
-      const [a, b, a2] = res.data.map((d) => d.embedding);
+      const [a, b, a2] = res.data.map((d) => decodeEmbedding(d.embedding));
       expect(a).toHaveLength(8);
       expect(Math.hypot(...a)).toBeCloseTo(1, 10);
       expect(a2).toEqual(a);
@@ -205,7 +205,7 @@ describe('mock provider', () => {
       const buf = Buffer.from(encoded.data[0].embedding, 'base64');
       const decoded = Array.from(new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4));
       expect(decoded).toHaveLength(4);
-      decoded.forEach((v, i) => expect(v).toBeCloseTo(floats.data[0].embedding[i], 6));
+      decoded.forEach((v, i) => expect(v).toBeCloseTo(decodeEmbedding(floats.data[0].embedding)[i], 6));
     });
   });
 

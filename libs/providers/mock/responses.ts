@@ -1,5 +1,6 @@
 import {
   chunk,
+  embeddingList,
   openAiError,
   usage,
   usageChunk,
@@ -159,26 +160,14 @@ export function embeddingOf(text: string, dims = MOCK_EMBEDDING_DIMS): number[] 
   return raw.map((v) => v / norm);
 }
 
-/** `encoding_format: base64` (the openai SDK's default) is little-endian float32, base64-encoded. */
-function encode(vector: number[], format: unknown): number[] | string {
-  if (format !== 'base64') return vector;
-  return Buffer.from(new Float32Array(vector).buffer).toString('base64');
-}
-
 export function embeddings(body: Body, model: string): EmbeddingsResponse {
   const texts = inputs(body);
   const dims = typeof body.dimensions === 'number' && body.dimensions > 0 ? Math.floor(body.dimensions) : MOCK_EMBEDDING_DIMS;
   const words = texts.reduce((n, t) => n + countWords(t), 0);
-  return {
-    object: 'list',
-    data: texts.map((text, index) => ({
-      object: 'embedding',
-      index,
-      embedding: encode(embeddingOf(text, dims), body.encoding_format) as number[],
-    })),
-    model,
-    usage: { prompt_tokens: words, total_tokens: words },
-  };
+  return embeddingList(
+    texts.map((text) => embeddingOf(text, dims)),
+    { model, promptTokens: words, encodingFormat: body.encoding_format === 'base64' ? 'base64' : undefined },
+  );
 }
 
 export function models(created: number): ModelList {

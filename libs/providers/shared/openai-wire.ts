@@ -18,10 +18,20 @@ export type ImagePart = {
 
 export type ContentPart = TextPart | ImagePart;
 
+/**
+ * Provider state a tool call must carry to its next turn, in the slot Google's own OpenAI
+ * compatibility layer uses: Gemini's thought signature, and (the gateway's addition) the id
+ * Gemini gave the call, so only Gemini's own ids go back to it. The openai SDK keeps unknown
+ * tool-call fields, also when it accumulates a stream, so a client that echoes the assistant
+ * message back echoes this too.
+ */
+export type ToolCallExtra = { google?: { thought_signature?: string; function_call_id?: string } };
+
 export type ToolCall = {
   id: string;
   type: 'function';
   function: { name: string; arguments: string };
+  extra_content?: ToolCallExtra;
 };
 
 export type ChatMessage = {
@@ -104,6 +114,7 @@ export type ToolCallDelta = {
   id?: string;
   type?: 'function';
   function: { name?: string; arguments?: string };
+  extra_content?: ToolCallExtra;
 };
 
 export type ChunkDelta = {
@@ -161,7 +172,8 @@ export type EmbeddingsRequest = {
 export type Embedding = {
   object: 'embedding';
   index: number;
-  embedding: number[];
+  /** Floats, or their base64 form when the client asked for `encoding_format: base64`. */
+  embedding: number[] | string;
 };
 
 export type EmbeddingsResponse = {

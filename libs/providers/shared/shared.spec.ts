@@ -1,6 +1,8 @@
 import { classifyHttp, errorMessage, redactSecrets } from './classify';
 import { chunk, usageChunk, usage } from './chunks';
 import { retryAfterMs } from './retry-after';
+import { answerOptions } from './answer-options';
+import { decodeEmbedding, embeddingList, encodeEmbedding } from './embeddings';
 
 const now = Date.parse('2025-01-01T00:00:00Z');
 
@@ -122,5 +124,48 @@ describe('chunk builders', () => {
 
   it('builds the usage-only chunk', () => {
     expect(usageChunk(ctx, usage(3, 4))).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+  });
+});
+
+describe('embedding encoding', () => {
+  it('writes base64 as OpenAI does: float32, little-endian', () => {
+    // 1.0f is 00 00 80 3f little-endian; -2.0f is 00 00 00 c0.
+    expect(encodeEmbedding([1, -2], 'base64')).toBe(Buffer.from([0, 0, 0x80, 0x3f, 0, 0, 0, 0xc0]).toString('base64'));
+  });
+
+  it('leaves floats as floats unless base64 is asked for', () => {
+    expect(encodeEmbedding([0.5, 0.25], undefined)).toEqual([0.5, 0.25]);
+    expect(encodeEmbedding([0.5, 0.25], 'float')).toEqual([0.5, 0.25]);
+  });
+
+  it('round-trips within float32 precision', () => {
+    const vector = [0.01586914, -0.008216858, 0.1, 1e-7];
+    decodeEmbedding(encodeEmbedding(vector, 'base64')).forEach((v, i) => expect(v).toBeCloseTo(vector[i], 6));
+  });
+
+  it('builds the list in input order with the billed tokens', () => {
+    expect(embeddingList([[1], [2]], { model: 'e', promptTokens: 3 })).toEqual({
+      object: 'list',
+      data: [
+        { object: 'embedding', index: 0, embedding: [1] },
+        { object: 'embedding', index: 1, embedding: [2] },
+      ],
+      model: 'e',
+      usage: { prompt_tokens: 3, total_tokens: 3 },
+    });
+  });
+});
+
+describe('answerOptions', () => {
+  it('reads encoding_format and stream_options.include_usage, and dates the answer from the clock reading', () => {
+    expect(answerOptions({ encoding_format: 'base64', stream_options: { include_usage: true } }, 1_700_000_000_900)).toEqual({
+      encodingFormat: 'base64',
+      includeUsage: true,
+      created: 1_700_000_000,
+    });
+  });
+
+  it('says nothing about what the client did not ask', () => {
+    expect(answerOptions({ stream_options: { include_usage: false }, encoding_format: 'int8' })).toEqual({});
   });
 });

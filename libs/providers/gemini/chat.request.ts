@@ -1,5 +1,17 @@
-import { UnsupportedFeatureError } from '../provider';
-import type { ChatCompletionRequest, ChatMessage, ToolChoice, ToolDefinition } from '../shared';
+import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
+import {
+  contentParts,
+  imageUrlOf,
+  textOf,
+  toolCallsOf,
+  functionTool,
+  type ChatCompletionRequest,
+  type ChatMessage,
+  type RawPart,
+  type ToolCall,
+  type ToolChoice,
+  type ToolDefinition,
+} from '../shared';
 import type { GeminiContent, GeminiGenerateRequest, GeminiGenerationConfig, GeminiPart, GeminiToolConfig } from './gemini-wire';
 import { placeSchema } from './schema';
 
@@ -84,8 +96,7 @@ function responseFormat(body: ChatCompletionRequest): GeminiGenerationConfig {
 }
 
 function functionDeclaration(tool: ToolDefinition, i: number) {
-  if (tool.type !== 'function') throw new UnsupportedFeatureError(`tools[${i}].type`, 'gemini', `'${String(tool.type)}' tools`);
-  const { name, description, parameters } = tool.function;
+  const { name, description, parameters } = functionTool(tool, `tools[${i}]`, 'gemini');
   return {
     name,
     ...(description ? { description } : {}),
@@ -97,16 +108,17 @@ function toToolConfig(choice: ToolChoice): GeminiToolConfig {
   if (choice === 'none') return { functionCallingConfig: { mode: 'NONE' } };
   if (choice === 'auto') return { functionCallingConfig: { mode: 'AUTO' } };
   if (choice === 'required') return { functionCallingConfig: { mode: 'ANY' } };
-  if (typeof choice === 'object' && choice.type === 'function') {
-    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [choice.function.name] } };
+  if (typeof choice === 'object' && choice?.type === 'function') {
+    const name = choice.function?.name;
+    if (typeof name !== 'string' || !name) throw new InvalidRequestError('tool_choice.function.name', 'required');
+    return { functionCallingConfig: { mode: 'ANY', allowedFunctionNames: [name] } };
   }
   throw new UnsupportedFeatureError('tool_choice', 'gemini');
 }
 
 function systemParts(messages: ChatMessage[]): GeminiPart[] {
   return messages
-    .filter((m) => m.role === 'system' || m.role === 'developer')
-    .map((m) => ({ text: textOf(m.content) }))
+    .map((m, i) => (m.role === 'system' || m.role === 'developer' ? { text: textOf(m.content, `messages[${i}].content`) } : { text: '' }))
     .filter((p) => p.text);
 }
 
@@ -132,13 +144,10 @@ function toTurn(messages: ChatMessage[], i: number): GeminiContent | undefined {
     case 'user':
       return { role: 'user', parts: userParts(message.content, `messages[${i}].content`) };
     case 'assistant': {
-      const text = textOf(message.content);
-      const calls = (message.tool_calls ?? []).map((call, j) => ({
-        functionCall: {
-          name: call.function.name,
-          args: parseArguments(call.function.arguments, `messages[${i}].tool_calls[${j}].function.arguments`),
-        },
-      }));
+      const text = textOf(message.content, `messages[${i}].content`);
+      const calls = toolCallsOf(message.tool_calls, `messages[${i}].tool_calls`).map((call, j) =>
+        functionCallPart(call, `messages[${i}].tool_calls[${j}]`),
+      );
       const parts: GeminiPart[] = [...(text ? [{ text }] : []), ...calls];
       return parts.length ? { role: 'model', parts } : undefined;
     }
@@ -149,20 +158,47 @@ function toTurn(messages: ChatMessage[], i: number): GeminiContent | undefined {
   }
 }
 
-/** DESIGN "Gemini tool results": name from the matching call, response the content as a JSON object or wrapped. */
-function toolResult(messages: ChatMessage[], i: number) {
-  const id = messages[i].tool_call_id;
-  const name = functionNameOf(messages.slice(0, i), id);
-  if (!name)
-    throw new UnsupportedFeatureError(`messages[${i}].tool_call_id`, 'gemini', `no earlier assistant tool call has id '${String(id)}'`);
-  const text = textOf(messages[i].content);
-  return { name, response: asJsonObject(text) ?? { content: text } };
+/**
+ * A tool call goes back as Gemini made it: with the thought signature of its part (newer thinking
+ * models refuse a replayed call without it) and the id Gemini gave it, both from
+ * `extra_content.google`. Ids from elsewhere (the gateway's own, another provider's) stay behind:
+ * Gemini never saw them.
+ */
+function functionCallPart(call: ToolCall, path: string): GeminiPart {
+  const google = call.extra_content?.google;
+  const id = geminiCallId(call);
+  return {
+    functionCall: {
+      ...(id ? { id } : {}),
+      name: call.function.name,
+      args: parseArguments(call.function.arguments, `${path}.function.arguments`),
+    },
+    ...(typeof google?.thought_signature === 'string' && google.thought_signature ? { thoughtSignature: google.thought_signature } : {}),
+  };
 }
 
-function functionNameOf(earlier: ChatMessage[], id: string | undefined): string | undefined {
+function geminiCallId(call: ToolCall | undefined): string | undefined {
+  const id = call?.extra_content?.google?.function_call_id;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/** DESIGN "Gemini tool results": name from the matching call, response the content as a JSON object or wrapped. */
+function toolResult(messages: ChatMessage[], i: number) {
+  const call = callWithId(messages.slice(0, i), messages[i].tool_call_id);
+  if (!call) {
+    const id = String(messages[i].tool_call_id);
+    throw new UnsupportedFeatureError(`messages[${i}].tool_call_id`, 'gemini', `no earlier assistant tool call has id '${id}'`);
+  }
+  const text = textOf(messages[i].content, `messages[${i}].content`);
+  const id = geminiCallId(call);
+  return { ...(id ? { id } : {}), name: call.function.name, response: asJsonObject(text) ?? { content: text } };
+}
+
+/** The nearest earlier call with that id; earlier calls were checked when their own message was mapped. */
+function callWithId(earlier: ChatMessage[], id: string | undefined): ToolCall | undefined {
   for (let k = earlier.length - 1; k >= 0; k--) {
     const call = earlier[k].tool_calls?.find((c) => c.id === id);
-    if (call) return call.function.name;
+    if (call) return call;
   }
   return undefined;
 }
@@ -176,43 +212,36 @@ function asJsonObject(text: string): Record<string, unknown> | undefined {
   }
 }
 
-function parseArguments(args: string, param: string): Record<string, unknown> {
+function parseArguments(args: string | undefined, param: string): Record<string, unknown> {
   if (!args || !args.trim()) return {};
   const parsed = asJsonObject(args);
   if (!parsed) throw new UnsupportedFeatureError(param, 'gemini', 'function arguments must be a JSON object');
   return parsed;
 }
 
-function textOf(content: ChatMessage['content']): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content
-    .filter((part) => part.type === 'text')
-    .map((part) => (part as { text: string }).text)
-    .join('');
-}
-
+/** Gemini rejects a turn without parts: an empty user message still says it spoke. */
 function userParts(content: ChatMessage['content'], param: string): GeminiPart[] {
-  if (typeof content === 'string') return [{ text: content }];
-  if (!content) return [{ text: '' }];
-  return (content as unknown[]).map((part, j) => userPart(part as Record<string, unknown>, `${param}[${j}]`));
+  const parts = contentParts(content, param).map((part, j) => userPart(part, `${param}[${j}]`));
+  return parts.length ? parts : [{ text: '' }];
 }
 
-function userPart(part: Record<string, unknown>, param: string): GeminiPart {
+function userPart(part: RawPart, param: string): GeminiPart {
   switch (part.type) {
     case 'text':
-      return { text: String(part.text ?? '') };
-    case 'image_url': {
-      const image = part.image_url as string | { url: string };
-      return mediaPart(typeof image === 'string' ? image : image.url, `${param}.image_url`);
-    }
+      return { text: part.text as string };
+    case 'image_url':
+      return mediaPart(imageUrlOf(part, param).url, `${param}.image_url.url`);
     case 'input_audio': {
-      const audio = part.input_audio as { data: string; format: string };
+      const audio = part.input_audio as { data?: unknown; format?: unknown } | undefined;
+      if (typeof audio?.data !== 'string' || typeof audio.format !== 'string') {
+        throw new InvalidRequestError(`${param}.input_audio`, 'needs data and format');
+      }
       return { inlineData: { mimeType: `audio/${audio.format}`, data: audio.data } };
     }
     case 'file': {
-      const file = part.file as { file_data?: string };
-      if (!file?.file_data) throw new UnsupportedFeatureError(`${param}.file`, 'gemini', 'only inline file_data is supported');
+      const file = part.file as { file_data?: unknown } | undefined;
+      if (typeof file?.file_data !== 'string' || !file.file_data)
+        throw new UnsupportedFeatureError(`${param}.file`, 'gemini', 'only inline file_data is supported');
       return mediaPart(file.file_data, `${param}.file.file_data`);
     }
     default:
@@ -242,6 +271,15 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 };
 
 function mimeFromUrl(url: string): string | undefined {
-  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(new URL(url).pathname)?.[1]?.toLowerCase();
+  const extension = /\.([a-z0-9]+)(?:[?#]|$)/i.exec(pathOf(url))?.[1]?.toLowerCase();
   return extension ? MIME_BY_EXTENSION[extension] : undefined;
+}
+
+/** A URL that only looks like one ("http://") names no file type; Gemini judges the fetch itself. */
+function pathOf(url: string): string {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return '';
+  }
 }

@@ -1,7 +1,19 @@
 import type { AssistantMessage, ChatCompletion, FinishReason, ToolCall, Usage } from '../shared';
-import type { GeminiCandidate, GeminiFinishReason, GeminiGenerateResponse, GeminiPart, GeminiUsageMetadata } from './gemini-wire';
+import type {
+  GeminiCandidate,
+  GeminiFinishReason,
+  GeminiFunctionCall,
+  GeminiGenerateResponse,
+  GeminiPart,
+  GeminiUsageMetadata,
+} from './gemini-wire';
 
-export function fromGeminiChat(body: GeminiGenerateResponse, model: string): ChatCompletion {
+/**
+ * `model` is the chain entry's model, as in the stream and every other adapter: the client sees
+ * one name whether or not it streams (Gemini's `modelVersion` may name a dated snapshot).
+ * `created` comes from the router: Gemini answers carry no timestamp and this reads no clock.
+ */
+export function fromGeminiChat(body: GeminiGenerateResponse, who: { model: string; created: number }): ChatCompletion {
   const candidates = body.candidates ?? [];
   const choices = candidates.length
     ? candidates.map((candidate, i) => toChoice(candidate, candidate.index ?? i, body.responseId))
@@ -9,9 +21,8 @@ export function fromGeminiChat(body: GeminiGenerateResponse, model: string): Cha
   return {
     id: `chatcmpl-${body.responseId ?? 'gemini'}`,
     object: 'chat.completion',
-    // Gemini answers carry no timestamp and this function reads no clock: the gateway may stamp it.
-    created: 0,
-    model: body.modelVersion ?? model,
+    created: who.created,
+    model: who.model,
     choices,
     ...(body.usageMetadata ? { usage: toUsage(body.usageMetadata) } : {}),
   };
@@ -45,8 +56,16 @@ export function answerText(parts: GeminiPart[]): string {
     .join('');
 }
 
-export function functionCalls(parts: GeminiPart[]) {
-  return parts.flatMap((p) => (p.functionCall ? [p.functionCall] : []));
+/** A function call with the signature of the part it came in (the signature belongs to the part, not the call). */
+export interface SignedCall {
+  call: GeminiFunctionCall;
+  signature?: string;
+}
+
+export function functionCalls(parts: GeminiPart[]): SignedCall[] {
+  return parts.flatMap((p) =>
+    p.functionCall ? [{ call: p.functionCall, ...(p.thoughtSignature ? { signature: p.thoughtSignature } : {}) }] : [],
+  );
 }
 
 /** Deterministic: the same answer always yields the same ids (Gemini rarely names its calls). */
@@ -54,8 +73,19 @@ export function callId(scope: string | undefined, candidateIndex: number, n: num
   return `call_${scope ? `${scope}_` : ''}${candidateIndex}_${n}`;
 }
 
-export function toolCall(call: { id?: string; name: string; args?: Record<string, unknown> }, fallbackId: string): ToolCall {
-  return { id: call.id ?? fallbackId, type: 'function', function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) } };
+/**
+ * Gemini's own id when it named the call. What the call must bring back on the next turn (its
+ * thought signature, the id Gemini gave it) rides in `extra_content.google`, where Google's
+ * OpenAI layer puts the signature.
+ */
+export function toolCall({ call, signature }: SignedCall, fallbackId: string): ToolCall {
+  const google = { ...(signature ? { thought_signature: signature } : {}), ...(call.id ? { function_call_id: call.id } : {}) };
+  return {
+    id: call.id ?? fallbackId,
+    type: 'function',
+    function: { name: call.name, arguments: JSON.stringify(call.args ?? {}) },
+    ...(Object.keys(google).length ? { extra_content: { google } } : {}),
+  };
 }
 
 const FILTERED = new Set(['SAFETY', 'RECITATION', 'BLOCKLIST', 'PROHIBITED_CONTENT', 'SPII', 'IMAGE_SAFETY', 'LANGUAGE']);

@@ -15,11 +15,13 @@ export interface GeminiStreamState {
   ctx: ChunkContext;
   /** Tool calls already sent, per candidate index; a candidate with an entry has had its role sent. */
   toolCallsSent: Readonly<Record<number, number>>;
+  /** The client asked for the closing usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
 }
 
 /** Gemini's stream has no terminator event: it ends after the chunk in which every candidate finished. */
 export const geminiStream: StreamMapper<GeminiStreamState> = {
-  init: (ctx) => ({ ctx, toolCallsSent: {} }),
+  init: ({ id, created, model, includeUsage }) => ({ ctx: { id, created, model }, toolCallsSent: {}, includeUsage: includeUsage === true }),
   next: (state, event) => mapEvent(state, event.data),
 };
 
@@ -42,7 +44,7 @@ function mapEvent(state: GeminiStreamState, data: string): StreamStep<GeminiStre
   });
 
   const finished = candidates.every((c) => c.finishReason);
-  if (finished && body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
+  if (finished && state.includeUsage && body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
   return { state: { ...state, toolCallsSent }, chunks, ...(finished ? { done: true } : {}) };
 }
 
@@ -51,8 +53,7 @@ function candidateDelta(candidate: GeminiCandidate, index: number, sentBefore: n
   const text = answerText(parts);
   const calls = functionCalls(parts).map((call, n) => {
     const position = (sentBefore ?? 0) + n;
-    const { id, type, function: fn } = toolCall(call, callId(scope, index, position));
-    return { index: position, id, type, function: fn };
+    return { index: position, ...toolCall(call, callId(scope, index, position)) };
   });
   const delta: ChunkDelta = {
     ...(sentBefore === undefined ? { role: 'assistant' as const } : {}),
@@ -69,7 +70,7 @@ function candidateDelta(candidate: GeminiCandidate, index: number, sentBefore: n
 
 function blocked(state: GeminiStreamState, body: GeminiGenerateResponse): StreamStep<GeminiStreamState> {
   const chunks = [choiceChunk(state.ctx, 0, { role: 'assistant', content: '' }, 'content_filter')];
-  if (body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
+  if (state.includeUsage && body.usageMetadata) chunks.push(asRecord(usageChunk(state.ctx, toUsage(body.usageMetadata))));
   return { state, chunks, done: true };
 }
 

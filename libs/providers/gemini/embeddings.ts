@@ -1,5 +1,5 @@
 import { UnsupportedFeatureError } from '../provider';
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../shared';
+import { embeddingList, type EmbeddingsRequest, type EmbeddingsResponse, type EncodingFormat } from '../shared';
 import type { GeminiBatchEmbedRequest, GeminiEmbedContentRequest, GeminiEmbedResponse } from './gemini-wire';
 import { modelResource } from './endpoint';
 
@@ -20,12 +20,7 @@ export function toGeminiEmbed(body: EmbeddingsRequest, model: string): GeminiEmb
 }
 
 /** Gemini reports no token usage for embeddings: usage is zero, not guessed. */
-export function fromGeminiEmbed(body: GeminiEmbedResponse, model: string): EmbeddingsResponse {
+export function fromGeminiEmbed(body: GeminiEmbedResponse, model: string, encodingFormat?: EncodingFormat): EmbeddingsResponse {
   const vectors = 'embeddings' in body ? body.embeddings.map((e) => e.values) : [body.embedding.values];
-  return {
-    object: 'list',
-    data: vectors.map((embedding, index) => ({ object: 'embedding', index, embedding })),
-    model,
-    usage: { prompt_tokens: 0, total_tokens: 0 },
-  };
+  return embeddingList(vectors, { model, promptTokens: 0, encodingFormat });
 }

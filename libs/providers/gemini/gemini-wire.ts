@@ -21,6 +21,12 @@ export interface GeminiPart {
   fileData?: { fileUri: string; mimeType?: string };
   functionCall?: GeminiFunctionCall;
   functionResponse?: GeminiFunctionResponse;
+  /**
+   * Thinking models sign the part that carries their reasoning (for parallel calls, the first
+   * functionCall); the signature must come back with the part on the next turn, or Gemini 3
+   * refuses the replayed call with a 400.
+   */
+  thoughtSignature?: string;
 }
 
 export interface GeminiContent {

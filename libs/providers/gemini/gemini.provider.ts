@@ -1,4 +1,4 @@
-import { UnsupportedFeatureError, type CallContext, type Operation, type Provider } from '../provider';
+import { UnsupportedFeatureError, type Operation, type Provider } from '../provider';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../shared';
 import { toGeminiChat } from './chat.request';
 import { fromGeminiChat } from './chat.response';
@@ -33,9 +33,14 @@ export const geminiProvider: Provider<GeminiStreamState> = {
     throw new UnsupportedFeatureError(op, 'gemini', 'operation not offered');
   },
 
-  response(op, body, ctx: CallContext) {
-    if (op === 'embeddings') return fromGeminiEmbed(body as GeminiEmbedResponse, ctx.model) as unknown as Record<string, unknown>;
-    return fromGeminiChat(body as GeminiGenerateResponse, ctx.model) as unknown as Record<string, unknown>;
+  response(op, body, ctx) {
+    if (op === 'embeddings') {
+      return fromGeminiEmbed(body as GeminiEmbedResponse, ctx.model, ctx.encodingFormat) as unknown as Record<string, unknown>;
+    }
+    return fromGeminiChat(body as GeminiGenerateResponse, { model: ctx.model, created: ctx.created ?? 0 }) as unknown as Record<
+      string,
+      unknown
+    >;
   },
 
   stream: geminiStream,

@@ -4,7 +4,8 @@ import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { Stream } from 'openai/core/streaming';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { encodeSse, SseDecoder } from '../http/sse';
-import { UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { decodeEmbedding } from '../shared';
 import { geminiProvider } from './gemini.provider';
 import { retryDelayMs } from './outcome';
 
@@ -23,7 +24,7 @@ function profile(baseUrl = 'https://generativelanguage.googleapis.com'): Profile
 }
 
 function ctx(model: string, stream = false, baseUrl?: string): CallContext {
-  return { profile: profile(baseUrl), model, key: KEY, stream };
+  return { profile: profile(baseUrl), model, key: KEY, stream, created: 1700000000 };
 }
 
 interface RequestFixture {
@@ -163,7 +164,7 @@ interface ChunksFixture {
 function mapStream(sseFile: string, c: ChunksFixture['ctx']) {
   const decoder = new SseDecoder();
   const events = [...decoder.push(readFileSync(join(FIXTURES, sseFile))), ...decoder.end()];
-  let state = geminiProvider.stream.init(c);
+  let state = geminiProvider.stream.init({ ...c, includeUsage: true });
   const chunks: unknown[] = [];
   const done: boolean[] = [];
   for (const event of events) {
@@ -203,7 +204,7 @@ describe('gemini: streamed events -> OpenAI chunks', () => {
   });
 
   it('turns a blocked prompt into one content_filter chunk and ends', () => {
-    const c = { id: 'chatcmpl-x', created: 1, model: 'g' };
+    const c = { id: 'chatcmpl-x', created: 1, model: 'g', includeUsage: true };
     const step = geminiProvider.stream.next(geminiProvider.stream.init(c), {
       data: JSON.stringify({ promptFeedback: { blockReason: 'SAFETY' }, usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 } }),
     });
@@ -274,5 +275,95 @@ describe('gemini: probe', () => {
       url: 'https://generativelanguage.googleapis.com/v1beta/models?pageSize=1',
       headers: { 'x-goog-api-key': KEY },
     });
+  });
+});
+
+describe('gemini: what the client asked of the answer', () => {
+  const floats = fixture<ResponseFixture>('embeddings-batch.response.json');
+
+  it('encodes embeddings as base64 float32 when asked, as the openai SDK asks by default', () => {
+    const out = geminiProvider.response?.('embeddings', floats.upstream, { ...ctx(floats.model), encodingFormat: 'base64' }) as {
+      data: Array<{ embedding: unknown }>;
+    };
+    const expected = (floats.openai as { data: Array<{ embedding: number[] }> }).data;
+    expect(out.data.map((d) => typeof d.embedding)).toEqual(['string', 'string']);
+    out.data.forEach((d, i) => {
+      decodeEmbedding(d.embedding as string).forEach((v, j) => expect(v).toBeCloseTo(expected[i].embedding[j], 6));
+    });
+  });
+
+  it('ends a stream without the usage chunk unless stream_options.include_usage asked for it', () => {
+    const expected = fixture<ChunksFixture>('text.chunks.json');
+    const decoder = new SseDecoder();
+    const events = [...decoder.push(readFileSync(join(FIXTURES, 'text.sse'))), ...decoder.end()];
+    let state = geminiProvider.stream.init(expected.ctx);
+    const chunks: Array<{ choices: unknown[] }> = [];
+    for (const event of events) {
+      const step = geminiProvider.stream.next(state, event);
+      state = step.state;
+      chunks.push(...(step.chunks as Array<{ choices: unknown[] }>));
+    }
+    expect(chunks).toEqual(expected.chunks.slice(0, -1));
+    expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
+  });
+
+  it('dates the answer as the router says and names the chain model, not modelVersion', () => {
+    const body = {
+      candidates: [{ content: { parts: [{ text: 'hi' }] }, finishReason: 'STOP' }],
+      modelVersion: 'gemini-2.5-flash-preview-05-20',
+    };
+    expect(geminiProvider.response?.('chat', body, { ...ctx('gemini-2.5-flash'), created: 1234 })).toMatchObject({
+      created: 1234,
+      model: 'gemini-2.5-flash',
+    });
+  });
+});
+
+describe('gemini: malformed requests are the client’s error, with the field named', () => {
+  const user = (content: unknown) => ({ model: 'm', messages: [{ role: 'user', content }] });
+  const call = { id: 'call_1', type: 'function', function: { name: 'f', arguments: '{}' } };
+
+  it.each([
+    ['messages[0].content[0].image_url.url', user([{ type: 'image_url' }])],
+    ['messages[0].content[0].image_url.url', user([{ type: 'image_url', image_url: { detail: 'low' } }])],
+    ['messages[0].content[0]', user([null])],
+    ['messages[0].content[0].text', user([{ type: 'text' }])],
+    ['messages[0].content', user(42)],
+    ['messages[0].content[0].input_audio', user([{ type: 'input_audio' }])],
+    ['tools[0].function', { ...user('hi'), tools: [{ type: 'function' }] }],
+    ['tools[0].type', { ...user('hi'), tools: [{ function: { name: 'f' } }] }],
+    ['tools[0].function.name', { ...user('hi'), tools: [{ type: 'function', function: { description: 'no name' } }] }],
+    ['tool_choice.function.name', { ...user('hi'), tools: [call], tool_choice: { type: 'function' } }],
+    [
+      'messages[1].tool_calls[0].function',
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [{ id: 'call_1', type: 'function' }] },
+        ],
+      },
+    ],
+    [
+      'messages[1].tool_calls',
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: { id: 'call_1' } },
+        ],
+      },
+    ],
+  ])('%s', (param, body) => {
+    const attempt = () => geminiProvider.request('chat', body, ctx('gemini-2.0-flash'));
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(expect.objectContaining({ param }));
+  });
+
+  it('reads a URL it cannot parse as naming no file type rather than failing', () => {
+    const sent = JSON.parse(
+      geminiProvider.request('chat', user([{ type: 'image_url', image_url: { url: 'http://' } }]), ctx('g')).body ?? '{}',
+    );
+    expect(sent.contents[0].parts[0]).toEqual({ fileData: { fileUri: 'http://' } });
   });
 });

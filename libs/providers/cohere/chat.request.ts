@@ -1,5 +1,15 @@
-import { UnsupportedFeatureError } from '../provider';
-import type { ChatCompletionRequest, ChatMessage, ToolChoice, ToolDefinition } from '../shared';
+import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
+import {
+  contentParts,
+  functionTool,
+  imageUrlOf,
+  textOf,
+  toolCallsOf,
+  type ChatCompletionRequest,
+  type ChatMessage,
+  type ToolChoice,
+  type ToolDefinition,
+} from '../shared';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-wire';
 
 /**
@@ -73,30 +83,32 @@ function toolsAndChoice(defs: ToolDefinition[] | undefined, choice: ToolChoice |
   if (choice === undefined || choice === 'auto') return { tools };
   if (choice === 'none') return { tools, toolChoice: 'NONE' as const };
   if (choice === 'required') return { tools, toolChoice: 'REQUIRED' as const };
-  if (typeof choice === 'object' && choice.type === 'function') {
-    const only = tools?.filter((t) => t.function.name === choice.function.name);
-    if (!only?.length) throw new UnsupportedFeatureError('tool_choice', 'cohere', `no tool named '${choice.function.name}'`);
+  if (typeof choice === 'object' && choice?.type === 'function') {
+    const name = choice.function?.name;
+    if (typeof name !== 'string' || !name) throw new InvalidRequestError('tool_choice.function.name', 'required');
+    const only = tools?.filter((t) => t.function.name === name);
+    if (!only?.length) throw new UnsupportedFeatureError('tool_choice', 'cohere', `no tool named '${name}'`);
     return { tools: only, toolChoice: 'REQUIRED' as const };
   }
   throw new UnsupportedFeatureError('tool_choice', 'cohere');
 }
 
 function toTool(tool: ToolDefinition, i: number): CohereTool {
-  if (tool.type !== 'function') throw new UnsupportedFeatureError(`tools[${i}].type`, 'cohere', `'${String(tool.type)}' tools`);
-  const { name, description, parameters } = tool.function;
+  const { name, description, parameters } = functionTool(tool, `tools[${i}]`, 'cohere');
   return { type: 'function', function: { name, ...(description ? { description } : {}), ...(parameters ? { parameters } : {}) } };
 }
 
 function toMessage(message: ChatMessage, i: number): CohereMessage {
+  const contentPath = `messages[${i}].content`;
   switch (message.role) {
     case 'system':
     case 'developer':
-      return { role: 'system', content: textOf(message.content) };
+      return { role: 'system', content: textOf(message.content, contentPath) };
     case 'user':
-      return { role: 'user', content: userContent(message.content, `messages[${i}].content`) };
+      return { role: 'user', content: userContent(message.content, contentPath) };
     case 'assistant': {
-      const text = textOf(message.content);
-      const calls = message.tool_calls ?? [];
+      const text = textOf(message.content, contentPath);
+      const calls = toolCallsOf(message.tool_calls, `messages[${i}].tool_calls`);
       // With tool calls, Cohere calls the accompanying text the tool plan.
       if (calls.length) {
         return {
@@ -112,32 +124,20 @@ function toMessage(message: ChatMessage, i: number): CohereMessage {
       return { role: 'assistant', content: text };
     }
     case 'tool':
-      return { role: 'tool', tool_call_id: String(message.tool_call_id ?? ''), content: textOf(message.content) };
+      if (typeof message.tool_call_id !== 'string' || !message.tool_call_id) {
+        throw new InvalidRequestError(`messages[${i}].tool_call_id`, 'a tool message answers a tool call by its id');
+      }
+      return { role: 'tool', tool_call_id: message.tool_call_id, content: textOf(message.content, contentPath) };
     default:
       throw new UnsupportedFeatureError(`messages[${i}].role`, 'cohere', `role '${String(message.role)}'`);
   }
 }
 
-function textOf(content: ChatMessage['content']): string {
-  if (content === undefined || content === null) return '';
-  if (typeof content === 'string') return content;
-  return content
-    .filter((part) => part.type === 'text')
-    .map((part) => (part as { text: string }).text)
-    .join('');
-}
-
 function userContent(content: ChatMessage['content'], param: string): string | CohereContentPart[] {
-  if (typeof content === 'string' || !content) return content ?? '';
-  return (content as unknown[]).map((raw, j) => {
-    const part = raw as Record<string, unknown>;
-    if (part.type === 'text') return { type: 'text', text: String(part.text ?? '') };
-    if (part.type === 'image_url') {
-      const image = part.image_url as string | { url: string; detail?: string };
-      const url = typeof image === 'string' ? image : image.url;
-      const detail = typeof image === 'string' ? undefined : image.detail;
-      return { type: 'image_url', image_url: { url, ...(detail ? { detail } : {}) } };
-    }
-    throw new UnsupportedFeatureError(`${param}[${j}].type`, 'cohere', `content part '${String(part.type)}'`);
+  if (typeof content === 'string') return content;
+  return contentParts(content, param).map((part, j): CohereContentPart => {
+    if (part.type === 'text') return { type: 'text', text: part.text as string };
+    if (part.type === 'image_url') return { type: 'image_url', image_url: imageUrlOf(part, `${param}[${j}]`) };
+    throw new UnsupportedFeatureError(`${param}[${j}].type`, 'cohere', `content part '${part.type}'`);
   });
 }

@@ -1,12 +1,18 @@
 import type { AssistantMessage, ChatCompletion, FinishReason, ToolCall, Usage } from '../shared';
 import type { CohereChatResponse, CohereContentPart, CohereFinishReason, CohereUsage } from './cohere-wire';
 
-export function fromCohereChat(body: CohereChatResponse, model: string): ChatCompletion {
-  const text = answerText(body.message?.content ?? []);
+/**
+ * `created` comes from the router: Cohere answers carry no timestamp and this reads no clock.
+ * With tool calls, Cohere puts the text that goes with them in `tool_plan` (the request side maps
+ * the content of such an assistant message there), so without other text it is the content.
+ */
+export function fromCohereChat(body: CohereChatResponse, who: { model: string; created: number }): ChatCompletion {
+  const text = answerText(body.message?.content ?? []) || (body.message?.tool_plan ?? '');
   const toolCalls: ToolCall[] = (body.message?.tool_calls ?? []).map((c) => ({
     id: c.id,
     type: 'function',
-    function: { name: c.function.name, arguments: c.function.arguments ?? '' },
+    // A call without arguments says `{}`, as every adapter does: `""` is no JSON a client can parse.
+    function: { name: c.function.name, arguments: c.function.arguments || '{}' },
   }));
   const message: AssistantMessage = {
     role: 'assistant',
@@ -17,9 +23,8 @@ export function fromCohereChat(body: CohereChatResponse, model: string): ChatCom
   return {
     id: `chatcmpl-${body.id}`,
     object: 'chat.completion',
-    // Cohere answers carry no timestamp and this function reads no clock: the gateway may stamp it.
-    created: 0,
-    model,
+    created: who.created,
+    model: who.model,
     choices: [{ index: 0, message, finish_reason: finishReason(body.finish_reason, toolCalls.length > 0), logprobs: null }],
     ...(body.usage ? { usage: toUsage(body.usage) } : {}),
   };
@@ -33,8 +38,13 @@ function answerText(parts: CohereContentPart[]): string {
     .join('');
 }
 
+/**
+ * OpenAI has no finish reason for a generation that failed (`ERROR`) or ran out of time
+ * (`TIMEOUT`) part way. `stop` would tell the client the answer is whole; `length` is the reason
+ * OpenAI clients already treat as "cut short, incomplete", which is what both mean to a caller.
+ */
 export function finishReason(reason: CohereFinishReason | undefined, calledTools: boolean): FinishReason {
-  if (reason === 'MAX_TOKENS') return 'length';
+  if (reason === 'MAX_TOKENS' || reason === 'ERROR' || reason === 'TIMEOUT') return 'length';
   if (reason === 'TOOL_CALL' || calledTools) return 'tool_calls';
   return 'stop';
 }

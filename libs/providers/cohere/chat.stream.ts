@@ -15,12 +15,22 @@ export interface CohereStreamState {
   ctx: ChunkContext;
   /** OpenAI index of the tool call being streamed (Cohere streams calls one after another); -1 before the first. */
   toolIndex: number;
+  /** The tool call being streamed has had argument text. */
+  toolHasArguments: boolean;
   /** Content blocks that are reasoning, not answer, by Cohere's content index. */
   thinkingBlocks: readonly number[];
+  /** The client asked for the closing usage chunk (`stream_options.include_usage`). */
+  includeUsage: boolean;
 }
 
 export const cohereStream: StreamMapper<CohereStreamState> = {
-  init: (ctx) => ({ ctx, toolIndex: -1, thinkingBlocks: [] }),
+  init: ({ id, created, model, includeUsage }) => ({
+    ctx: { id, created, model },
+    toolIndex: -1,
+    toolHasArguments: false,
+    thinkingBlocks: [],
+    includeUsage: includeUsage === true,
+  }),
   next: (state, event) => mapEvent(state, event.event, event.data),
 };
 
@@ -43,6 +53,11 @@ function mapEvent(state: CohereStreamState, name: string | undefined, data: stri
       if (!text || state.thinkingBlocks.includes(event.index ?? 0)) return none;
       return { state, chunks: [choiceChunk(state.ctx, { content: text })] };
     }
+    case 'tool-plan-delta': {
+      // The text that goes with the tool calls: content, as in the non-streamed answer.
+      const plan = message?.tool_plan;
+      return plan ? { state, chunks: [choiceChunk(state.ctx, { content: plan })] } : none;
+    }
     case 'tool-call-start': {
       const call = message?.tool_calls;
       const toolIndex = state.toolIndex + 1;
@@ -56,24 +71,37 @@ function mapEvent(state: CohereStreamState, name: string | undefined, data: stri
           },
         ],
       };
-      return { state: { ...state, toolIndex }, chunks: [choiceChunk(state.ctx, delta)] };
+      return {
+        state: { ...state, toolIndex, toolHasArguments: Boolean(call?.function?.arguments) },
+        chunks: [choiceChunk(state.ctx, delta)],
+      };
     }
     case 'tool-call-delta': {
       const args = message?.tool_calls?.function?.arguments;
       if (!args) return none;
-      return { state, chunks: [choiceChunk(state.ctx, { tool_calls: [{ index: state.toolIndex, function: { arguments: args } }] })] };
+      return {
+        state: { ...state, toolHasArguments: true },
+        chunks: [choiceChunk(state.ctx, { tool_calls: [{ index: state.toolIndex, function: { arguments: args } }] })],
+      };
     }
+    case 'tool-call-end':
+      // A call without arguments says `{}`, as the non-streamed answer does, rather than leave `""`.
+      if (state.toolIndex < 0 || state.toolHasArguments) return none;
+      return {
+        state: { ...state, toolHasArguments: true },
+        chunks: [choiceChunk(state.ctx, { tool_calls: [{ index: state.toolIndex, function: { arguments: '{}' } }] })],
+      };
     case 'message-end': {
       const finish = finishReason(event.delta?.finish_reason, state.toolIndex >= 0);
       const chunks: Array<Record<string, unknown>> = [choiceChunk(state.ctx, {}, finish)];
-      if (event.delta?.usage) chunks.push(asRecord(usageChunk(state.ctx, toUsage(event.delta.usage))));
+      if (state.includeUsage && event.delta?.usage) chunks.push(asRecord(usageChunk(state.ctx, toUsage(event.delta.usage))));
       return { state, chunks, done: true };
     }
     case 'error':
       // After the first byte there is no failover: the router turns this into the stream's error event.
       throw new Error(`cohere stream failed: ${redactSecrets(errorMessage(event) ?? 'unknown error')}`);
     default:
-      // content-end, tool-plan-delta, tool-call-end, citation-start/end: nothing the OpenAI stream carries.
+      // content-end, citation-start/end: nothing the OpenAI stream carries.
       return none;
   }
 }

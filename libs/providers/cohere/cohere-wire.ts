@@ -65,6 +65,7 @@ export interface CohereStreamEvent {
   delta?: {
     message?: {
       content?: { type?: string; text?: string; thinking?: string };
+      tool_plan?: string;
       tool_calls?: { id?: string; type?: 'function'; function?: { name?: string; arguments?: string } };
     };
     finish_reason?: CohereFinishReason;

@@ -1,4 +1,4 @@
-import { UnsupportedFeatureError, type CallContext, type Operation, type Provider } from '../provider';
+import { UnsupportedFeatureError, type Operation, type Provider } from '../provider';
 import type { ChatCompletionRequest, EmbeddingsRequest } from '../shared';
 import { toCohereChat } from './chat.request';
 import { fromCohereChat } from './chat.response';
@@ -24,9 +24,14 @@ export const cohereProvider: Provider<CohereStreamState> = {
     throw new UnsupportedFeatureError(op, 'cohere', 'operation not offered');
   },
 
-  response(op, body, ctx: CallContext) {
-    if (op === 'embeddings') return fromCohereEmbed(body as CohereEmbedResponse, ctx.model) as unknown as Record<string, unknown>;
-    return fromCohereChat(body as CohereChatResponse, ctx.model) as unknown as Record<string, unknown>;
+  response(op, body, ctx) {
+    if (op === 'embeddings') {
+      return fromCohereEmbed(body as CohereEmbedResponse, ctx.model, ctx.encodingFormat) as unknown as Record<string, unknown>;
+    }
+    return fromCohereChat(body as CohereChatResponse, { model: ctx.model, created: ctx.created ?? 0 }) as unknown as Record<
+      string,
+      unknown
+    >;
   },
 
   stream: cohereStream,

@@ -4,7 +4,8 @@ import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { Stream } from 'openai/core/streaming';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { encodeSse, SseDecoder } from '../http/sse';
-import { UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { decodeEmbedding } from '../shared';
 import { cohereProvider } from './cohere.provider';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -22,7 +23,7 @@ function profile(baseUrl = 'https://api.cohere.com'): ProfileInfo {
 }
 
 function ctx(model: string, stream = false, baseUrl?: string): CallContext {
-  return { profile: profile(baseUrl), model, key: KEY, stream };
+  return { profile: profile(baseUrl), model, key: KEY, stream, created: 1700000000 };
 }
 
 interface RequestFixture {
@@ -111,7 +112,7 @@ interface ChunksFixture {
 function mapStream(sseFile: string, c: ChunksFixture['ctx']) {
   const decoder = new SseDecoder();
   const events = [...decoder.push(readFileSync(join(FIXTURES, sseFile))), ...decoder.end()];
-  let state = cohereProvider.stream.init(c);
+  let state = cohereProvider.stream.init({ ...c, includeUsage: true });
   const chunks: unknown[] = [];
   const done: boolean[] = [];
   for (const event of events) {
@@ -200,5 +201,124 @@ describe('cohere: probe', () => {
       url: 'https://api.cohere.com/v1/models?page_size=1',
       headers: { authorization: `Bearer ${KEY}` },
     });
+  });
+});
+
+/** Maps raw Cohere stream events (as data objects) and returns the chunks. */
+function mapEvents(
+  events: unknown[],
+  includeUsage = false,
+): Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: unknown }> }> {
+  let state = cohereProvider.stream.init({ id: 'c', created: 1, model: 'm', includeUsage });
+  const chunks: unknown[] = [];
+  for (const e of events) {
+    const step = cohereProvider.stream.next(state, { data: JSON.stringify(e) });
+    state = step.state;
+    chunks.push(...step.chunks);
+  }
+  return chunks as Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: unknown }> }>;
+}
+
+describe('cohere: what a client can tell apart', () => {
+  const answer = (finish: string) => ({
+    id: 'x',
+    finish_reason: finish,
+    message: { role: 'assistant', content: [{ type: 'text', text: 'Par' }] },
+  });
+
+  it.each(['ERROR', 'TIMEOUT'])('reports a generation cut short by %s as length, never as a finished stop', (reason) => {
+    expect(cohereProvider.response?.('chat', answer(reason), ctx('command-a-03-2025'))).toMatchObject({
+      choices: [{ finish_reason: 'length', message: { content: 'Par' } }],
+    });
+    const end = mapEvents([{ type: 'message-end', delta: { finish_reason: reason } }]);
+    expect(end[0].choices[0].finish_reason).toBe('length');
+  });
+
+  it('keeps the tool plan as content both ways, so a replayed turn is what Cohere said', () => {
+    const f = fixture<ResponseFixture>('chat-tool-call.response.json');
+    const message = (cohereProvider.response?.('chat', f.upstream, ctx(f.model)) as { choices: Array<{ message: unknown }> }).choices[0]
+      .message;
+    const replay = { model: 'm', messages: [{ role: 'user', content: 'weather?' }, message] };
+    const sent = JSON.parse(cohereProvider.request('chat', replay, ctx(f.model)).body ?? '{}');
+    expect(sent.messages[1]).toEqual((f.upstream as { message: Record<string, unknown> }).message);
+  });
+
+  it('says {} for a streamed tool call without arguments, as the non-streamed answer does', () => {
+    const chunks = mapEvents([
+      {
+        type: 'tool-call-start',
+        index: 0,
+        delta: { message: { tool_calls: { id: 't1', type: 'function', function: { name: 'now', arguments: '' } } } },
+      },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'message-end', delta: { finish_reason: 'TOOL_CALL' } },
+    ]);
+    const args = chunks.flatMap((c) => (c.choices[0].delta.tool_calls as Array<{ function: { arguments?: string } }> | undefined) ?? []);
+    expect(args.map((a) => a.function.arguments).join('')).toBe('{}');
+    const plain = {
+      id: 'x',
+      finish_reason: 'TOOL_CALL',
+      message: { role: 'assistant', tool_calls: [{ id: 't1', type: 'function', function: { name: 'now' } }] },
+    };
+    expect(cohereProvider.response?.('chat', plain, ctx('m'))).toMatchObject({
+      choices: [{ message: { tool_calls: [{ function: { arguments: '{}' } }] } }],
+    });
+  });
+
+  it('ends a stream with the usage chunk only when stream_options.include_usage asked for it', () => {
+    const end = {
+      type: 'message-end',
+      delta: { finish_reason: 'COMPLETE', usage: { billed_units: { input_tokens: 3, output_tokens: 4 } } },
+    };
+    expect(mapEvents([end])).toHaveLength(1);
+    expect(mapEvents([end], true)[1]).toMatchObject({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4, total_tokens: 7 } });
+  });
+
+  it('encodes embeddings as base64 float32 when asked, as the openai SDK asks by default', () => {
+    const f = fixture<ResponseFixture>('embeddings.response.json');
+    const out = cohereProvider.response?.('embeddings', f.upstream, { ...ctx(f.model), encodingFormat: 'base64' }) as {
+      data: Array<{ embedding: string }>;
+    };
+    const expected = (f.openai as { data: Array<{ embedding: number[] }> }).data;
+    out.data.forEach((d, i) => decodeEmbedding(d.embedding).forEach((v, j) => expect(v).toBeCloseTo(expected[i].embedding[j], 6)));
+  });
+
+  it('dates a non-streamed answer as the router says', () => {
+    expect(cohereProvider.response?.('chat', answer('COMPLETE'), { ...ctx('m'), created: 1234 })).toMatchObject({ created: 1234 });
+  });
+});
+
+describe('cohere: malformed requests are the client’s error, with the field named', () => {
+  const user = (content: unknown) => ({ model: 'm', messages: [{ role: 'user', content }] });
+
+  it.each([
+    ['messages[0].content[0].image_url.url', user([{ type: 'image_url' }])],
+    ['messages[0].content[0]', user(['just a string'])],
+    ['messages[0].content', user({ text: 'hi' })],
+    ['tools[0].function', { ...user('hi'), tools: [{ type: 'function' }] }],
+    [
+      'messages[1].tool_calls[0].function',
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [{ id: 'c1', type: 'function' }] },
+        ],
+      },
+    ],
+    [
+      'messages[1].tool_call_id',
+      {
+        model: 'm',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'tool', content: 'x' },
+        ],
+      },
+    ],
+  ])('%s', (param, body) => {
+    const attempt = () => cohereProvider.request('chat', body, ctx('command-a-03-2025'));
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(expect.objectContaining({ param }));
   });
 });

@@ -1,5 +1,5 @@
 import { UnsupportedFeatureError } from '../provider';
-import type { EmbeddingsRequest, EmbeddingsResponse } from '../shared';
+import { embeddingList, type EmbeddingsRequest, type EmbeddingsResponse, type EncodingFormat } from '../shared';
 import type { CohereEmbedRequest, CohereEmbedResponse } from './cohere-wire';
 
 /**
@@ -20,12 +20,6 @@ export function toCohereEmbed(body: EmbeddingsRequest, model: string): CohereEmb
   };
 }
 
-export function fromCohereEmbed(body: CohereEmbedResponse, model: string): EmbeddingsResponse {
-  const tokens = body.meta?.billed_units?.input_tokens ?? 0;
-  return {
-    object: 'list',
-    data: (body.embeddings.float ?? []).map((embedding, index) => ({ object: 'embedding', index, embedding })),
-    model,
-    usage: { prompt_tokens: tokens, total_tokens: tokens },
-  };
+export function fromCohereEmbed(body: CohereEmbedResponse, model: string, encodingFormat?: EncodingFormat): EmbeddingsResponse {
+  return embeddingList(body.embeddings?.float ?? [], { model, promptTokens: body.meta?.billed_units?.input_tokens ?? 0, encodingFormat });
 }

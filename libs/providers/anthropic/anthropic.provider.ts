@@ -1,4 +1,4 @@
-import { UnsupportedFeatureError, type CallContext, type Operation, type Provider, type StreamStep } from '../provider';
+import { UnsupportedFeatureError, type Operation, type Provider, type StreamStep } from '../provider';
 import type { ChatCompletionRequest } from '../shared/openai-wire';
 import type { AnthropicResponse } from './anthropic-wire';
 import { toAnthropicRequest } from './chat.request';
@@ -6,13 +6,6 @@ import { toChatCompletion } from './chat.response';
 import { initStreamState, nextStreamStep, type AnthropicStreamState } from './chat.stream';
 import { headers, messagesUrl, probeUrl } from './endpoint';
 import { classifyAnthropic } from './outcome';
-
-/**
- * The id and creation time a non-streamed answer carries. `CallContext` has no slot for them yet,
- * so a router that sets `id`/`created` on the context has them honoured; otherwise the upstream's
- * message id names the completion and the wall clock dates it (the one impure read, kept here).
- */
-type ResponseContext = CallContext & { id?: string; created?: number };
 
 function onlyChat(op: Operation): void {
   if (op !== 'chat') throw new UnsupportedFeatureError(op === 'completions' ? 'prompt' : op, 'anthropic', `the ${op} endpoint`);
@@ -37,13 +30,14 @@ export const anthropicProvider: Provider<AnthropicStreamState> = {
     };
   },
 
-  response(op, body, ctx: ResponseContext) {
+  response(op, body, ctx) {
     onlyChat(op);
     const message = body as AnthropicResponse;
+    // The upstream's message id names the completion, so a client's id can be found in Anthropic's logs.
     return toChatCompletion(message, {
       model: ctx.model,
-      id: ctx.id ?? `chatcmpl-${String(message.id ?? '').replace(/^msg_/, '')}`,
-      created: ctx.created ?? Math.floor(Date.now() / 1000),
+      id: `chatcmpl-${String(message.id ?? '').replace(/^msg_/, '')}`,
+      created: ctx.created ?? 0,
     }) as unknown as Record<string, unknown>;
   },
 

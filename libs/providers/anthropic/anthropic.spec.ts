@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import OpenAI from 'openai';
-import { UnsupportedFeatureError, type CallContext, type ProfileInfo, type SseEvent } from '../provider';
+import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type ProfileInfo, type SseEvent } from '../provider';
 import { anthropicProvider } from './anthropic.provider';
 import { AnthropicStreamError, type AnthropicStreamState } from './chat.stream';
 
@@ -36,8 +36,8 @@ function sseEvents(text: string): SseEvent[] {
   return events;
 }
 
-function runStream(text: string): { chunks: unknown[]; done: boolean } {
-  let state: AnthropicStreamState = anthropicProvider.stream.init(identity);
+function runStream(text: string, includeUsage = true): { chunks: unknown[]; done: boolean } {
+  let state: AnthropicStreamState = anthropicProvider.stream.init({ ...identity, includeUsage });
   const chunks: unknown[] = [];
   let done = false;
   for (const event of sseEvents(text)) {
@@ -121,14 +121,13 @@ describe('anthropic request mapping', () => {
 
 describe('anthropic response mapping', () => {
   it.each(fixtureNames('.response.json'))('%s: maps the Anthropic message to the expected chat.completion', (name) => {
-    const ctx = { ...callContext(), id: identity.id, created: identity.created };
+    const ctx = { ...callContext(), created: identity.created };
     expect(anthropicProvider.response?.('chat', json(`${name}.response.json`), ctx)).toEqual(json(`${name}.openai.json`));
   });
 
-  it('names the completion after the upstream message when the router supplies no id', () => {
-    const out = anthropicProvider.response?.('chat', json('text.response.json'), callContext());
-    expect(out).toMatchObject({ id: 'chatcmpl-013Zva2CMHLNnXjNJJKqJ2EF', model: 'claude-sonnet-4-5' });
-    expect(typeof out?.created).toBe('number');
+  it('names the completion after the upstream message and dates it as the router says, reading no clock', () => {
+    const out = anthropicProvider.response?.('chat', json('text.response.json'), { ...callContext(), created: 1234 });
+    expect(out).toMatchObject({ id: 'chatcmpl-013Zva2CMHLNnXjNJJKqJ2EF', model: 'claude-sonnet-4-5', created: 1234 });
   });
 });
 
@@ -187,6 +186,95 @@ describe('anthropic stream mapping', () => {
     anthropicProvider.stream.next(afterStart, toolStart);
     expect(afterStart.toolIndexByBlock).toEqual({});
     expect(start.usage).toEqual({});
+  });
+});
+
+describe('anthropic stream details', () => {
+  const sse = (events: Array<Record<string, unknown>>) =>
+    events.map((e) => `event: ${String(e.type)}\ndata: ${JSON.stringify(e)}\n\n`).join('');
+  const noArgs = sse([
+    {
+      type: 'message_start',
+      message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], usage: { input_tokens: 5, output_tokens: 1 } },
+    },
+    { type: 'content_block_start', index: 0, content_block: { type: 'tool_use', id: 'toolu_now', name: 'now', input: {} } },
+    { type: 'content_block_delta', index: 0, delta: { type: 'input_json_delta', partial_json: '' } },
+    { type: 'content_block_stop', index: 0 },
+    { type: 'message_delta', delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } },
+    { type: 'message_stop' },
+  ]);
+
+  it('says {} for a tool call that streamed no arguments, as the non-streamed answer does', async () => {
+    const { chunks } = runStream(noArgs);
+    const wire = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
+    const client = new OpenAI({
+      apiKey: 'unused',
+      baseURL: 'http://gateway.invalid/v1',
+      maxRetries: 0,
+      fetch: () => Promise.resolve(new Response(wire, { status: 200, headers: { 'content-type': 'text/event-stream' } })),
+    });
+    const completion = await client.chat.completions
+      .stream({ model: 'm', messages: [{ role: 'user', content: 'time?' }] })
+      .finalChatCompletion();
+    const call = completion.choices[0].message.tool_calls?.[0];
+    expect(call?.type === 'function' ? call.function.arguments : undefined).toBe('{}');
+    const plain = anthropicProvider.response?.('chat', json('tool-only.response.json'), callContext()) as {
+      choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }>;
+    };
+    expect(plain.choices[0].message.tool_calls[0].function.arguments).toBe('{}');
+  });
+
+  it('adds nothing to arguments that did stream', () => {
+    const { chunks } = runStream(fixture('tool-use.sse'));
+    const args = (chunks as Array<{ choices: Array<{ delta: { tool_calls?: Array<{ function: { arguments?: string } }> } }> }>)
+      .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
+      .map((t) => t.function.arguments);
+    expect(args).not.toContain('{}');
+  });
+
+  it('ends with the usage chunk only when stream_options.include_usage asked for it', () => {
+    const without = runStream(noArgs, false).chunks as Array<{ choices: unknown[] }>;
+    expect(without.every((c) => c.choices.length > 0)).toBe(true);
+    const withUsage = runStream(noArgs, true).chunks as Array<{ choices: unknown[]; usage?: unknown }>;
+    expect(withUsage[withUsage.length - 1]).toMatchObject({ choices: [], usage: { prompt_tokens: 5, completion_tokens: 9 } });
+  });
+});
+
+describe('anthropic: malformed requests are the client’s error, with the field named', () => {
+  const user = (content: unknown) => ({ model: 'x', messages: [{ role: 'user', content }] });
+  it.each([
+    ['messages[0].content[0].image_url.url', user([{ type: 'image_url' }])],
+    ['messages[0].content[0].text', user([{ type: 'text', text: 7 }])],
+    ['messages[0].content', user(42)],
+    ['tools[0].function', { ...user('hi'), tools: [{ type: 'function' }] }],
+    [
+      'tool_choice.function.name',
+      { ...user('hi'), tools: [{ type: 'function', function: { name: 'f' } }], tool_choice: { type: 'function' } },
+    ],
+    [
+      'messages[1].tool_calls[0].function',
+      {
+        model: 'x',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', tool_calls: [{ id: 't', type: 'function' }] },
+        ],
+      },
+    ],
+    [
+      'messages[1].tool_call_id',
+      {
+        model: 'x',
+        messages: [
+          { role: 'user', content: 'hi' },
+          { role: 'tool', content: 'r' },
+        ],
+      },
+    ],
+  ])('%s', (param, body) => {
+    const attempt = () => anthropicProvider.request('chat', body, callContext());
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(expect.objectContaining({ param }) as Error);
   });
 });
 

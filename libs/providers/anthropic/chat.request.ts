@@ -1,5 +1,6 @@
-import { UnsupportedFeatureError } from '../provider';
-import type { ChatCompletionRequest, ChatMessage, ContentPart, ToolCall, ToolChoice, ToolDefinition } from '../shared/openai-wire';
+import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
+import type { ChatCompletionRequest, ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../shared/openai-wire';
+import { contentParts, functionTool, imageUrlOf, textOf, toolCallsOf, type RawPart } from '../shared/request-shape';
 import type {
   AnthropicImageBlock,
   AnthropicImageSource,
@@ -24,6 +25,10 @@ type Turn = { role: 'user' | 'assistant'; blocks: AnthropicRequestBlock[] };
 
 function unsupported(param: string, detail?: string): never {
   throw new UnsupportedFeatureError(param, 'anthropic', detail);
+}
+
+function invalid(param: string, detail: string): never {
+  throw new InvalidRequestError(param, detail);
 }
 
 /**
@@ -73,16 +78,9 @@ function refuseUnsupported(body: ChatCompletionRequest): void {
 /** Anthropic has one top-level system prompt; every system/developer message joins it, in order. */
 function systemPrompt(messages: ChatMessage[]): string {
   return messages
-    .filter((m) => m.role === 'system' || m.role === 'developer')
-    .map((m) => textOf(m.content))
+    .map((m, i) => (m.role === 'system' || m.role === 'developer' ? textOf(m.content, `messages[${i}].content`) : ''))
     .filter((text) => text.length > 0)
     .join('\n\n');
-}
-
-function textOf(content: ChatMessage['content']): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (part.type === 'text' ? part.text : '')).join('');
 }
 
 function toMessages(messages: ChatMessage[]): AnthropicMessage[] {
@@ -114,7 +112,9 @@ function toTurn(message: ChatMessage, i: number): Turn | undefined {
         role: 'assistant',
         blocks: [
           ...contentBlocks(message.content, `messages[${i}].content`),
-          ...(message.tool_calls ?? []).map((call, j) => toToolUse(call, `messages[${i}].tool_calls[${j}]`)),
+          ...toolCallsOf(message.tool_calls, `messages[${i}].tool_calls`).map((call, j) =>
+            toToolUse(call, `messages[${i}].tool_calls[${j}]`),
+          ),
         ],
       };
     case 'tool':
@@ -123,7 +123,7 @@ function toTurn(message: ChatMessage, i: number): Turn | undefined {
         blocks: [
           {
             type: 'tool_result',
-            tool_use_id: message.tool_call_id ?? unsupported(`messages[${i}].tool_call_id`, 'required'),
+            tool_use_id: message.tool_call_id || invalid(`messages[${i}].tool_call_id`, 'a tool message answers a tool call by its id'),
             content: toolResultContent(message.content, `messages[${i}].content`),
           },
         ],
@@ -134,21 +134,18 @@ function toTurn(message: ChatMessage, i: number): Turn | undefined {
 }
 
 function contentBlocks(content: ChatMessage['content'], path: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
-  if (typeof content === 'string') return content ? [{ type: 'text', text: content }] : [];
-  if (!Array.isArray(content)) return [];
-  return content.flatMap((part, j) => partBlocks(part, `${path}[${j}]`));
+  return contentParts(content, path).flatMap((part, j) => partBlocks(part, `${path}[${j}]`));
 }
 
 /** Anthropic rejects empty text blocks, so empty parts vanish rather than fail upstream. */
-function partBlocks(part: ContentPart, path: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
-  if (part.type === 'text') return part.text ? [{ type: 'text', text: part.text }] : [];
-  if (part.type === 'image_url') return [{ type: 'image', source: imageSource(part.image_url?.url, path) }];
-  if ((part as { type: string }).type === 'refusal') return [];
-  return unsupported(path, `content part '${String((part as { type: unknown }).type)}'`);
+function partBlocks(part: RawPart, path: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
+  if (part.type === 'text') return part.text ? [{ type: 'text', text: part.text as string }] : [];
+  if (part.type === 'image_url') return [{ type: 'image', source: imageSource(imageUrlOf(part, path).url, path) }];
+  if (part.type === 'refusal') return [];
+  return unsupported(`${path}.type`, `content part '${part.type}'`);
 }
 
-function imageSource(url: string | undefined, path: string): AnthropicImageSource {
-  if (!url) return unsupported(`${path}.image_url.url`, 'missing');
+function imageSource(url: string, path: string): AnthropicImageSource {
   const data = /^data:([^;,]+);base64,(.*)$/s.exec(url);
   if (data) return { type: 'base64', media_type: data[1], data: data[2] };
   if (/^https?:\/\//i.test(url)) return { type: 'url', url };
@@ -157,7 +154,7 @@ function imageSource(url: string | undefined, path: string): AnthropicImageSourc
 
 function toolResultContent(content: ChatMessage['content'], path: string): string | Array<AnthropicTextBlock | AnthropicImageBlock> {
   if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
+  if (content === undefined || content === null) return '';
   const blocks = contentBlocks(content, path);
   return blocks.every((b) => b.type === 'text') ? blocks.map((b) => (b as AnthropicTextBlock).text).join('') : blocks;
 }
@@ -182,11 +179,11 @@ function parseArguments(text: string | undefined, path: string): Record<string, 
 }
 
 function toTool(tool: ToolDefinition, i: number): AnthropicTool {
-  if (tool.type !== 'function' || !tool.function) unsupported(`tools[${i}].type`, `tool type '${String(tool.type)}'`);
+  const fn = functionTool(tool, `tools[${i}]`, 'anthropic');
   return {
-    name: tool.function.name,
-    ...(tool.function.description ? { description: tool.function.description } : {}),
-    input_schema: tool.function.parameters ?? { type: 'object', properties: {} },
+    name: fn.name,
+    ...(fn.description ? { description: fn.description } : {}),
+    input_schema: fn.parameters ?? { type: 'object', properties: {} },
   };
 }
 
@@ -196,7 +193,8 @@ function toToolChoice(choice: ToolChoice | undefined, parallel: unknown): Anthro
   if (choice === 'none') return { type: 'none' };
   if (choice === 'auto') return { type: 'auto', ...serial };
   if (choice === 'required') return { type: 'any', ...serial };
-  if (choice && typeof choice === 'object' && choice.type === 'function' && choice.function?.name) {
+  if (choice && typeof choice === 'object' && choice.type === 'function') {
+    if (!choice.function?.name) return invalid('tool_choice.function.name', 'required');
     return { type: 'tool', name: choice.function.name, ...serial };
   }
   return unsupported('tool_choice', JSON.stringify(choice));

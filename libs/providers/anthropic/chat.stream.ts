@@ -1,4 +1,4 @@
-import type { SseEvent } from '../provider';
+import type { SseEvent, StreamInit } from '../provider';
 import { chunk, usageChunk, type ChunkContext } from '../shared/chunks';
 import type { ChatCompletionChunk } from '../shared/openai-wire';
 import type { AnthropicUsage } from './anthropic-wire';
@@ -8,7 +8,11 @@ export interface AnthropicStreamState {
   readonly ctx: ChunkContext;
   /** Anthropic content-block index -> OpenAI tool call index (tool_use blocks only, counted from 0). */
   readonly toolIndexByBlock: Readonly<Record<number, number>>;
+  /** OpenAI indexes of the tool calls that have had argument text streamed. */
+  readonly toolsWithArguments: readonly number[];
   readonly usage: AnthropicUsage;
+  /** The client asked for the closing usage chunk (`stream_options.include_usage`). */
+  readonly includeUsage: boolean;
 }
 
 /** Status codes Anthropic uses for each error type, so a mid-stream error reads like its HTTP twin. */
@@ -48,8 +52,14 @@ export interface AnthropicStreamStep {
   done?: boolean;
 }
 
-export function initStreamState(ctx: ChunkContext): AnthropicStreamState {
-  return { ctx: { id: ctx.id, created: ctx.created, model: ctx.model }, toolIndexByBlock: {}, usage: {} };
+export function initStreamState(init: StreamInit): AnthropicStreamState {
+  return {
+    ctx: { id: init.id, created: init.created, model: init.model },
+    toolIndexByBlock: {},
+    toolsWithArguments: [],
+    usage: {},
+    includeUsage: init.includeUsage === true,
+  };
 }
 
 type Json = Record<string, unknown>;
@@ -69,14 +79,16 @@ export function nextStreamStep(state: AnthropicStreamState, event: SseEvent): An
     case 'content_block_start':
       return blockStart(state, data);
     case 'content_block_delta':
-      return { state, chunks: blockDelta(state, data) };
+      return blockDelta(state, data);
+    case 'content_block_stop':
+      return blockStop(state, data);
     case 'message_delta': {
       const usage = mergeUsage(state.usage, asRecord(data.usage));
       const reason = finishReason(asRecord(data.delta).stop_reason as string | null | undefined);
       return { state: { ...state, usage }, chunks: reason ? [chunk(state.ctx, {}, reason)] : [] };
     }
     case 'message_stop':
-      return { state, chunks: [usageChunk(state.ctx, toUsage(state.usage))], done: true };
+      return { state, chunks: state.includeUsage ? [usageChunk(state.ctx, toUsage(state.usage))] : [], done: true };
     case 'error': {
       const error = asRecord(data.error);
       throw new AnthropicStreamError(String(error.type ?? 'api_error'), String(error.message ?? 'unknown error'));
@@ -108,17 +120,35 @@ function blockStart(state: AnthropicStreamState, data: Json): AnthropicStreamSte
   return { state: { ...state, toolIndexByBlock: { ...state.toolIndexByBlock, [blockIndex]: index } }, chunks: [opening] };
 }
 
-function blockDelta(state: AnthropicStreamState, data: Json): ChatCompletionChunk[] {
+function blockDelta(state: AnthropicStreamState, data: Json): AnthropicStreamStep {
   const delta = asRecord(data.delta);
   if (delta.type === 'text_delta' && typeof delta.text === 'string' && delta.text) {
-    return [chunk(state.ctx, { content: delta.text })];
+    return { state, chunks: [chunk(state.ctx, { content: delta.text })] };
   }
   if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
     const index = state.toolIndexByBlock[Number(data.index)];
-    if (index === undefined) return [];
-    return [chunk(state.ctx, { tool_calls: [{ index, function: { arguments: delta.partial_json } }] })];
+    if (index === undefined) return { state, chunks: [] };
+    const toolsWithArguments = state.toolsWithArguments.includes(index) ? state.toolsWithArguments : [...state.toolsWithArguments, index];
+    return {
+      state: { ...state, toolsWithArguments },
+      chunks: [chunk(state.ctx, { tool_calls: [{ index, function: { arguments: delta.partial_json } }] })],
+    };
   }
-  return [];
+  return { state, chunks: [] };
+}
+
+/**
+ * A tool that takes no input streams no argument text (or only an empty `partial_json`); the
+ * non-streamed answer says `{}` for it, so the stream does too rather than leave `""`, which is
+ * not JSON a client can parse.
+ */
+function blockStop(state: AnthropicStreamState, data: Json): AnthropicStreamStep {
+  const index = state.toolIndexByBlock[Number(data.index)];
+  if (index === undefined || state.toolsWithArguments.includes(index)) return { state, chunks: [] };
+  return {
+    state: { ...state, toolsWithArguments: [...state.toolsWithArguments, index] },
+    chunks: [chunk(state.ctx, { tool_calls: [{ index, function: { arguments: '{}' } }] })],
+  };
 }
 
 /** `message_delta` usage counts are cumulative: the latest figure for each field wins. */

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
-import { Logger, type LogLevel } from '@nestjs/common';
+import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -19,7 +19,8 @@ export interface GatewayOptions {
   /** Defaults to config.server.port (PORT env already applied by loadConfig); 0 picks a free port. */
   port?: number;
   host?: string;
-  logger?: boolean | LogLevel[];
+  /** Log levels, or a logger of the caller's (tests capture the logs to prove no secret is in them). */
+  logger?: boolean | LogLevel[] | LoggerService;
 }
 
 export interface RunningGateway {

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger, Module, type DynamicModule, type LogLevel } from '@nestjs/common';
+import { Logger, Module, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
@@ -20,7 +20,7 @@ export interface KeeperOptions {
   config?: GatewayConfig;
   configPath?: string;
   env?: NodeJS.ProcessEnv;
-  logger?: false | LogLevel[];
+  logger?: false | LogLevel[] | LoggerService;
 }
 
 /** Starts a standalone Keeper (whatever `keeper.enabled` says: starting it is the intent). */

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LogLevel } from '@nestjs/common';
+import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse, stringify } from 'yaml';
 import { createGateway } from '../../src/gateway/main';
@@ -19,8 +19,8 @@ export interface StartGatewayOptions {
    * (defaults to a fresh temp dir, so the repo's own keys/ never leaks into a test).
    */
   keysDir?: string;
-  /** Nest log levels; defaults to warnings and errors only. */
-  logger?: boolean | LogLevel[];
+  /** Nest log levels (defaults to warnings and errors only), or a LoggerService that captures them. */
+  logger?: boolean | LogLevel[] | LoggerService;
 }
 
 export interface StartedGateway {

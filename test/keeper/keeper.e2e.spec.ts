@@ -9,6 +9,17 @@ const DEAD = 'sk-keeper-dead-0000000000000001';
 const FLAKY = 'sk-keeper-flaky-000000000000002';
 const LIMITED = 'sk-keeper-limited-0000000000003';
 const BROKEN = 'sk-keeper-broken-00000000000004';
+const QUOTA = 'sk-keeper-quota-000000000000005';
+const GEMINI_DEAD = 'AIza-keeper-gemini-dead-0000006';
+/** Gemini's answer to a bad key: a 400 whose ErrorInfo says API_KEY_INVALID (the key's fault, not the request's). */
+const API_KEY_INVALID = {
+  error: {
+    code: 400,
+    message: 'API key not valid. Please pass a valid API key.',
+    status: 'INVALID_ARGUMENT',
+    details: [{ '@type': 'type.googleapis.com/google.rpc.ErrorInfo', reason: 'API_KEY_INVALID', domain: 'googleapis.com' }],
+  },
+};
 const HOUR = 3_600_000;
 
 interface KeyRow {
@@ -23,7 +34,7 @@ describe('the Keeper inside the gateway', () => {
   let gw: StartedGateway;
   let commands: CommandBus;
   const key = async (secret: string): Promise<KeyRow> => {
-    const res = await fetch(`${gw.url}/admin/keys?provider=openai_main`);
+    const res = await fetch(`${gw.url}/admin/keys`);
     return ((await res.json()) as { keys: KeyRow[] }).keys.find((k) => k.fingerprint === fingerprint(secret))!;
   };
   const history = async (secret: string) => {
@@ -37,10 +48,13 @@ describe('the Keeper inside the gateway', () => {
     upstream.always(FLAKY, reply.auto());
     upstream.always(LIMITED, reply.rateLimited(3600));
     upstream.always(BROKEN, reply.serverError(500));
+    upstream.always(QUOTA, reply.status(402, 'You exceeded your current quota.'));
+    upstream.always(GEMINI_DEAD, reply.json(API_KEY_INVALID, 400));
     gw = await startGateway({
       config: {
         providers: {
-          openai_main: { type: 'openai', base_url: upstream.baseUrl, keys: [DEAD, FLAKY, LIMITED, BROKEN], probe_interval_ms: 300 },
+          openai_main: { type: 'openai', base_url: upstream.baseUrl, keys: [DEAD, FLAKY, LIMITED, BROKEN, QUOTA], probe_interval_ms: 300 },
+          gemini_main: { type: 'gemini', base_url: upstream.url, keys: [GEMINI_DEAD], probe_interval_ms: 300 },
         },
         models: { 'main-gpt': { chain: [{ provider: 'openai_main', model: 'gpt-4o' }] } },
         keeper: { enabled: true, probe_interval_ms: 60_000, restore_check_ms: 100 },
@@ -68,6 +82,30 @@ describe('the Keeper inside the gateway', () => {
     expect(upstream.callsFor(DEAD)[0]).toMatchObject({ method: 'GET', path: '/v1/models' });
   });
 
+  it("retires a Gemini key whose probe answers 400 API_KEY_INVALID: the provider's verdict, not the status, decides", async () => {
+    const dead = await eventually(
+      () => key(GEMINI_DEAD),
+      (k) => k.state === 'retired',
+    );
+    expect(dead).toMatchObject({ state: 'retired', reason: 'API_KEY_INVALID' });
+    expect((await history(GEMINI_DEAD)).map((e) => e.type)).toEqual(['KeyRegistered', 'ProbeFailed', 'KeyRetired']);
+    expect(upstream.callsFor(GEMINI_DEAD)[0]).toMatchObject({ method: 'GET', path: expect.stringMatching(/^\/v1beta\/models/) });
+  });
+
+  it('quarantines a key whose probe answers 402 (quota spent) like a 429, and probes it no more', async () => {
+    const quota = await eventually(
+      () => key(QUOTA),
+      (k) => k.state === 'quarantined',
+    );
+    expect(quota).toMatchObject({ state: 'quarantined', reason: 'rate_limited' });
+    const events = await history(QUOTA);
+    expect(events.map((e) => e.type)).toEqual(['KeyRegistered', 'ProbeFailed', 'KeyQuarantined']);
+    expect(events[2].data).toMatchObject({ reason: 'rate_limited', status: 402 });
+    const calls = upstream.callsFor(QUOTA).length;
+    await upstream.waitForRequests(upstream.requests.length + 2, 10_000);
+    expect(upstream.callsFor(QUOTA)).toHaveLength(calls);
+  });
+
   it('ends an error quarantine early when a probe answers 200', async () => {
     const flaky = await eventually(
       () => key(FLAKY),
@@ -75,7 +113,10 @@ describe('the Keeper inside the gateway', () => {
     );
     expect(flaky.state).toBe('available');
     const events = await history(FLAKY);
-    expect(events.map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'ProbeSucceeded', 'KeyRestored']);
+    // Later rounds probe the available key again: more ProbeSucceeded, nothing else.
+    const [first, later] = [events.slice(0, 4), events.slice(4)].map((part) => part.map((e) => e.type));
+    expect(first).toEqual(['KeyRegistered', 'KeyQuarantined', 'ProbeSucceeded', 'KeyRestored']);
+    expect(later.every((type) => type === 'ProbeSucceeded')).toBe(true);
     expect(events[3].data).toMatchObject({ reason: 'probe_succeeded' });
     expect(typeof events[2].data.latencyMs).toBe('number');
   });

@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { fingerprint } from '@switchboard/domain';
 import { SqliteEventStore } from '@switchboard/event-store';
 import { replaySession } from '@switchboard/react';
 import { parse } from 'yaml';
@@ -72,6 +73,7 @@ describe('ReAct without NATS_URL: tools in the gateway process', () => {
           providers: {
             up: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-local'] },
             no_tools: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-no-tools'] },
+            rotating: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-rot-dead', 'sk-rot-live'] },
           },
           models: {
             agent: {
@@ -79,6 +81,11 @@ describe('ReAct without NATS_URL: tools in the gateway process', () => {
               pattern: 'basic_react',
               tools: ['calculator', 'meteo__weather'],
               chain: [{ provider: 'up', model: 'scripted-model' }],
+            },
+            'rotating-agent': {
+              reasoning_mode: 'react',
+              pattern: 'basic_react',
+              chain: [{ provider: 'rotating', model: 'scripted-model' }],
             },
             'text-agent': { reasoning_mode: 'react', pattern: 'basic_react', chain: [{ provider: 'no_tools', model: 'plain-model' }] },
           },
@@ -115,6 +122,24 @@ describe('ReAct without NATS_URL: tools in the gateway process', () => {
       const id = steps[0].data.id as string;
       const replayed = await (await fetch(`${gw.url}/v1/react/sessions/${id}`)).json();
       expect(replayed).toEqual({ id, status: 'finished', events: steps });
+    });
+
+    it("routes the agent's model calls like any request: a dead key is retired and the next one answers", async () => {
+      upstream.always('sk-rot-dead', reply.unauthorized());
+      upstream.script(
+        'sk-rot-live',
+        reply.chat(textAction('Add.', 'calculator', { expression: '2 + 2' })),
+        reply.chat(textAnswer('Done.', '4')),
+      );
+      const steps = await runSession(gw, 'rotating-agent', 'What is 2 + 2?');
+
+      expect(steps.at(-1)).toEqual({ type: 'answer', data: { content: '4', step: 2 } });
+      // Two steps, least recently used first: the dead key is tried once whatever the order, then never again.
+      expect(upstream.callsFor('sk-rot-dead')).toHaveLength(1);
+      const keys = (await (await fetch(`${gw.url}/admin/keys?provider=rotating`)).json()) as {
+        keys: Array<{ fingerprint: string; state: string }>;
+      };
+      expect(keys.keys.find((k) => k.fingerprint === fingerprint('sk-rot-dead'))?.state).toBe('retired');
     });
 
     it('falls back to the text format for a model that refuses tools, and stops offering them', async () => {

@@ -197,6 +197,20 @@ surprise: true
       ]);
     });
 
+    it('never prints the credentials or the query of a URL it refuses', () => {
+      const problems = problemsOf(`
+providers:
+  o: { type: openai, base_url: "ftp://admin:hunter2@llm.example/v1?key=AIzaSecretInQuery" }
+models: {}
+tools:
+  mcp_servers: [{ name: m, url: "ws://bot:hunter2@mcp.example/mcp#frag" }]
+`);
+      expect(problems).toEqual([
+        "providers.o.base_url: must be an http(s) URL (got 'ftp://***@llm.example/v1')",
+        "tools.mcp_servers[0].url: must be an http(s) URL (got 'ws://***@mcp.example/mcp')",
+      ]);
+    });
+
     it('says which file could not be read', () => {
       expect(() => loadConfig({ path: '/nonexistent/gateway.yaml', env: {} })).toThrow(
         /invalid configuration in \/nonexistent\/gateway.yaml:\n {2}- \(file\): cannot read: ENOENT/,

@@ -139,7 +139,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     const url = f.string(m, 'url', path);
     if (!name) f.problem(join(path, 'name'), 'required');
     if (!url) f.problem(join(path, 'url'), 'required');
-    else if (!isHttpUrl(url)) f.problem(join(path, 'url'), `must be an http(s) URL (got '${url}')`);
+    else if (!isHttpUrl(url)) f.problem(join(path, 'url'), `must be an http(s) URL (got '${printableUrl(url)}')`);
     return name && url ? [{ name, url }] : [];
   });
   const tavily = f.string(webSearch, 'tavily_api_key', 'tools.web_search') ?? ctx.env.TAVILY_API_KEY;
@@ -195,7 +195,8 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
 
   let baseUrl = f.string(m, 'base_url', path) || DEFAULT_BASE_URLS[type];
   if (!baseUrl) f.problem(join(path, 'base_url'), `required for type ${type}`);
-  else if (type !== 'mock' && !isHttpUrl(baseUrl)) f.problem(join(path, 'base_url'), `must be an http(s) URL (got '${baseUrl}')`);
+  else if (type !== 'mock' && !isHttpUrl(baseUrl))
+    f.problem(join(path, 'base_url'), `must be an http(s) URL (got '${printableUrl(baseUrl)}')`);
   baseUrl = (baseUrl ?? '').replace(/\/+$/, '');
 
   // `${VAR:-}` left empty means "no key from the environment": not a key.
@@ -280,6 +281,15 @@ function listPatterns(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * A URL as a config problem may quote it: without `user:password@` and without its query and
+ * fragment (`?key=` is how some hosts take a key), so an error never prints a credential.
+ */
+function printableUrl(value: string): string {
+  const shown = value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^/?#@\s]*@/i, '$1***@').replace(/[?#].*$/s, '');
+  return shown.length > 100 ? `${shown.slice(0, 100)}...` : shown;
 }
 
 function isHttpUrl(value: string): boolean {

@@ -9,6 +9,15 @@ export interface KeysWatcher {
   close(): Promise<void>;
 }
 
+export interface WatchKeyFilesOptions {
+  debounceMs?: number;
+  /**
+   * A keys file that changed but cannot be read (EACCES, a directory in its place): the profile's
+   * keys stay as they were. Gets the error's code only, never its text. Defaults to a process warning.
+   */
+  onError?: (profile: string, file: string, code: string) => void;
+}
+
 /**
  * Calls `onChange(profile, secrets)` whenever a profile's keys file is created, changed or
  * deleted. Directories are watched (not files) so a file that does not exist yet is seen when it
@@ -17,7 +26,7 @@ export interface KeysWatcher {
 export function watchKeyFiles(
   config: GatewayConfig,
   onChange: (profile: string, secrets: string[]) => void,
-  opts: { debounceMs?: number } = {},
+  opts: WatchKeyFilesOptions = {},
 ): KeysWatcher {
   const byFile = new Map<string, string[]>();
   for (const profile of Object.values(config.providers)) {
@@ -28,6 +37,23 @@ export function watchKeyFiles(
   if (byFile.size === 0) return { ready: Promise.resolve(), close: async () => undefined };
 
   const debounceMs = opts.debounceMs ?? 100;
+  const onError =
+    opts.onError ??
+    ((profile: string, file: string, code: string) =>
+      process.emitWarning(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`, {
+        code: 'SWITCHBOARD_KEYS_FILE_UNREADABLE',
+      }));
+  // Runs in a timer: a throw here would be an uncaught exception that ends the process.
+  const report = (name: string, file: string) => {
+    let secrets: string[];
+    try {
+      secrets = readProfileKeys(config.providers[name]);
+    } catch (err) {
+      onError(name, file, (err as NodeJS.ErrnoException).code ?? (err as Error).name ?? 'unknown');
+      return;
+    }
+    onChange(name, secrets);
+  };
   const timers = new Map<string, NodeJS.Timeout>();
   const fire = (file: string) => {
     clearTimeout(timers.get(file));
@@ -35,7 +61,7 @@ export function watchKeyFiles(
       file,
       setTimeout(() => {
         timers.delete(file);
-        for (const name of byFile.get(file) ?? []) onChange(name, readProfileKeys(config.providers[name]));
+        for (const name of byFile.get(file) ?? []) report(name, file);
       }, debounceMs),
     );
   };

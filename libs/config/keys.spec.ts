@@ -36,11 +36,43 @@ describe('keys files', () => {
 describe('KeyVault', () => {
   it('finds a secret by its fingerprint and forgets replaced keys', () => {
     const vault = new KeyVault();
-    expect(vault.replace('p', ['sk-one', 'sk-two'])).toEqual([fingerprint('sk-one'), fingerprint('sk-two')]);
+    expect(vault.replace('p', ['sk-one', 'sk-two'])).toEqual([]);
+    expect(vault.fingerprints('p')).toEqual([fingerprint('sk-one'), fingerprint('sk-two')]);
     expect(vault.secret(fingerprint('sk-two'))).toBe('sk-two');
     vault.replace('p', ['sk-three']);
     expect(vault.secret(fingerprint('sk-one'))).toBeUndefined();
     expect(vault.fingerprints('p')).toEqual([fingerprint('sk-three')]);
+  });
+
+  describe('a key two profiles list (after a keys file edit: config load refuses it at start)', () => {
+    const shared = fingerprint('sk-shared');
+
+    it('stays with the profile holding it, which keeps its secret, and is reported to the other', () => {
+      const vault = new KeyVault();
+      vault.replace('a', ['sk-shared', 'sk-a']);
+      expect(vault.replace('b', ['sk-b', 'sk-shared'])).toEqual([{ fingerprint: shared, holder: 'a' }]);
+      expect(vault.fingerprints('a')).toEqual([shared, fingerprint('sk-a')]);
+      expect(vault.fingerprints('b')).toEqual([fingerprint('sk-b')]);
+      vault.replace('b', ['sk-b']);
+      expect(vault.secret(shared)).toBe('sk-shared');
+    });
+
+    it('moves to the other profile once the holder no longer lists it', () => {
+      const vault = new KeyVault();
+      vault.replace('a', ['sk-shared']);
+      vault.replace('b', ['sk-shared']);
+      expect(vault.replace('a', [])).toEqual([]);
+      expect(vault.fingerprints('b')).toEqual([shared]);
+      expect(vault.secret(shared)).toBe('sk-shared');
+    });
+
+    it('is held by the first profile listing it when nobody held it before', () => {
+      const vault = new KeyVault();
+      vault.replace('b', ['sk-shared']);
+      vault.replace('a', ['sk-shared']);
+      expect(vault.fingerprints('b')).toEqual([shared]);
+      expect(vault.fingerprints('a')).toEqual([]);
+    });
   });
 });
 

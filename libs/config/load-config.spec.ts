@@ -16,9 +16,9 @@ function load(text: string, env: NodeJS.ProcessEnv = {}, cwd = workdir()) {
   return loadConfig({ text, env, cwd, path: 'config/gateway.yaml' });
 }
 
-function problemsOf(text: string, env: NodeJS.ProcessEnv = {}): string[] {
+function problemsOf(text: string, env: NodeJS.ProcessEnv = {}, cwd = workdir()): string[] {
   try {
-    load(text, env);
+    load(text, env, cwd);
   } catch (err) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).problems;
@@ -101,7 +101,7 @@ models: {}
 providers:
   implicit: { type: openai }
   explicit: { type: openai, keys: ["sk-a"] }
-  both: { type: openai, keys: ["sk-a"], keys_file: keys/shared.keys }
+  both: { type: openai, keys: ["sk-b"], keys_file: keys/shared.keys }
 models: {}
 `,
         {},
@@ -208,6 +208,47 @@ tools:
       expect(problems).toEqual([
         "providers.o.base_url: must be an http(s) URL (got 'ftp://***@llm.example/v1')",
         "tools.mcp_servers[0].url: must be an http(s) URL (got 'ws://***@mcp.example/mcp')",
+      ]);
+    });
+
+    describe('the same key in two profiles (one fingerprint, one stream: it could serve only one of them)', () => {
+      const env = { SHARED_KEY: 'sk-env-shared-0000000000' };
+      const text = `
+providers:
+  a: { type: openai, keys: ["sk-config-shared-000000", "\${SHARED_KEY}"] }
+  b: { type: openai, keys: ["sk-b-own-00000000000000", "sk-config-shared-000000"] }
+  c: { type: openai }
+models: {}
+`;
+
+      it('is refused where it appears again, naming where it was first and never quoting the key', () => {
+        const cwd = workdir();
+        writeFileSync(join(cwd, 'keys/c.keys'), '# team c\n\nsk-env-shared-0000000000\n');
+        const problems = problemsOf(text, env, cwd);
+        expect(problems).toEqual([
+          'providers.b.keys[1]: the same key is already in providers.a.keys[0] (a key belongs to one profile)',
+          'providers.c.keys_file line 3: the same key is already in providers.a.keys[1] (a key belongs to one profile)',
+        ]);
+        expect(problems.join('\n')).not.toMatch(/sk-config-shared|sk-env-shared/);
+      });
+
+      it('is fine in keys and keys_file of one profile: they are a union', () => {
+        const cwd = workdir();
+        writeFileSync(join(cwd, 'keys/o.keys'), 'sk-both-000000000000\n');
+        const config = load(
+          'providers:\n  o: { type: openai, keys: ["sk-both-000000000000"], keys_file: keys/o.keys }\nmodels: {}\n',
+          {},
+          cwd,
+        );
+        expect(config.providers.o.keys).toEqual(['sk-both-000000000000']);
+      });
+    });
+
+    it('says which keys file could not be read', () => {
+      const cwd = workdir();
+      mkdirSync(join(cwd, 'keys/o.keys'));
+      expect(problemsOf('providers:\n  o: { type: openai }\nmodels: {}\n', {}, cwd)).toEqual([
+        `providers.o.keys_file: cannot read ${join(cwd, 'keys/o.keys')}: EISDIR`,
       ]);
     });
 

@@ -5,6 +5,7 @@ import type { ProviderType } from '@switchboard/providers';
 import type { ChainEntry, GatewayConfig, ModelAlias, ProviderProfile } from './config.types';
 import { Fields, join, type Mapping } from './fields';
 import { interpolate } from './interpolate';
+import { readKeysFileEntries } from './keys';
 
 export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'azure', 'anthropic', 'gemini', 'cohere', 'mock'];
 
@@ -100,6 +101,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     const profile = readProfile(name, value, f, ctx);
     if (profile) providers[name] = profile;
   }
+  refuseSharedKeys(rawProviders, providers, f);
 
   const reactRaw = f.mapping(root.react, 'react', ['patterns_dir', 'max_steps', 'step_timeout_ms', 'total_timeout_ms', 'max_depth']);
   const react = {
@@ -227,6 +229,40 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
     maxTokensDefault: type === 'anthropic' ? f.int(m, 'max_tokens_default', path, 4096, 1) : undefined,
     probeIntervalMs: m.probe_interval_ms === undefined ? undefined : f.int(m, 'probe_interval_ms', path, 60_000, 100),
   };
+}
+
+/**
+ * A key belongs to one profile: its fingerprint names one stream, whose KeyRegistered says the
+ * profile, so the same key in a second profile could never serve there. Refused where it appears
+ * again, naming where it was first; the secret itself is never quoted. (`keys:` and `keys_file` of
+ * one profile are a union: a key in both is fine.) Keys files are read as they are now; an edit
+ * made later is handled by the vault.
+ */
+function refuseSharedKeys(rawProviders: Mapping, providers: Record<string, ProviderProfile>, f: Fields): void {
+  const firstSeen = new Map<string, string>();
+  for (const profile of Object.values(providers)) {
+    const path = `providers.${profile.name}`;
+    const here = new Map<string, string>();
+    const listed = (rawProviders[profile.name] as Mapping).keys;
+    if (Array.isArray(listed)) {
+      listed.forEach((key, i) => {
+        if (typeof key === 'string' && key.trim() && !here.has(key.trim())) here.set(key.trim(), `${path}.keys[${i}]`);
+      });
+    }
+    if (profile.keysFile) {
+      try {
+        for (const { key, line } of readKeysFileEntries(profile.keysFile))
+          if (!here.has(key)) here.set(key, `${path}.keys_file line ${line}`);
+      } catch (err) {
+        f.problem(join(path, 'keys_file'), `cannot read ${profile.keysFile}: ${(err as NodeJS.ErrnoException).code ?? 'unknown error'}`);
+      }
+    }
+    for (const [key, where] of here) {
+      const earlier = firstSeen.get(key);
+      if (earlier === undefined) firstSeen.set(key, where);
+      else f.problem(where, `the same key is already in ${earlier} (a key belongs to one profile)`);
+    }
+  }
 }
 
 function readAlias(

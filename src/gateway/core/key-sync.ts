@@ -9,14 +9,17 @@ import { ProjectionFeed } from './projection-feed';
 /**
  * Makes the event store agree with the configuration: every profile is registered, and each
  * profile's keys (config `keys:` plus its keys file) are registered / removed to match, at start
- * and whenever a keys file changes. Secrets go to the vault only; logs name fingerprints.
+ * and whenever a keys file changes. Keys of a profile no longer configured are removed. Secrets go
+ * to the vault only; logs name fingerprints.
  */
 @Injectable()
 export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeySync.name);
   private watcher?: KeysWatcher;
-  /** Syncs of one profile run one after the other, so a burst of file edits cannot interleave. */
-  private readonly queues = new Map<string, Promise<void>>();
+  /** Syncs run one after the other, so a burst of file edits cannot interleave. */
+  private queue: Promise<void> = Promise.resolve();
+  /** Profiles already warned about having no key, so each edit does not warn again. */
+  private readonly keyless = new Set<string>();
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -33,41 +36,72 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
         type: 'RegisterProvider',
         data: { name: profile.name, providerType: profile.type, now: new Date().toISOString() },
       });
-      await this.sync(profile.name, readProfileKeys(profile));
     }
-    this.watcher = watchKeyFiles(this.config, (profile, secrets) => void this.enqueue(profile, secrets));
+    // Watching starts before the files are read, so an edit made while the start-up sync runs is
+    // seen: its sync queues behind this one.
+    this.watcher = watchKeyFiles(this.config, (profile, secrets) => void this.enqueue(() => this.list(profile, secrets)), {
+      onError: (profile, file, code) => this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
+    });
     await this.watcher.ready;
+    await this.enqueue(() => {
+      for (const profile of Object.values(this.config.providers)) this.list(profile.name, readProfileKeys(profile));
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.watcher?.close();
-    await Promise.allSettled(this.queues.values());
+    await this.queue;
   }
 
-  private enqueue(profile: string, secrets: string[]): Promise<void> {
-    const next = (this.queues.get(profile) ?? Promise.resolve())
-      .then(() => this.sync(profile, secrets))
-      .catch((err: unknown) => this.logger.error(`keys sync of ${profile} failed: ${(err as Error).message}`));
-    this.queues.set(profile, next);
-    return next;
+  /** Runs `update` (vault changes), then brings the store in line, after every sync queued before. */
+  private enqueue(update: () => void): Promise<void> {
+    this.queue = this.queue
+      .then(async () => {
+        update();
+        await this.apply();
+      })
+      .catch((err: unknown) => this.logger.error(`keys sync failed: ${(err as Error).message}`));
+    return this.queue;
   }
 
-  private async sync(profile: string, secrets: string[]): Promise<void> {
-    const type = this.config.providers[profile]?.type;
+  /** Hands a profile's keys to the vault; a key another profile holds stays there, with a warning. */
+  private list(profile: string, secrets: string[]): void {
     // A mock profile answers in-process and needs no key: it gets the implicit one.
-    const effective = type === 'mock' && secrets.length === 0 ? [MOCK_KEY] : secrets;
-    const desired = this.vault.replace(profile, effective);
-    const plan = planKeySync(desired, this.keys.fingerprints(profile));
+    const effective = this.config.providers[profile]?.type === 'mock' && secrets.length === 0 ? [MOCK_KEY] : secrets;
+    for (const { fingerprint, holder } of this.vault.replace(profile, effective)) {
+      this.logger.warn(`keys of ${profile}: ${fingerprint} is already a key of ${holder} and stays there (a key belongs to one profile)`);
+    }
+  }
+
+  /**
+   * Every removal first, then every registration: a key that moved from one profile to another
+   * must leave the first (KeyRemoved) before it can be registered for the second.
+   */
+  private async apply(): Promise<void> {
     const now = new Date().toISOString();
-    for (const fingerprint of plan.register) {
-      await this.writer.apiKey({ type: 'RegisterKey', data: { fingerprint, provider: profile, now } });
+    const plans = Object.keys(this.config.providers).map((profile) => {
+      const desired = this.vault.fingerprints(profile);
+      return { profile, desired, ...planKeySync(desired, this.keys.fingerprints(profile)) };
+    });
+    // A profile taken out of the config would otherwise keep its keys listed as available forever.
+    const orphans = this.keys.list().filter((k) => k.state !== 'removed' && !(k.provider in this.config.providers));
+    for (const { fingerprint } of orphans) await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
+    if (orphans.length > 0) this.logger.log(`keys of profiles no longer configured: -[${orphans.map((k) => k.fingerprint).join(', ')}]`);
+    for (const { remove } of plans) {
+      for (const fingerprint of remove) await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
     }
-    for (const fingerprint of plan.remove) {
-      await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
+    for (const { profile, desired, register, remove } of plans) {
+      for (const fingerprint of register) {
+        await this.writer.apiKey({ type: 'RegisterKey', data: { fingerprint, provider: profile, now } });
+      }
+      if (register.length + remove.length > 0) {
+        this.logger.log(`keys of ${profile}: +[${register.join(', ')}] -[${remove.join(', ')}] (${desired.length} configured)`);
+      }
+      if (desired.length > 0) this.keyless.delete(profile);
+      else if (!this.keyless.has(profile)) {
+        this.keyless.add(profile);
+        this.logger.warn(`provider ${profile} has no keys: routing skips it`);
+      }
     }
-    if (plan.register.length + plan.remove.length > 0) {
-      this.logger.log(`keys of ${profile}: +[${plan.register.join(', ')}] -[${plan.remove.join(', ')}] (${desired.length} configured)`);
-    }
-    if (desired.length === 0) this.logger.warn(`provider ${profile} has no keys: routing skips it`);
   }
 }

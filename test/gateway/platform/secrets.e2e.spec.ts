@@ -1,9 +1,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoggerService } from '@nestjs/common';
 import { fingerprint } from '@switchboard/domain';
 import { SqliteEventStore, type RecordedEvent } from '@switchboard/event-store';
+import { CapturingLogger } from '../../support/capturing-logger';
 import { eventually } from '../../support/eventually';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
@@ -20,32 +20,6 @@ const fp = Object.fromEntries(Object.entries(SECRETS).map(([name, secret]) => [n
   keyof typeof SECRETS,
   string
 >;
-
-/** Everything the gateway logs, at every level, with its context and stack. */
-class CapturingLogger implements LoggerService {
-  readonly lines: string[] = [];
-  private capture(level: string, message: unknown, params: unknown[]): void {
-    this.lines.push([level, message, ...params].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
-  }
-  log(message: unknown, ...params: unknown[]) {
-    this.capture('log', message, params);
-  }
-  error(message: unknown, ...params: unknown[]) {
-    this.capture('error', message, params);
-  }
-  warn(message: unknown, ...params: unknown[]) {
-    this.capture('warn', message, params);
-  }
-  debug(message: unknown, ...params: unknown[]) {
-    this.capture('debug', message, params);
-  }
-  verbose(message: unknown, ...params: unknown[]) {
-    this.capture('verbose', message, params);
-  }
-  fatal(message: unknown, ...params: unknown[]) {
-    this.capture('fatal', message, params);
-  }
-}
 
 interface KeyRow {
   fingerprint: string;

@@ -35,6 +35,12 @@ export interface AppendResult {
 export interface Subscription {
   /** Resolves once every event that existed when the subscription started has been delivered. */
   readonly caughtUp: Promise<void>;
+  /**
+   * Resolves with the error of a handler that threw: delivery has stopped for good, during the
+   * catch-up (which then rejects with it too) or after it, when nothing else would tell a reader
+   * that what it was fed is going stale. Stays pending otherwise, a close included.
+   */
+  readonly failed: Promise<unknown>;
   close(): Promise<void>;
 }
 

@@ -7,11 +7,13 @@ export type ReadPage = (after: bigint) => RecordedEvent[];
  * A catch-up subscription over a store that can be read by position (in-memory, SQLite).
  * Every wake re-reads from the checkpoint, so local appends, other processes' appends and
  * polls all go through one path: events arrive in order, each exactly once.
- * A handler that throws stops the subscription (its checkpoint stays before that event);
- * `caughtUp` rejects with the error when it happens during catch-up.
+ * A handler that throws stops the subscription (its checkpoint stays before that event):
+ * `failed` resolves with the error, and `caughtUp` rejects with it when it happens during catch-up.
  */
 export class PagedSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
+  readonly failed: Promise<unknown>;
+  private resolveFailed!: (error: unknown) => void;
   private resolveCaughtUp!: () => void;
   private rejectCaughtUp!: (error: unknown) => void;
   private isCaughtUp = false;
@@ -31,6 +33,7 @@ export class PagedSubscription implements Subscription {
     });
     // Callers may never await caughtUp; a rejection must not crash the process.
     this.caughtUp.catch(() => undefined);
+    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     setImmediate(() => this.wake());
   }
 
@@ -91,6 +94,7 @@ export class PagedSubscription implements Subscription {
 
   private fail(error: unknown): void {
     const wasCaughtUp = this.isCaughtUp;
+    this.resolveFailed(error);
     this.rejectCaughtUp(error);
     void this.close();
     if (wasCaughtUp) {

@@ -283,7 +283,27 @@ export function describeEventStoreContract(
           if (event.revision === 1) throw new Error('projection broke');
         });
         await expect(subscription.caughtUp).rejects.toThrow('projection broke');
+        expect(await subscription.failed).toEqual(new Error('projection broke'));
         await store.append(s, [quarantined(500)], 2);
+        await settle();
+        expect(seen).toEqual([0, 1]);
+      });
+
+      it('resolves failed with the error of a handler that throws after the catch-up, and delivers nothing after it', async () => {
+        const s = stream();
+        const from = await checkpointNow();
+        await store.append(s, [registered('a')], 'no_stream');
+        const seen: number[] = [];
+        const subscription = subscribe(from, (event) => {
+          if (event.stream !== s) return;
+          seen.push(event.revision);
+          if (event.revision === 1) throw new Error('projection broke live');
+        });
+        await subscription.caughtUp;
+
+        await store.append(s, [quarantined(429)], 0);
+        expect(await subscription.failed).toEqual(new Error('projection broke live'));
+        await store.append(s, [restored()], 1);
         await settle();
         expect(seen).toEqual([0, 1]);
       });

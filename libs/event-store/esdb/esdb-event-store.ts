@@ -149,6 +149,8 @@ export class EsdbEventStore implements EventStore {
  */
 class EsdbSubscription implements Subscription {
   readonly caughtUp: Promise<void>;
+  readonly failed: Promise<unknown>;
+  private resolveFailed!: (error: unknown) => void;
   private resolveCaughtUp!: () => void;
   private rejectCaughtUp!: (error: unknown) => void;
   private isCaughtUp = false;
@@ -169,6 +171,7 @@ class EsdbSubscription implements Subscription {
       this.rejectCaughtUp = reject;
     });
     this.caughtUp.catch(() => undefined);
+    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     void this.run();
   }
 
@@ -254,6 +257,7 @@ class EsdbSubscription implements Subscription {
 
   private fail(error: unknown): void {
     const wasCaughtUp = this.isCaughtUp;
+    this.resolveFailed(error);
     this.rejectCaughtUp(error);
     void this.close();
     if (wasCaughtUp) {

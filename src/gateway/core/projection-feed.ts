@@ -13,6 +13,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProjectionFeed.name);
   private subscription?: Subscription;
   private caught = false;
+  private stoppedBy?: string;
   private resolveReady!: () => void;
   /** Resolves once every event that existed at start-up has been applied. */
   readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
@@ -23,13 +24,22 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     private readonly providers: ProviderHealthProjection,
   ) {}
 
-  /** For readiness: false until the initial catch-up is done. */
+  /** For readiness: false until the initial catch-up is done, and again once the feed has stopped. */
   get caughtUp(): boolean {
-    return this.caught;
+    return this.caught && this.stoppedBy === undefined;
+  }
+
+  /** Why the feed stopped (a projection threw on an event): the projections no longer follow the store. */
+  get failure(): string | undefined {
+    return this.stoppedBy;
   }
 
   async onModuleInit(): Promise<void> {
     this.subscription = this.store.subscribeToAll(undefined, (event) => this.apply(event));
+    void this.subscription.failed.then((error) => {
+      this.stoppedBy = error instanceof Error ? error.message : String(error);
+      this.logger.error(`projections stopped following the event store: ${this.stoppedBy}`);
+    });
     await this.subscription.caughtUp;
     this.caught = true;
     this.resolveReady();

@@ -34,6 +34,9 @@ export class HealthController {
         () => this.storeReachable(),
         () => {
           const check = this.indicators.check('projections');
+          // The detail stays in the log: this endpoint is open to anyone's probes.
+          if (this.feed.failure !== undefined)
+            return check.down({ message: 'a projection failed on an event: no longer following the store' });
           return this.feed.caughtUp ? check.up() : check.down({ message: 'catching up with the event store' });
         },
       ]),

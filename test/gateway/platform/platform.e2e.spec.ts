@@ -1,5 +1,6 @@
-import type { EventStore } from '@switchboard/event-store';
+import { SqliteEventStore, type EventStore } from '@switchboard/event-store';
 import { EVENT_STORE } from '../../../src/gateway/tokens';
+import { eventually } from '../../support/eventually';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
 const config = {
@@ -122,6 +123,36 @@ describe('platform surfaces', () => {
 
     it('the server keeps serving after all of that', async () => {
       expect((await fetch(`${gw.url}/health/live`)).status).toBe(200);
+    });
+  });
+
+  describe('readiness when the projections stop following the store', () => {
+    it('/health/ready answers 503 once a projection throws on an event after the catch-up', async () => {
+      const own = await startGateway({ config });
+      try {
+        expect((await fetch(`${own.url}/health/ready`)).status).toBe(200);
+        // Another writer on the same file appends an event no projection can read (data null).
+        const writer = new SqliteEventStore(own.storePath);
+        await writer.append(
+          'apikey-0123456789abcdef',
+          [{ type: 'KeyRegistered', data: null as unknown as Record<string, unknown> }],
+          'no_stream',
+        );
+        await writer.close();
+
+        const res = await eventually(
+          () => fetch(`${own.url}/health/ready`),
+          (r) => r.status === 503,
+        );
+        expect(res.status).toBe(503);
+        expect(await res.json()).toMatchObject({
+          status: 'error',
+          error: { projections: { status: 'down' } },
+          details: { event_store: { status: 'up' } },
+        });
+      } finally {
+        await own.close();
+      }
     });
   });
 

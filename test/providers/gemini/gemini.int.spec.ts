@@ -3,7 +3,15 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { geminiProvider, SseDecoder, UndiciTransport, type CallContext, type ProfileInfo, type SseEvent } from '@switchboard/providers';
+import {
+  decodeEmbedding,
+  geminiProvider,
+  SseDecoder,
+  UndiciTransport,
+  type CallContext,
+  type ProfileInfo,
+  type SseEvent,
+} from '@switchboard/providers';
 
 const FIXTURES = join(__dirname, '../../../libs/providers/gemini/fixtures');
 const raw = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
@@ -43,6 +51,7 @@ function scriptedGemini(received: Received[]): Server {
         return reply(200, json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
       if (req.url?.endsWith(':batchEmbedContents'))
         return reply(200, json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
+      if (req.url?.endsWith(':embedContent')) return reply(200, json<{ upstream: unknown }>('embeddings-single.response.json').upstream);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
       const bytes = Buffer.from(raw('function-call.sse'));
       const writePiece = (at: number): void => {
@@ -145,7 +154,24 @@ describe('gemini provider over a real socket', () => {
       ],
       usage: { prompt_tokens: 40, completion_tokens: 18, total_tokens: 58 },
     });
-    expect(received[received.length - 1].url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+    const upstream = received[received.length - 1];
+    expect(upstream.method).toBe('POST');
+    expect(upstream.url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
+    expect(upstream.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(upstream.body)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
+  });
+
+  it('sends system, parameters, tools and a tool-result turn as Gemini documents them', async () => {
+    const recorded = json<{ openai: Record<string, unknown>; model: string; upstream: { body: unknown } }>('chat-tools.request.json');
+    const response = await transport.send(
+      geminiProvider.request('chat', recorded.openai, ctx('live-key', false, recorded.model)),
+      sendOptions,
+    );
+    await response.body.text();
+    const upstream = received[received.length - 1];
+    expect(upstream.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(JSON.parse(upstream.body)).toEqual(recorded.upstream.body);
   });
 
   it('embeds a list through :batchEmbedContents', async () => {
@@ -159,11 +185,36 @@ describe('gemini provider over a real socket', () => {
       JSON.parse(await response.body.text()),
       ctx('live-key', false, 'text-embedding-004'),
     );
-    expect(received[received.length - 1].url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    const upstream = received[received.length - 1];
+    expect(upstream.method).toBe('POST');
+    expect(upstream.url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
+    expect(JSON.parse(upstream.body)).toEqual({
+      requests: [
+        { model: 'models/text-embedding-004', content: { parts: [{ text: 'first' }] } },
+        { model: 'models/text-embedding-004', content: { parts: [{ text: 'second' }] } },
+      ],
+    });
     expect((answer as { data: Array<{ index: number; embedding: number[] }> }).data).toEqual([
       { object: 'embedding', index: 0, embedding: [0.1, 0.2, 0.3] },
       { object: 'embedding', index: 1, embedding: [-0.3, 0, 0.9] },
     ]);
+  });
+
+  it('embeds one text through :embedContent with its output size, and answers base64 when asked', async () => {
+    const call = { ...ctx('live-key', false, 'text-embedding-004'), encodingFormat: 'base64' as const };
+    const response = await transport.send(
+      geminiProvider.request('embeddings', { model: 'embed', input: 'hello', dimensions: 3 }, call),
+      sendOptions,
+    );
+    const answer = geminiProvider.response?.('embeddings', JSON.parse(await response.body.text()), call) as {
+      data: Array<{ embedding: string }>;
+    };
+    const upstream = received[received.length - 1];
+    expect(upstream.url).toBe('/v1beta/models/text-embedding-004:embedContent');
+    expect(JSON.parse(upstream.body)).toEqual({ content: { parts: [{ text: 'hello' }] }, outputDimensionality: 3 });
+    const expected = json<{ openai: { data: Array<{ embedding: number[] }> } }>('embeddings-single.response.json').openai.data[0].embedding;
+    decodeEmbedding(answer.data[0].embedding).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
   });
 
   it('retires a key Gemini calls invalid and cools down a rate-limited one for its RetryInfo delay', async () => {

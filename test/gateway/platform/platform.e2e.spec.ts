@@ -60,7 +60,10 @@ describe('platform surfaces', () => {
 
   describe('OpenAPI', () => {
     it('/docs-json lists the admin routes with bearer auth', async () => {
-      const doc = (await (await fetch(`${gw.url}/docs-json`)).json()) as any;
+      const doc = (await (await fetch(`${gw.url}/docs-json`)).json()) as {
+        paths: Record<string, Record<string, { tags?: string[] }>>;
+        components: { securitySchemes: Record<string, unknown>; schemas: Record<string, { properties: Record<string, unknown> }> };
+      };
       expect(Object.keys(doc.paths)).toEqual(
         expect.arrayContaining([
           '/admin/keys',

@@ -34,8 +34,13 @@ describe('createEventStore (EVENT_STORE_URL)', () => {
     expect(existsSync(join(dir, 'data', 'events.db'))).toBe(true);
   });
 
-  it('opens an in-memory store for memory:', () => {
-    expect(open('memory:')).toBeInstanceOf(InMemoryEventStore);
+  it('opens an in-memory store for memory: under NODE_ENV=test', () => {
+    expect(open('memory:', undefined)).toBeInstanceOf(InMemoryEventStore);
+    expect(createEventStore('memory:', { nodeEnv: 'test' })).toBeInstanceOf(InMemoryEventStore);
+  });
+
+  it.each(['', 'production', 'development'])("refuses memory: when NODE_ENV is '%s': events would be lost at exit", (nodeEnv) => {
+    expect(() => createEventStore('memory:', { nodeEnv })).toThrow(/EVENT_STORE_URL: memory: .*for tests \(NODE_ENV=test\)/);
   });
 
   it.each([

@@ -13,13 +13,23 @@ const ACCEPTED =
 export interface CreateEventStoreOptions {
   /** Where the default SQLite file lives (default `data`). */
   dataDir?: string;
+  /** `memory:` is accepted only when this is `test` (default: `process.env.NODE_ENV`). */
+  nodeEnv?: string;
 }
 
 /** Chooses the event store adapter named by `EVENT_STORE_URL`. */
 export function createEventStore(url: string | undefined, opts: CreateEventStoreOptions = {}): EventStore {
   const value = url?.trim() ?? '';
   if (value === '') return new SqliteEventStore(join(opts.dataDir ?? 'data', 'events.db'));
-  if (value === 'memory:') return new InMemoryEventStore();
+  if (value === 'memory:') {
+    // A store that forgets everything at exit and that no other process sees must not run by mistake.
+    if ((opts.nodeEnv ?? process.env.NODE_ENV) !== 'test') {
+      throw new Error(
+        'EVENT_STORE_URL: memory: keeps events in this process only (lost at exit, unseen by other replicas and the keeper); it is for tests (NODE_ENV=test)',
+      );
+    }
+    return new InMemoryEventStore();
+  }
   if (ESDB_SCHEMES.test(value)) return new EsdbEventStore(value);
   const path = sqlitePath(value);
   if (path) return new SqliteEventStore(path);

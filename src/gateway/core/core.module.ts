@@ -36,7 +36,7 @@ export class CoreModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_ENV, useValue: env },
-        { provide: EVENT_STORE, useFactory: () => createEventStore(env.EVENT_STORE_URL) },
+        { provide: EVENT_STORE, useFactory: () => createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV }) },
         { provide: KeyVault, useValue: new KeyVault() },
         { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv2019 from 'ajv/dist/2019';
 import { parse } from 'yaml';
+import { loadConfig } from '@switchboard/config';
 
 /** No Docker engine runs here: the compose file is checked against the Compose Specification schema. */
 const root = join(__dirname, '../..');
@@ -26,6 +27,18 @@ describe('docker-compose.yml', () => {
     expect(keeper.environment.EVENT_STORE_URL).toBe(gateway.environment.EVENT_STORE_URL);
     expect(gateway.environment.NATS_URL).toBe(tools.environment.NATS_URL);
     expect(tools.command).toEqual(['node', 'dist/src/tool-server/main.js']);
+  });
+
+  it('probes every key once: the gateway leaves the Keeper to its own service, which reads the same config and keys', () => {
+    const { gateway, keeper } = compose.services;
+    const configOf = (service: { environment: Record<string, string> }) =>
+      loadConfig({ path: join(root, 'config/gateway.yaml'), env: { ...service.environment, OPENAI_API_KEY: '' }, cwd: root });
+    expect(configOf(gateway).keeper.enabled).toBe(false);
+    expect(keeper.command).toEqual(['node', 'dist/src/keeper/main.js']);
+    expect(keeper.volumes).toEqual(gateway.volumes);
+    expect(Object.keys(keeper.environment)).toEqual(
+      expect.arrayContaining(Object.keys(gateway.environment).filter((name) => name.endsWith('_API_KEY'))),
+    );
   });
 
   it('builds every app from the Dockerfile, whose entry points exist in the build', () => {

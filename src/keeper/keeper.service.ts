@@ -34,8 +34,9 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   onApplicationBootstrap(): void {
     const start = Date.now();
     for (const name of Object.keys(this.config.providers)) this.lastProbeRound.set(name, start);
+    // Not unref'd: in a standalone keeper this timer is all that keeps the process running (it
+    // exited at once on SQLite with no keys file to watch); closing the app clears it.
     this.timer = setInterval(() => this.tick(), this.config.keeper.restoreCheckMs);
-    this.timer.unref();
   }
 
   async onModuleDestroy(): Promise<void> {

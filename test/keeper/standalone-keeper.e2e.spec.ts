@@ -1,0 +1,98 @@
+import { join } from 'node:path';
+import { CommandBus } from '@nestjs/cqrs';
+import { fingerprint } from '@switchboard/domain';
+import { QuarantineKeyCommand } from '../../src/gateway/core/commands';
+import { eventually } from '../support/eventually';
+import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
+import { startGateway, type StartedGateway } from '../support/start-gateway';
+import { childEnv, runEntry, type Child } from './fixtures/child-process';
+
+const DEAD = 'sk-standalone-dead-00000000001';
+const GOOD = 'sk-standalone-good-00000000002';
+
+interface KeyRow {
+  fingerprint: string;
+  state: string;
+}
+
+/**
+ * The gateway in this process and `src/keeper/main.ts` in a child, on one SQLite file: the
+ * deployment of docker-compose.yml (there on EventStoreDB), with the config file both read.
+ */
+describe('a standalone keeper beside the gateway', () => {
+  let upstream: ScriptedUpstream;
+  let gw: StartedGateway | undefined;
+  let keeper: Child | undefined;
+
+  const start = async (keeperInGateway: boolean) => {
+    gw = await startGateway({
+      config: {
+        providers: { openai_main: { type: 'openai', base_url: upstream.baseUrl, keys: [DEAD, GOOD], probe_interval_ms: 300 } },
+        models: { 'main-gpt': { chain: [{ provider: 'openai_main', model: 'gpt-4o' }] } },
+        keeper: { enabled: keeperInGateway, probe_interval_ms: 60_000, restore_check_ms: 50 },
+      },
+    });
+    keeper = runEntry(
+      'src/keeper/main.ts',
+      childEnv({ SWITCHBOARD_CONFIG: join(gw.dir, 'gateway.yaml'), EVENT_STORE_URL: `sqlite:${gw.storePath}` }),
+    );
+    await keeper.waitFor(/keeper running/, 60_000);
+    return gw;
+  };
+  const keys = async (): Promise<KeyRow[]> =>
+    ((await (await fetch(`${gw!.url}/admin/keys?provider=openai_main`)).json()) as { keys: KeyRow[] }).keys;
+  const history = async (secret: string) =>
+    (
+      (await (await fetch(`${gw!.url}/admin/keys/${fingerprint(secret)}/history`)).json()) as { events: Array<{ type: string }> }
+    ).events.map((e) => e.type);
+
+  beforeEach(async () => {
+    upstream = await startScriptedUpstream();
+    upstream.always(DEAD, reply.unauthorized());
+  });
+  afterEach(async () => {
+    await keeper?.stop();
+    await gw?.close();
+    await upstream.close();
+    keeper = gw = undefined;
+  });
+
+  it('retires a key whose probe answers 401, and the gateway never sends it a request', async () => {
+    const gateway = await start(false);
+
+    const rows = await eventually(keys, (r) => r.find((k) => k.fingerprint === fingerprint(DEAD))?.state === 'retired', 20_000);
+    expect(rows.find((k) => k.fingerprint === fingerprint(DEAD))?.state).toBe('retired');
+    expect(await history(DEAD)).toEqual(['KeyRegistered', 'ProbeFailed', 'KeyRetired']);
+
+    for (let i = 0; i < 6; i++) {
+      const res = await fetch(`${gateway.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'main-gpt', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      expect(res.status).toBe(200);
+      expect(res.headers.get('x-switchboard-key')).toBe(fingerprint(GOOD));
+    }
+    // Only the keeper's probe ever reached the upstream with the dead key.
+    expect(upstream.callsFor(DEAD).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
+    expect(keeper!.process.exitCode).toBeNull();
+  }, 90_000);
+
+  it('restores an expired quarantine exactly once, with the keeper in the gateway racing the standalone one', async () => {
+    upstream.always(GOOD, reply.serverError(503)); // its probes fail: only the deadline may end the quarantine
+    const gateway = await start(true);
+    const until = new Date(Date.now() + 2_000);
+    await gateway.app.get(CommandBus).execute(new QuarantineKeyCommand(fingerprint(GOOD), 'upstream_error', until, 503));
+
+    await eventually(
+      () => history(GOOD),
+      (types) => types.includes('KeyRestored'),
+      20_000,
+    );
+    // Both timers have had many ticks past the deadline by now.
+    await new Promise((r) => setTimeout(r, 1_000));
+    const transitions = (await history(GOOD)).filter((t) => t !== 'ProbeFailed');
+    expect(transitions).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+    expect(keeper!.process.exitCode).toBeNull();
+  }, 90_000);
+});

@@ -254,6 +254,19 @@ describe('provider translation end to end (openai SDK -> gateway -> anthropic | 
     expect(gemini.received).toHaveLength(0);
   });
 
+  it('ends a translated stream with the usage chunk when stream_options.include_usage asks, and only then', async () => {
+    const stream = client.chat.completions.stream({ model: 'main', messages: QUESTION, stream_options: { include_usage: true } });
+    const chunks: ChatCompletionChunk[] = [];
+    for await (const chunk of stream) chunks.push(chunk);
+    const completion = await stream.finalChatCompletion();
+
+    expect(completion.choices[0].message.content).toBe('It is 21°C and clear in Paris.');
+    expect(chunks.filter((c) => c.choices.length === 0)).toEqual([chunks[chunks.length - 1]]);
+    expect(completion.usage).toEqual({ prompt_tokens: 58, completion_tokens: 12, total_tokens: 70 });
+    // The option is the gateway's to honour: Anthropic's API has no such field.
+    expect(only(anthropic).body).not.toHaveProperty('stream_options');
+  });
+
   it('hands a tool-result turn to Gemini as functionCall and functionResponse when Anthropic is overloaded, and dates the answer', async () => {
     anthropic.next(anthropicError(529, 'overloaded_error'));
     const before = Math.floor(Date.now() / 1000);

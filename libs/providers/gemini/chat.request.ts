@@ -194,10 +194,11 @@ function toolResult(messages: ChatMessage[], i: number) {
   return { ...(id ? { id } : {}), name: call.function.name, response: asJsonObject(text) ?? { content: text } };
 }
 
-/** The nearest earlier call with that id; earlier calls were checked when their own message was mapped. */
+/** The nearest earlier assistant call with that id (checked when its own message was mapped). */
 function callWithId(earlier: ChatMessage[], id: string | undefined): ToolCall | undefined {
   for (let k = earlier.length - 1; k >= 0; k--) {
-    const call = earlier[k].tool_calls?.find((c) => c.id === id);
+    const calls = earlier[k].role === 'assistant' ? earlier[k].tool_calls : undefined;
+    const call = Array.isArray(calls) ? calls.find((c) => c.id === id) : undefined;
     if (call) return call;
   }
   return undefined;

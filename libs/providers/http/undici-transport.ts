@@ -13,13 +13,17 @@ type Body = UpstreamResponse['body'];
 
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
+/** The `causeCode` of a call that overran its total deadline (not an undici code: the deadline is ours). */
+export const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
+
 /**
  * The one place the gateway talks HTTP to upstreams: one keep-alive `undici.Pool` per origin (and
  * connect timeout, a pool-level setting), no pipelining so one slow stream never blocks another.
- * `timeoutMs` bounds the wait for the response headers and every gap between body chunks, so a
- * long stream that keeps talking is never cut; the caller's `signal` bounds the whole call.
- * Network failures come out as `UpstreamNetworkError`; a caller's abort comes out as the signal's
- * reason, untouched, because the key is not to blame for it.
+ * `timeoutMs` is the whole call's deadline, headers and body, so an upstream trickling its JSON a
+ * byte at a time is still cut off; except for an event stream, where it bounds the wait for the
+ * headers and every gap between chunks, so a long stream that keeps talking is never cut. The
+ * caller's `signal` can end any call. Network failures come out as `UpstreamNetworkError`; a
+ * caller's abort comes out as the signal's reason, untouched, because the key is not to blame.
  */
 export class UndiciTransport implements Transport {
   private readonly pools = new Map<string, Pool>();
@@ -34,23 +38,23 @@ export class UndiciTransport implements Transport {
   async send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
     const url = new URL(req.url);
     const pool = this.poolFor(url.origin, opts.connectTimeoutMs);
+    const call = new Deadline(opts.signal, opts.timeoutMs, url.origin);
     try {
       const res = await pool.request({
         method: req.method,
         path: `${url.pathname}${url.search}`,
         headers: req.headers,
         body: req.body,
-        signal: opts.signal,
+        signal: call.signal,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
       });
-      return {
-        status: res.statusCode,
-        headers: res.headers as UpstreamResponse['headers'],
-        body: guardBody(res.body, url.origin, opts.signal),
-      };
+      // A stream may talk for as long as it keeps talking: from here only the gaps are bounded.
+      if (isEventStream(res.headers['content-type'])) call.stopTimer();
+      return { status: res.statusCode, headers: res.headers as UpstreamResponse['headers'], body: guardBody(res.body, call) };
     } catch (error) {
-      throw translate(error, url.origin, opts.signal);
+      call.dispose();
+      throw call.translate(error);
     }
   }
 
@@ -76,28 +80,82 @@ export class UndiciTransport implements Transport {
   }
 }
 
-/** Errors while reading the body (a reset mid-stream, a stalled stream) get the same translation. */
-function guardBody(body: Body, origin: string, signal: AbortSignal | undefined): Body {
+/**
+ * One call's abort signal: the caller's, plus the total deadline's own timer, stopped as soon as
+ * the body is read (or when the answer turns out to be a stream), so no timer outlives its call.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private expired = false;
+  private readonly onAbort = () => this.controller.abort(this.caller?.reason);
+
+  constructor(
+    private readonly caller: AbortSignal | undefined,
+    private readonly timeoutMs: number,
+    private readonly origin: string,
+  ) {
+    if (caller?.aborted) this.controller.abort(caller.reason);
+    else caller?.addEventListener('abort', this.onAbort, { once: true });
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort();
+    }, timeoutMs);
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  stopTimer(): void {
+    clearTimeout(this.timer);
+  }
+
+  /** The call is over: nothing of it may keep the caller's signal or a timer busy. */
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onAbort);
+  }
+
+  translate(error: unknown): unknown {
+    if (this.caller?.aborted) return this.caller.reason ?? error;
+    if (this.expired)
+      return new UpstreamNetworkError('timeout', `${this.origin} did not answer within ${this.timeoutMs} ms`, DEADLINE_CODE);
+    return translate(error, this.origin);
+  }
+}
+
+/** Errors while reading the body (a reset mid-stream, a stalled stream, the deadline) get the same translation. */
+function guardBody(body: Body, call: Deadline): Body {
   return {
     async *[Symbol.asyncIterator]() {
       try {
         for await (const piece of body) yield piece as Uint8Array;
       } catch (error) {
-        throw translate(error, origin, signal);
+        throw call.translate(error);
+      } finally {
+        call.dispose();
       }
     },
     async text() {
       try {
         return await body.text();
       } catch (error) {
-        throw translate(error, origin, signal);
+        throw call.translate(error);
+      } finally {
+        call.dispose();
       }
     },
   };
 }
 
-function translate(error: unknown, origin: string, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted) return signal.reason ?? error;
+function isEventStream(type: string | string[] | undefined): boolean {
+  const value = Array.isArray(type) ? type[0] : type;
+  return value?.trimStart().toLowerCase().startsWith('text/event-stream') ?? false;
+}
+
+function translate(error: unknown, origin: string): unknown {
   const code = errorCode(error);
   if (code && TIMEOUT_CODES.has(code)) {
     return new UpstreamNetworkError('timeout', `${origin} timed out (${code})`, code);

@@ -38,13 +38,17 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
       });
     }
     // Watching starts before the files are read, so an edit made while the start-up sync runs is
-    // seen: its sync queues behind this one.
-    this.watcher = watchKeyFiles(this.config, (profile, secrets) => void this.enqueue(() => this.list(profile, secrets)), {
-      onError: (profile, file, code) => this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
+    // seen: its sync queues behind this one. (Callbacks come from timers, so none can queue before
+    // the start-up sync, which gives the vault every profile's keys.) A failed sync is logged by
+    // the queue; the next edit tries again.
+    const onChange = (profile: string, secrets: string[]) => void this.enqueue(() => this.setKeys(profile, secrets)).catch(() => undefined);
+    this.watcher = watchKeyFiles(this.config, onChange, {
+      onError: (profile, file, code) =>
+        this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
     });
     await this.watcher.ready;
     await this.enqueue(() => {
-      for (const profile of Object.values(this.config.providers)) this.list(profile.name, readProfileKeys(profile));
+      for (const profile of Object.values(this.config.providers)) this.setKeys(profile.name, readProfileKeys(profile));
     });
   }
 
@@ -53,19 +57,22 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     await this.queue;
   }
 
-  /** Runs `update` (vault changes), then brings the store in line, after every sync queued before. */
+  /**
+   * Runs `update` (vault changes), then brings the store in line, after every sync queued before.
+   * Resolves or rejects with this sync (the start-up one must stop the start); the queue logs a
+   * failure and carries on.
+   */
   private enqueue(update: () => void): Promise<void> {
-    this.queue = this.queue
-      .then(async () => {
-        update();
-        await this.apply();
-      })
-      .catch((err: unknown) => this.logger.error(`keys sync failed: ${(err as Error).message}`));
-    return this.queue;
+    const run = this.queue.then(async () => {
+      update();
+      await this.apply();
+    });
+    this.queue = run.catch((err: unknown) => this.logger.error(`keys sync failed: ${(err as Error).message}`));
+    return run;
   }
 
   /** Hands a profile's keys to the vault; a key another profile holds stays there, with a warning. */
-  private list(profile: string, secrets: string[]): void {
+  private setKeys(profile: string, secrets: string[]): void {
     // A mock profile answers in-process and needs no key: it gets the implicit one.
     const effective = this.config.providers[profile]?.type === 'mock' && secrets.length === 0 ? [MOCK_KEY] : secrets;
     for (const { fingerprint, holder } of this.vault.replace(profile, effective)) {

@@ -1,6 +1,8 @@
 import type { QuarantineReason } from '@switchboard/domain';
 import {
+  answerOptions,
   errorBodyValue,
+  InvalidRequestError,
   UnsupportedFeatureError,
   UpstreamNetworkError,
   type CallContext,
@@ -10,10 +12,12 @@ import {
   type UpstreamResponse,
 } from '@switchboard/providers';
 import { CloseCircuitCommand, HalfOpenCircuitCommand, OpenCircuitCommand, QuarantineKeyCommand, RetireKeyCommand } from '../core/commands';
+import { answerAsChunks } from './answer-as-stream';
 import { fullJitterDelay, sleep } from './backoff';
 import type { SkipReason } from './circuit-breakers';
 import type { RouteAlias, RouteTarget } from './route-table';
 import type { RoutingDeps } from './routing-deps';
+import { openStream, readPrelude, type Chunk, type StreamCursor } from './stream-relay';
 
 /** One upstream call of a request, as the 503 body lists it. `key` is a fingerprint. */
 export interface Attempt {
@@ -47,13 +51,18 @@ interface ServedBase {
 export interface Served extends ServedBase {
   kind: 'served';
   body: Buffer;
+  /** The answer mapped to OpenAI JSON, for a type that does not speak it (passthrough bodies stay bytes). */
+  answer?: Record<string, unknown>;
 }
 
-/** A streaming answer whose first bytes arrived: from here on the client is committed to it. */
+/**
+ * A streaming answer that has said its first real chunk: from here on the client is committed to
+ * it. `pending` are the chunks read so far (written first); the cursor carries on from there.
+ */
 export interface Streaming extends ServedBase {
   kind: 'streaming';
-  first: Uint8Array;
-  rest: AsyncIterator<Uint8Array>;
+  pending: Chunk[];
+  cursor: StreamCursor;
 }
 
 export type RouteResult =
@@ -69,8 +78,11 @@ export type RouteResult =
       body: string;
       attempts: Attempt[];
     }
-  /** No profile of the chain can do what the request asks. */
-  | { kind: 'unsupported'; param: string | null; message: string; attempts: Attempt[]; skipped: Skip[] }
+  /**
+   * No profile of the chain can do what the request asks (`unsupported_parameter`), or the body is
+   * malformed in a way only a mapper saw (`code: 'invalid_request'`): a 400 either way.
+   */
+  | { kind: 'unsupported'; param: string | null; message: string; code?: string; attempts: Attempt[]; skipped: Skip[] }
   | { kind: 'exhausted'; attempts: Attempt[]; skipped: Skip[]; retryAfterMs?: number }
   /** The client went away; nothing more to say to it. */
   | { kind: 'aborted'; attempts: Attempt[] };
@@ -177,6 +189,8 @@ async function tryKeys(
   pass: Pass,
   trial: boolean,
 ): Promise<Step> {
+  // What the client asked of the answer's shape, and its date, for mappers whose upstream never sees the body.
+  const options = answerOptions(body, deps.now());
   for (let called = 0; ; called++) {
     const now = deps.now();
     if (now >= pass.deadline) return 'next_profile';
@@ -190,21 +204,25 @@ async function tryKeys(
     const secret = deps.secrets.secret(key.fingerprint);
     // Registered in the store but unknown to this process (its keys file changed): not ours to use.
     if (secret === undefined) continue;
-    const ctx: CallContext = { profile: target.profile, model: target.model, key: secret, stream };
+    const ctx: CallContext = { profile: target.profile, model: target.model, key: secret, stream, ...options };
     let request: UpstreamRequest;
     try {
       request = target.provider.request(op, body, ctx);
     } catch (error) {
-      if (!(error instanceof UnsupportedFeatureError)) throw error;
-      pass.skipped.push({ profile: target.name, reason: 'unsupported', param: error.param, message: error.message });
-      return 'next_profile';
+      // A feature this type lacks: the next profile may have it (a 400 names it when none does).
+      if (error instanceof UnsupportedFeatureError) {
+        pass.skipped.push({ profile: target.name, reason: 'unsupported', param: error.param, message: error.message });
+        return 'next_profile';
+      }
+      return invalidRequest(target, error, pass, deps);
     }
-    const step = await call(target, key.fingerprint, ctx, request, deps, signal, pass, trial);
+    const step = await call(op, target, key.fingerprint, ctx, request, deps, signal, pass, trial);
     if (step !== 'next_key') return step;
   }
 }
 
 async function call(
+  op: Operation,
   target: RouteTarget,
   fingerprint: string,
   ctx: CallContext,
@@ -215,54 +233,85 @@ async function call(
   trial: boolean,
 ): Promise<Step> {
   const started = deps.now();
+  let res: UpstreamResponse | undefined;
   let outcome: Failure;
-  let status: number | null = null;
   try {
-    const res = await target.transport.send(request, {
+    res = await target.transport.send(request, {
       signal,
       connectTimeoutMs: target.profile.connectTimeoutMs,
       timeoutMs: Math.min(target.profile.timeoutMs, pass.deadline - started),
     });
-    status = res.status;
     if (res.status >= 200 && res.status < 300) {
-      const served = await readAnswer(target, fingerprint, ctx, res, pass.attempts);
-      if (served) return succeed(served, deps, trial);
-      outcome = { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false };
-    } else {
-      const text = await res.body.text();
-      const classified = target.provider.classify(res.status, res.headers, errorBodyValue(text), deps.now());
-      outcome =
-        classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
-      if (outcome.kind === 'client_error') {
-        record(pass, target, fingerprint, status, outcome.kind, outcome.reason, deps);
-        return clientError(target, fingerprint, res, text, pass.attempts);
-      }
+      return await succeed(await readAnswer(op, target, fingerprint, ctx, res, pass.attempts), deps, trial);
+    }
+    const text = await res.body.text();
+    const classified = target.provider.classify(res.status, res.headers, errorBodyValue(text), deps.now());
+    outcome =
+      classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
+    if (outcome.kind === 'client_error') {
+      record(pass, target, fingerprint, res.status, outcome.kind, outcome.reason, deps);
+      return clientError(target, fingerprint, res.status, contentTypeOf(res.headers), text, pass.attempts);
     }
   } catch (error) {
     if (signal.aborted) return { kind: 'aborted', attempts: pass.attempts };
-    outcome = networkOutcome(error, deps);
+    outcome = failureOutcome(error, target, res, deps);
+    // An error event before the stream's first chunk that is the client's own (a 400 said as SSE):
+    // nothing reached the client yet, so it gets the error as the HTTP answer it stands for.
+    if (outcome.kind === 'client_error') {
+      record(pass, target, fingerprint, outcome.status, outcome.kind, outcome.reason, deps);
+      return clientError(target, fingerprint, outcome.status, 'application/json', JSON.stringify(errorBodyOf(error)), pass.attempts);
+    }
   }
-  record(pass, target, fingerprint, status, outcome.kind, outcome.reason, deps);
+  record(pass, target, fingerprint, outcome.status || null, outcome.kind, outcome.reason, deps);
   return fail(outcome, target, fingerprint, deps, pass, trial);
 }
 
 /**
- * Reads what must arrive before the client sees a byte: the whole body, or a stream's first piece.
- * Undefined when a stream ended before saying anything (the upstream's failure: fail over).
+ * Reads what must arrive before the client sees a byte: the whole body (mapped to OpenAI JSON when
+ * the type needs it), or a stream's opening up to its first real chunk. Throws for an answer that
+ * is the upstream's failure (unmappable JSON, an error event, a cut-off), so the caller fails over.
  */
 async function readAnswer(
+  op: Operation,
   target: RouteTarget,
   fingerprint: string,
   ctx: CallContext,
   res: UpstreamResponse,
   attempts: Attempt[],
-): Promise<Served | Streaming | undefined> {
+): Promise<Served | Streaming> {
   const base = { target, fingerprint, ctx, status: res.status, headers: res.headers, attempts };
-  if (!ctx.stream) return { kind: 'served', ...base, body: await readBody(res.body) };
-  const rest = res.body[Symbol.asyncIterator]();
-  const first = await rest.next();
-  if (first.done) return undefined;
-  return { kind: 'streaming', ...base, first: first.value, rest };
+  if (ctx.stream && isEventStream(res.headers)) {
+    const cursor = openStream(target, ctx, res.body);
+    return { kind: 'streaming', ...base, pending: await readPrelude(cursor), cursor };
+  }
+  const body = await readBody(res.body);
+  const answer = target.passthrough && !ctx.stream ? undefined : mapAnswer(op, target, ctx, body);
+  if (!ctx.stream) return { kind: 'served', ...base, body, ...(answer ? { answer } : {}) };
+  // `stream: true` answered with plain JSON: the client still gets its answer, as a stream.
+  const pending = answerAsChunks(answer);
+  if (!pending) {
+    throw new UpstreamAnswerError('not_a_stream', `answered stream: true with ${contentTypeOf(res.headers) ?? 'no content type'}`);
+  }
+  return { kind: 'streaming', ...base, pending, cursor: { ...openStream(target, ctx, EMPTY_BODY), finished: true } };
+}
+
+/** A 2xx body as OpenAI JSON; a body that is not JSON or that the type's mapper rejects is the upstream's failure. */
+function mapAnswer(op: Operation, target: RouteTarget, ctx: CallContext, body: Buffer): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new UpstreamAnswerError('malformed_answer', 'answered 2xx with a body that is not JSON');
+  }
+  if (target.passthrough || !target.provider.response) return parsed as Record<string, unknown>;
+  try {
+    return target.provider.response(op, parsed, ctx);
+  } catch (error) {
+    throw new UpstreamAnswerError(
+      'malformed_answer',
+      `answered 2xx with a body the ${target.profile.type} mapper rejects (${describeError(error)})`,
+    );
+  }
 }
 
 async function succeed(served: Served | Streaming, deps: RoutingDeps, trial: boolean): Promise<Served | Streaming> {
@@ -319,28 +368,113 @@ async function fail(
 
 function quarantineReason(outcome: Quarantine): QuarantineReason {
   if (outcome.rateLimited) return 'rate_limited';
-  if (outcome.reason === 'timeout' || outcome.reason === 'connection_error') return outcome.reason;
-  return 'upstream_error';
+  return NETWORK_REASONS[outcome.reason] ?? 'upstream_error';
 }
 
 /**
  * A stream that broke after the client got its first bytes cannot fail over, but the key and the
- * profile still answer for it like for any other reset or timeout.
+ * profile still answer for it like for any other failure: a reset or cut-off like a reset, an
+ * error event through the provider's own classification (a mid-stream rate limit cools the key
+ * down until its deadline without counting toward the circuit).
  */
 export async function reportStreamFailure(streaming: Streaming, error: unknown, deps: RoutingDeps): Promise<Attempt> {
-  const outcome = networkOutcome(error, deps);
+  const outcome = failureOutcome(error, streaming.target, streaming, deps);
   const pass: Pass = { attempts: [], skipped: [], tried: new Set(), transient: false, deadline: Infinity };
-  record(pass, streaming.target, streaming.fingerprint, null, outcome.kind, outcome.reason, deps);
+  record(pass, streaming.target, streaming.fingerprint, outcome.status || null, outcome.kind, outcome.reason, deps);
   await fail(outcome, streaming.target, streaming.fingerprint, deps, pass, false);
   return pass.attempts[0];
 }
 
-function networkOutcome(error: unknown, deps: RoutingDeps): Quarantine {
-  if (error instanceof UpstreamNetworkError) {
-    return { kind: 'quarantine', status: 0, reason: error.kind, rateLimited: false };
+/** An answer that came with a 2xx and is still the upstream's failure (not JSON, not a stream). */
+class UpstreamAnswerError extends Error {
+  constructor(
+    readonly reason: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamAnswerError';
   }
-  deps.warn(`upstream call failed unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
-  return { kind: 'quarantine', status: 0, reason: 'connection_error', rateLimited: false };
+}
+
+/** The attempt reasons of network failures, and the quarantine reason each is stored as. */
+const NETWORK_REASONS: Record<string, QuarantineReason> = {
+  timeout: 'timeout',
+  connect_timeout: 'timeout',
+  connection_error: 'connection_error',
+  incomplete_stream: 'connection_error',
+};
+
+/**
+ * What a thrown failure means for the key. Network errors are timeouts or resets; an error that
+ * carries an HTTP status (a provider's stream error event: Anthropic's 429 `rate_limit_error`,
+ * 529 `overloaded_error`, an OpenAI-shaped `{"error"}` chunk) goes through the provider's own
+ * classification with the response's headers; anything else is the upstream's error.
+ */
+function failureOutcome(
+  error: unknown,
+  target: RouteTarget,
+  res: Pick<UpstreamResponse, 'status' | 'headers'> | undefined,
+  deps: RoutingDeps,
+): Failure {
+  if (error instanceof UpstreamNetworkError) {
+    const reason =
+      error.causeCode === 'UND_ERR_CONNECT_TIMEOUT'
+        ? 'connect_timeout'
+        : error.causeCode === 'STREAM_CUT_OFF'
+          ? 'incomplete_stream'
+          : error.kind;
+    return { kind: 'quarantine', status: 0, reason, rateLimited: false };
+  }
+  if (error instanceof UpstreamAnswerError) {
+    return { kind: 'quarantine', status: res?.status ?? 0, reason: error.reason, rateLimited: false };
+  }
+  const status = statusOf(error);
+  if (status !== undefined) {
+    const classified = target.provider.classify(status, res?.headers ?? {}, errorBodyOf(error), deps.now());
+    if (classified.kind !== 'ok') return classified;
+  }
+  deps.warn(`${target.name}: upstream answer failed: ${describeError(error)}`);
+  return { kind: 'quarantine', status: status ?? res?.status ?? 0, reason: 'upstream_error', rateLimited: false };
+}
+
+/** The HTTP status a thrown stream error stands for, when it says (`status` on the error). */
+function statusOf(error: unknown): number | undefined {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
+}
+
+/** A thrown stream error as the error body its provider would have sent over HTTP. */
+function errorBodyOf(error: unknown): Record<string, unknown> {
+  const body = (error as { body?: unknown } | null)?.body;
+  if (body && typeof body === 'object') return body as Record<string, unknown>;
+  const errorType = (error as { errorType?: unknown } | null)?.errorType;
+  const message = error instanceof Error ? error.message : String(error);
+  return { type: 'error', error: { type: typeof errorType === 'string' ? errorType : 'api_error', message } };
+}
+
+/**
+ * The body passed validation but the mapper refused it as malformed (`InvalidRequestError`), or
+ * failed on it: the client's error whichever profile serves, so a 400 naming the field when the
+ * mapper names one, and no other profile is tried. Never a 500: nothing the client sends may crash
+ * the request path. A mapper that fails rather than refusing is logged, since it wants a fix.
+ */
+function invalidRequest(target: RouteTarget, error: unknown, pass: Pass, deps: RoutingDeps): RouteResult {
+  const refused = error instanceof InvalidRequestError;
+  if (!refused) deps.warn(`${target.name}: the ${target.profile.type} mapper failed on a validated body: ${describeError(error)}`);
+  return {
+    kind: 'unsupported',
+    code: 'invalid_request',
+    param: refused ? error.param : null,
+    message: refused
+      ? error.message
+      : `The request body cannot be translated for ${target.profile.type} providers (${describeError(error)}).`,
+    attempts: pass.attempts,
+    skipped: pass.skipped,
+  };
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : String(error).slice(0, 200);
 }
 
 function record(
@@ -356,11 +490,31 @@ function record(
   deps.metrics?.upstreamAttempt(target.name, outcome === 'quarantine' ? reason : outcome);
 }
 
-function clientError(target: RouteTarget, fingerprint: string, res: UpstreamResponse, body: string, attempts: Attempt[]): RouteResult {
-  const type = res.headers['content-type'];
-  const contentType = Array.isArray(type) ? type[0] : type;
-  return { kind: 'client_error', target, fingerprint, status: res.status, body, attempts, ...(contentType ? { contentType } : {}) };
+function clientError(
+  target: RouteTarget,
+  fingerprint: string,
+  status: number,
+  contentType: string | undefined,
+  body: string,
+  attempts: Attempt[],
+): RouteResult {
+  return { kind: 'client_error', target, fingerprint, status, body, attempts, ...(contentType ? { contentType } : {}) };
 }
+
+function contentTypeOf(headers: UpstreamResponse['headers']): string | undefined {
+  const type = headers['content-type'];
+  return Array.isArray(type) ? type[0] : type;
+}
+
+function isEventStream(headers: UpstreamResponse['headers']): boolean {
+  return contentTypeOf(headers)?.trimStart().toLowerCase().startsWith('text/event-stream') ?? false;
+}
+
+/** The body of an answer already read whole (`stream: true` answered with JSON): nothing more to come. */
+const EMPTY_BODY: UpstreamResponse['body'] = {
+  async *[Symbol.asyncIterator]() {},
+  text: async () => '',
+};
 
 /** A command failing to persist must not fail the request: the next request just decides again. */
 async function send(deps: RoutingDeps, command: object): Promise<void> {

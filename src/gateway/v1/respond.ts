@@ -53,7 +53,7 @@ export function sendResult(reply: FastifyReply, op: Operation, alias: string, re
     }
     case 'unsupported':
       routingHeaders(reply, result.attempts.length);
-      void sendError(reply, 400, result.message, { param: result.param, code: 'unsupported_parameter' });
+      void sendError(reply, 400, result.message, { param: result.param, code: result.code ?? 'unsupported_parameter' });
       return 400;
     case 'exhausted':
       routingHeaders(reply, result.attempts.length);

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Controller, Get, Optional, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -111,10 +110,7 @@ export class V1Controller {
   private async stream(result: Streaming, reply: FastifyReply, signal: AbortSignal): Promise<void> {
     routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
     const raw = startSse(reply);
-    await relayStream(result, raw, this.router.deps, signal, {
-      id: `chatcmpl-${randomUUID().replace(/-/g, '')}`,
-      created: Math.floor(Date.now() / 1000),
-    });
+    await relayStream(result, raw, this.router.deps, signal);
   }
 }
 

@@ -60,6 +60,8 @@ export type Behaviour =
   | { kind: 'sse'; events: Array<string | object>; done: boolean; intervalMs?: number; headers?: Record<string, string> }
   /** Sends the first `after` events of an SSE stream, then destroys the socket mid-stream. */
   | { kind: 'drop'; events: Array<string | object>; after: number; intervalMs?: number }
+  /** Answers 200 JSON, but a few bytes at a time: every gap is short, the whole answer is slow. */
+  | { kind: 'trickle'; body: unknown; pieces: number; intervalMs: number }
   /** Reads the request and never answers (until the client gives up). */
   | { kind: 'hang' }
   /** Destroys the socket without a byte of answer (a connection reset). */
@@ -117,6 +119,13 @@ export const reply = {
     events: chatChunks(pieces, 'scripted'),
     after,
     intervalMs: opts.intervalMs ?? 20,
+  }),
+  /** A chat completion answering `content`, its JSON sent in `pieces` parts `intervalMs` apart. */
+  trickle: (content: string, opts: { pieces?: number; intervalMs?: number } = {}): Behaviour => ({
+    kind: 'trickle',
+    body: chatCompletion('scripted', content),
+    pieces: opts.pieces ?? 10,
+    intervalMs: opts.intervalMs ?? 100,
   }),
   fn: (decide: (request: RecordedRequest) => Behaviour): Behaviour => ({ kind: 'fn', decide }),
 };
@@ -235,6 +244,18 @@ async function play(behaviour: Behaviour, request: RecordedRequest, req: Incomin
       res.end(text);
       return;
     }
+    case 'trickle': {
+      const text = JSON.stringify(behaviour.body);
+      const size = Math.ceil(text.length / behaviour.pieces);
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      for (let at = 0; at < text.length; at += size) {
+        if (res.destroyed) return;
+        res.write(text.slice(at, at + size));
+        await delay(behaviour.intervalMs);
+      }
+      res.end();
+      return;
+    }
     case 'sse':
     case 'drop': {
       res.writeHead(200, {
@@ -269,9 +290,13 @@ function autoAnswer(request: RecordedRequest, content?: string): Behaviour {
   }
   if (path.endsWith('/embeddings')) {
     const inputs = Array.isArray(body.input) ? body.input : [body.input];
+    // Like OpenAI: `encoding_format: 'base64'` (what the official SDK asks for by default) gets the
+    // little-endian float32 bytes in base64, anything else plain floats.
+    const encode = (vector: number[]) =>
+      body.encoding_format === 'base64' ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector;
     return reply.json({
       object: 'list',
-      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: [0.1 * (index + 1), 0.2, 0.3] })),
+      data: inputs.map((_, index) => ({ object: 'embedding', index, embedding: encode([0.1 * (index + 1), 0.2, 0.3]) })),
       model,
       usage: { prompt_tokens: inputs.length, total_tokens: inputs.length },
     });

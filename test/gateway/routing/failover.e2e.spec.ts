@@ -1,6 +1,6 @@
 import type { StartedGateway } from '../../support/start-gateway';
 import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
-import { chat, fingerprint, gatewayFor, keyHistory, keyState, storedEvents, waitFor } from './routing-helpers';
+import { chat, fingerprint, gatewayFor, keyHistory, keyState, post, storedEvents, waitFor } from './routing-helpers';
 
 /**
  * The first call a profile receives misbehaves as told; every later call answers normally.
@@ -44,6 +44,81 @@ describe('routing failover over HTTP', () => {
     expect((await keyState(gw, retired)).state).toBe('retired');
     expect((await keyHistory(gw, retired)).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyRetired']);
     expect((await keyHistory(gw, retired))[1].data).toMatchObject({ status: 401 });
+  });
+
+  it('retires a key the upstream answers 403 for, and never tries it again', async () => {
+    firstCallThen(upstream, reply.status(403, 'This key may not use this model.'));
+    gw = await gatewayFor(upstream, { p1: ['sk-403-a', 'sk-403-b'] });
+
+    expect((await chat(gw)).headers.get('x-switchboard-attempts')).toBe('2');
+    const retired = upstream.requests[0].key;
+    for (let i = 0; i < 3; i++) expect((await chat(gw)).status).toBe(200);
+    expect(upstream.callsFor(retired)).toHaveLength(1);
+    expect(await keyState(gw, retired)).toMatchObject({ state: 'retired' });
+    expect((await keyHistory(gw, retired))[1]).toMatchObject({ type: 'KeyRetired', data: { reason: 'forbidden', status: 403 } });
+  });
+
+  it('serves again from a 5xx-quarantined key once its deadline has passed, on the request path alone (no keeper)', async () => {
+    firstCallThen(upstream, reply.serverError(500));
+    gw = await gatewayFor(upstream, { p1: ['sk-back-a'] }, { routing: { error_cooldown_ms: 300 }, extra: { keeper: { enabled: false } } });
+
+    const failed = await chat(gw);
+    expect(failed.status).toBe(503);
+    const { until } = await keyState(gw, 'sk-back-a');
+    await waitFor('the quarantine deadline', () => Date.now() > Date.parse(until!) + 10);
+
+    const back = await chat(gw);
+    expect(back.status).toBe(200);
+    expect(back.headers.get('x-switchboard-key')).toBe(fingerprint('sk-back-a'));
+    expect(upstream.callsFor('sk-back-a')).toHaveLength(2);
+    // Nobody restored it: the pool reads a passed deadline as available.
+    expect((await keyHistory(gw, 'sk-back-a')).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined']);
+  });
+
+  it.each([
+    ['completions', { model: 'main', prompt: 'Say hi' }, (json: any) => json.choices[0].text], // eslint-disable-line @typescript-eslint/no-explicit-any
+    ['embeddings', { model: 'main', input: ['a', 'b'] }, (json: any) => json.data.length], // eslint-disable-line @typescript-eslint/no-explicit-any
+  ])('fails over on /v1/%s like on chat', async (path, body, read) => {
+    firstCallThen(upstream, reply.serverError(502));
+    gw = await gatewayFor(upstream, { p1: ['sk-ops-a', 'sk-ops-b'] });
+
+    const res = await post(`${gw.url}/v1/${path}`, body);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchboard-attempts')).toBe('2');
+    expect(read(res.json)).toEqual(path === 'embeddings' ? 2 : 'scripted answer from p1-model');
+    expect(upstream.requests.map((r) => r.path)).toEqual([`/v1/${path}`, `/v1/${path}`]);
+    expect((await keyState(gw, upstream.requests[0].key)).state).toBe('quarantined');
+  });
+
+  it('gives up when the request deadline would pass before the next retry, though retries and a comeback remain', async () => {
+    firstCallThen(upstream, reply.serverError(503));
+    gw = await gatewayFor(
+      upstream,
+      { p1: ['sk-dl-a'] },
+      // The same set-up as the backoff test below, but a deadline shorter than the key's comeback.
+      {
+        routing: { error_cooldown_ms: 200, request_deadline_ms: 100, retries: { max_attempts: 3, base_delay_ms: 50, max_delay_ms: 1_000 } },
+      },
+    );
+    const res = await chat(gw);
+    expect(res.status).toBe(503);
+    expect(res.headers.get('x-switchboard-attempts')).toBe('1');
+    expect(upstream.callsFor('sk-dl-a')).toHaveLength(1);
+  });
+
+  it('bounds each upstream call by what is left of the request deadline', async () => {
+    upstream.fallback(reply.hang());
+    gw = await gatewayFor(
+      upstream,
+      { p1: ['sk-dl-b', 'sk-dl-c'] },
+      { routing: { request_deadline_ms: 300 }, profile: { timeout_ms: 30_000 } },
+    );
+
+    const res = await chat(gw);
+    expect(res.status).toBe(503);
+    // The first call used the whole deadline: the second key was never tried.
+    expect(res.json.error.attempts).toEqual([expect.objectContaining({ profile: 'p1', status: null, reason: 'timeout' })]);
+    expect(upstream.requests).toHaveLength(1);
   });
 
   it('quarantines a rate-limited key until its Retry-After, then brings it back', async () => {

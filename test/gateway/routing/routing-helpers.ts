@@ -18,16 +18,33 @@ export interface Answer {
  */
 export const QUIET_KEEPER = { enabled: true, probe_interval_ms: 3_600_000, restore_check_ms: 50 };
 
-/** One gateway in front of the scripted upstream: `profiles` maps profile name → its keys. */
+/**
+ * One gateway in front of the scripted upstream: `profiles` maps profile name → its keys;
+ * `profile` overrides fields of every profile (`timeout_ms`, `type`, ...), `profiles` of one.
+ */
 export async function gatewayFor(
   upstream: ScriptedUpstream,
   profiles: Record<string, string[]>,
-  opts: { chain?: string[]; routing?: Record<string, unknown>; extra?: Record<string, unknown> } = {},
+  opts: {
+    chain?: string[];
+    routing?: Record<string, unknown>;
+    extra?: Record<string, unknown>;
+    profile?: Record<string, unknown>;
+    profiles?: Record<string, Record<string, unknown>>;
+  } = {},
 ): Promise<StartedGateway> {
   const providers = Object.fromEntries(
     Object.entries(profiles).map(([name, keys]) => [
       name,
-      { type: 'openai', base_url: upstream.baseUrl, keys, timeout_ms: 2_000, connect_timeout_ms: 2_000 },
+      {
+        type: 'openai',
+        base_url: upstream.baseUrl,
+        keys,
+        timeout_ms: 2_000,
+        connect_timeout_ms: 2_000,
+        ...opts.profile,
+        ...opts.profiles?.[name],
+      },
     ]),
   );
   const chain = (opts.chain ?? Object.keys(profiles)).map((provider) => ({ provider, model: `${provider}-model` }));
@@ -69,6 +86,31 @@ async function answer(res: Response): Promise<Answer> {
 
 export function chat(gw: StartedGateway, extra: Record<string, unknown> = {}, headers?: Record<string, string>): Promise<Answer> {
   return post(`${gw.url}/v1/chat/completions`, { model: 'main', messages: [{ role: 'user', content: 'hello' }], ...extra }, headers);
+}
+
+/** The `data:` payloads of an SSE body, in order (`[DONE]` included as it is). */
+export function sseData(text: string): string[] {
+  return text
+    .split(/\n\n/)
+    .map((frame) =>
+      frame
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => line.slice(5).trimStart())
+        .join('\n'),
+    )
+    .filter((data) => data !== '');
+}
+
+/** A streamed answer read as a client reads it: its chunks, the error event if any, whether `[DONE]` came. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- parsed JSON, read field by field in the tests
+export function streamed(answer: Answer): { chunks: any[]; error?: any; done: boolean; content: string } {
+  const data = sseData(answer.text);
+  const events = data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d));
+  const chunks = events.filter((e) => e.error === undefined);
+  const error = events.find((e) => e.error !== undefined)?.error;
+  const content = chunks.map((c) => c.choices?.[0]?.delta?.content ?? c.choices?.[0]?.text ?? '').join('');
+  return { chunks, done: data.at(-1) === '[DONE]', content, ...(error ? { error } : {}) };
 }
 
 /** Every event in the gateway's store, read through a second connection to its SQLite file. */

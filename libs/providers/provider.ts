@@ -146,6 +146,23 @@ export class InvalidRequestError extends Error {
   }
 }
 
+/**
+ * An error the upstream put inside an accepted stream (Anthropic's `error` event, Gemini's error
+ * object, an OpenAI-shaped `{"error"}` chunk). `status` and `body` are what it would have been as
+ * an HTTP answer, so the router judges the key by the provider's own `classify`: a 429 said
+ * mid-stream is a rate limit, not a reset.
+ */
+export class UpstreamStreamError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'UpstreamStreamError';
+  }
+}
+
 /** An upstream answer as the transport hands it over; the body is consumed once (text or iteration). */
 export interface UpstreamResponse {
   status: number;

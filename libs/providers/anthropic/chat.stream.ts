@@ -1,4 +1,4 @@
-import type { SseEvent, StreamInit } from '../provider';
+import { UpstreamStreamError, type SseEvent, type StreamInit } from '../provider';
 import { chunk, usageChunk, type ChunkContext } from '../shared/chunks';
 import type { ChatCompletionChunk } from '../shared/openai-wire';
 import type { AnthropicUsage } from './anthropic-wire';
@@ -33,15 +33,17 @@ const ERROR_STATUS: Record<string, number> = {
  * turned into a chunk: bytes may already be with the client, so the gateway ends the stream with
  * its own error event; `status` lets it classify the key as if the error had come as HTTP.
  */
-export class AnthropicStreamError extends Error {
-  readonly status: number;
+export class AnthropicStreamError extends UpstreamStreamError {
   constructor(
     readonly errorType: string,
     message: string,
   ) {
-    super(`anthropic stream error (${errorType}): ${message}`);
+    super(
+      ERROR_STATUS[errorType] ?? 500,
+      { type: 'error', error: { type: errorType, message } },
+      `anthropic stream error (${errorType}): ${message}`,
+    );
     this.name = 'AnthropicStreamError';
-    this.status = ERROR_STATUS[errorType] ?? 500;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { StreamMapper, StreamStep } from '../provider';
+import { UpstreamStreamError, type StreamMapper, type StreamStep } from '../provider';
 import {
   errorMessage,
   redactSecrets,
@@ -99,7 +99,8 @@ function mapEvent(state: CohereStreamState, name: string | undefined, data: stri
     }
     case 'error':
       // After the first byte there is no failover: the router turns this into the stream's error event.
-      throw new Error(`cohere stream failed: ${redactSecrets(errorMessage(event) ?? 'unknown error')}`);
+      // Cohere's stream error carries no status: the upstream's own failure, judged like a 500.
+      throw new UpstreamStreamError(500, event, `cohere stream failed: ${redactSecrets(errorMessage(event) ?? 'unknown error')}`);
     default:
       // content-end, citation-start/end: nothing the OpenAI stream carries.
       return none;

@@ -1,4 +1,4 @@
-import type { StreamMapper, StreamStep } from '../provider';
+import { UpstreamStreamError, type StreamMapper, type StreamStep } from '../provider';
 import {
   errorMessage,
   redactSecrets,
@@ -29,7 +29,11 @@ function mapEvent(state: GeminiStreamState, data: string): StreamStep<GeminiStre
   if (!data.trim() || data.trim() === '[DONE]') return { state, chunks: [], done: data.trim() === '[DONE]' };
   const body = JSON.parse(data) as GeminiGenerateResponse & { error?: unknown };
   // An error after the first byte cannot fail over: the router turns this into the stream's error event.
-  if (body.error) throw new Error(`gemini stream failed: ${redactSecrets(errorMessage(body) ?? 'unknown error')}`);
+  if (body.error) {
+    const code = (body.error as { code?: unknown }).code;
+    const status = typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+    throw new UpstreamStreamError(status, body, `gemini stream failed: ${redactSecrets(errorMessage(body) ?? 'unknown error')}`);
+  }
 
   const candidates = body.candidates ?? [];
   if (!candidates.length) return body.promptFeedback?.blockReason ? blocked(state, body) : { state, chunks: [] };

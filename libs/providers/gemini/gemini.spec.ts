@@ -4,7 +4,14 @@ import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { Stream } from 'openai/core/streaming';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { encodeSse, SseDecoder } from '../http/sse';
-import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import {
+  InvalidRequestError,
+  UnsupportedFeatureError,
+  UpstreamStreamError,
+  type CallContext,
+  type Operation,
+  type ProfileInfo,
+} from '../provider';
 import { decodeEmbedding } from '../shared';
 import { geminiProvider } from './gemini.provider';
 import { retryDelayMs } from './outcome';
@@ -224,6 +231,33 @@ describe('gemini: streamed events -> OpenAI chunks', () => {
     const initial = geminiProvider.stream.init({ id: 'chatcmpl-x', created: 1, model: 'g' });
     const event = { data: JSON.stringify({ error: { code: 500, message: 'Internal error encountered.', status: 'INTERNAL' } }) };
     expect(() => geminiProvider.stream.next(initial, event)).toThrow(/Internal error encountered/);
+  });
+
+  it('says which HTTP answer a mid-stream error stands for, so a quota error cools the key down as a rate limit', () => {
+    const initial = geminiProvider.stream.init({ id: 'chatcmpl-x', created: 1, model: 'g' });
+    const body = {
+      error: {
+        code: 429,
+        message: 'Resource has been exhausted (e.g. check quota).',
+        status: 'RESOURCE_EXHAUSTED',
+        details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '20s' }],
+      },
+    };
+    let thrown: unknown;
+    try {
+      geminiProvider.stream.next(initial, { data: JSON.stringify(body) });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(UpstreamStreamError);
+    const { status, body: asHttp } = thrown as UpstreamStreamError;
+    expect(geminiProvider.classify(status, {}, asHttp, NOW)).toEqual({
+      kind: 'quarantine',
+      status: 429,
+      reason: 'RESOURCE_EXHAUSTED',
+      rateLimited: true,
+      retryAfterMs: 20_000,
+    });
   });
 });
 

@@ -60,7 +60,6 @@ function fromDomainCode(code: string, error: Error): MappedError {
     case 'PROVIDER_NOT_REGISTERED':
       return { status: 404, body: openAiError(404, error.message, { code: code.toLowerCase() }), unexpected: false };
     case 'KEY_REMOVED':
-    case 'PROBE_DEADLINE_MISSING':
       return { status: 409, body: openAiError(409, error.message, { code: code.toLowerCase() }), unexpected: false };
     case 'unsupported_parameter':
       return {

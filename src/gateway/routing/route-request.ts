@@ -5,6 +5,7 @@ import {
   InvalidRequestError,
   UnsupportedFeatureError,
   UpstreamNetworkError,
+  UpstreamStreamError,
   type CallContext,
   type Operation,
   type Outcome,
@@ -259,7 +260,8 @@ async function call(
     // nothing reached the client yet, so it gets the error as the HTTP answer it stands for.
     if (outcome.kind === 'client_error') {
       record(pass, target, fingerprint, outcome.status, outcome.kind, outcome.reason, deps);
-      return clientError(target, fingerprint, outcome.status, 'application/json', JSON.stringify(errorBodyOf(error)), pass.attempts);
+      const body = error instanceof UpstreamStreamError ? error.body : { error: { message: outcome.reason } };
+      return clientError(target, fingerprint, outcome.status, 'application/json', JSON.stringify(body), pass.attempts);
     }
   }
   record(pass, target, fingerprint, outcome.status || null, outcome.kind, outcome.reason, deps);
@@ -428,28 +430,12 @@ function failureOutcome(
   if (error instanceof UpstreamAnswerError) {
     return { kind: 'quarantine', status: res?.status ?? 0, reason: error.reason, rateLimited: false };
   }
-  const status = statusOf(error);
-  if (status !== undefined) {
-    const classified = target.provider.classify(status, res?.headers ?? {}, errorBodyOf(error), deps.now());
+  if (error instanceof UpstreamStreamError) {
+    const classified = target.provider.classify(error.status, res?.headers ?? {}, error.body, deps.now());
     if (classified.kind !== 'ok') return classified;
   }
   deps.warn(`${target.name}: upstream answer failed: ${describeError(error)}`);
-  return { kind: 'quarantine', status: status ?? res?.status ?? 0, reason: 'upstream_error', rateLimited: false };
-}
-
-/** The HTTP status a thrown stream error stands for, when it says (`status` on the error). */
-function statusOf(error: unknown): number | undefined {
-  const status = (error as { status?: unknown } | null)?.status;
-  return typeof status === 'number' && status >= 400 && status < 600 ? status : undefined;
-}
-
-/** A thrown stream error as the error body its provider would have sent over HTTP. */
-function errorBodyOf(error: unknown): Record<string, unknown> {
-  const body = (error as { body?: unknown } | null)?.body;
-  if (body && typeof body === 'object') return body as Record<string, unknown>;
-  const errorType = (error as { errorType?: unknown } | null)?.errorType;
-  const message = error instanceof Error ? error.message : String(error);
-  return { type: 'error', error: { type: typeof errorType === 'string' ? errorType : 'api_error', message } };
+  return { kind: 'quarantine', status: res?.status ?? 0, reason: 'upstream_error', rateLimited: false };
 }
 
 /**

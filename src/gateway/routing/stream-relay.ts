@@ -4,6 +4,7 @@ import type { Writable } from 'node:stream';
 import {
   SseDecoder,
   UpstreamNetworkError,
+  UpstreamStreamError,
   encodeSse,
   redactSecrets,
   type CallContext,
@@ -42,14 +43,9 @@ const MAX_HELD = 8;
 /** An OpenAI-shaped error object where a chunk should be (`data: {"error": {...}}`). */
 const ERROR_PAYLOAD = /^\s*\{\s*"error"\s*:/;
 
-/** Thrown by the relay: the upstream put an error where a chunk belongs; `status` is what it would have been as HTTP. */
-export class UpstreamStreamError extends Error {
-  readonly status: number;
-  constructor(readonly body: Record<string, unknown>) {
-    super(`upstream stream error: ${errorText(body)}`);
-    this.name = 'UpstreamStreamError';
-    this.status = payloadStatus(body);
-  }
+/** The upstream put an OpenAI-shaped error where a chunk belongs: judged like the HTTP answer it stands for. */
+function errorPayload(body: Record<string, unknown>): UpstreamStreamError {
+  return new UpstreamStreamError(payloadStatus(body), body, `upstream stream error: ${errorText(body)}`);
 }
 
 /** The stream ended cleanly but without its end marker: as much a failure as a reset. */
@@ -132,7 +128,7 @@ function mapEvents(cursor: StreamCursor, events: SseEvent[], emit: (chunk: Chunk
     const step = cursor.mapper.next(cursor.state, event);
     cursor.state = step.state;
     for (const chunk of step.chunks) {
-      if (isErrorPayload(chunk)) throw new UpstreamStreamError(typeof chunk === 'string' ? (parse(chunk) ?? {}) : chunk);
+      if (isErrorPayload(chunk)) throw errorPayload(typeof chunk === 'string' ? (parse(chunk) ?? {}) : chunk);
       emit(chunk);
     }
     if (step.done) {

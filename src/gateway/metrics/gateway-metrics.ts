@@ -1,78 +1,51 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { asRegistryMetric, TallyCounter, TallyHistogram } from './tallies';
 
-type CounterChild = ReturnType<Counter<string>['labels']>;
-type HistogramChild = ReturnType<Histogram<string>['labels']>;
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can live in one
- * process, e.g. in tests). Label children are created once per label combination and cached, so
- * counting a request does no label hashing or allocation after the first time.
+ * process, e.g. in tests). The request path adds to plain tallies (see `tallies.ts`); prom-client
+ * formats them, with its default process metrics, when `/metrics` is scraped.
  */
 @Injectable()
 export class GatewayMetrics {
   readonly registry = new Registry();
 
-  private readonly requests = new Counter({
-    name: 'switchboard_requests_total',
-    help: 'Client requests answered, by model alias, serving provider profile and HTTP status.',
-    labelNames: ['alias', 'provider', 'status'],
-    registers: [this.registry],
-  });
+  private readonly requests = new TallyCounter(
+    'switchboard_requests_total',
+    'Client requests answered, by model alias, serving provider profile and HTTP status.',
+  );
 
-  private readonly attempts = new Counter({
-    name: 'switchboard_upstream_attempts_total',
-    help: 'Upstream calls, by provider profile and outcome (ok, client_error, retire, quarantine, rate_limited, timeout, connection_error, ...).',
-    labelNames: ['provider', 'outcome'],
-    registers: [this.registry],
-  });
+  private readonly attempts = new TallyCounter(
+    'switchboard_upstream_attempts_total',
+    'Upstream calls, by provider profile and outcome (ok, client_error, retire, quarantine, rate_limited, timeout, connection_error, ...).',
+  );
 
-  private readonly duration = new Histogram({
-    name: 'switchboard_request_duration_seconds',
-    help: 'Time from request to the last byte of the answer, by model alias and serving provider profile.',
-    labelNames: ['alias', 'provider'],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-    registers: [this.registry],
-  });
-
-  private readonly requestChildren = new Map<string, CounterChild>();
-  private readonly attemptChildren = new Map<string, CounterChild>();
-  private readonly durationChildren = new Map<string, HistogramChild>();
+  private readonly duration = new TallyHistogram(
+    'switchboard_request_duration_seconds',
+    'Time from request to the last byte of the answer, by model alias and serving provider profile.',
+    DURATION_BUCKETS,
+  );
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    for (const tally of [this.requests, this.attempts, this.duration]) this.registry.registerMetric(asRegistryMetric(tally));
   }
 
   /** One answered client request. `provider` is the serving profile, or `none` when no profile served. */
   request(alias: string, provider: string, status: number, seconds?: number): void {
-    const key = `${alias}\u0000${provider}\u0000${status}`;
-    let child = this.requestChildren.get(key);
-    if (!child) {
-      child = this.requests.labels(alias, provider, String(status));
-      this.requestChildren.set(key, child);
-    }
-    child.inc();
+    this.requests.inc(`${alias}\u0000${provider}\u0000${status}`, () => ({ alias, provider, status: String(status) }));
     if (seconds !== undefined) this.observeDuration(alias, provider, seconds);
   }
 
   observeDuration(alias: string, provider: string, seconds: number): void {
-    const key = `${alias}\u0000${provider}`;
-    let child = this.durationChildren.get(key);
-    if (!child) {
-      child = this.duration.labels(alias, provider);
-      this.durationChildren.set(key, child);
-    }
-    child.observe(seconds);
+    this.duration.observe(`${alias}\u0000${provider}`, () => ({ alias, provider }), seconds);
   }
 
   /** One upstream call and what came of it. */
   upstreamAttempt(provider: string, outcome: string): void {
-    const key = `${provider}\u0000${outcome}`;
-    let child = this.attemptChildren.get(key);
-    if (!child) {
-      child = this.attempts.labels(provider, outcome);
-      this.attemptChildren.set(key, child);
-    }
-    child.inc();
+    this.attempts.inc(`${provider}\u0000${outcome}`, () => ({ provider, outcome }));
   }
 }

@@ -10,6 +10,7 @@ import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
+import { installRequestId } from './v1/request-id.hook';
 
 export interface GatewayOptions {
   /** A loaded config; otherwise it is read from `configPath` / SWITCHBOARD_CONFIG / config/gateway.yaml. */
@@ -40,7 +41,10 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     abortOnError: false,
   });
   try {
-    installAuth(app.getHttpAdapter().getInstance(), config.auth);
+    const fastify = app.getHttpAdapter().getInstance();
+    // Before auth: its 401 carries the request id too.
+    installRequestId(fastify);
+    installAuth(fastify, config.auth);
     app.useGlobalFilters(new OpenAiExceptionFilter());
     app.enableShutdownHooks();
     setupSwagger(app);

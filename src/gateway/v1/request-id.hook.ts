@@ -5,21 +5,14 @@ const MAX_ID = 200;
 
 /**
  * Every `/v1` answer carries `x-request-id`: the client's own when it sent a sane one, else a new
- * one. Set when the request arrives (so a hijacked stream carries it too) and, for answers sent
- * before that hook ran (auth's 401, body errors), when the answer leaves.
+ * one. Set when the request arrives, in the first hook, so every answer carries it: a stream, a
+ * body error, auth's 401. (An onSend hook would do too, but costs every answer a hook run.)
  */
 export function installRequestId(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
     done();
   });
-  fastify.addHook(
-    'onSend',
-    (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (err: null, payload: unknown) => void) => {
-      if (!reply.hasHeader('x-request-id') && request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
-      done(null, payload);
-    },
-  );
 }
 
 function requestId(request: FastifyRequest): string {

@@ -1,10 +1,7 @@
-import { Global, Module, type OnModuleInit } from '@nestjs/common';
-import { HttpAdapterHost } from '@nestjs/core';
+import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { FastifyInstance } from 'fastify';
 import { MODEL_CLIENT } from '../tokens';
 import { GatewayRouter } from './gateway-router';
-import { installRequestId } from './request-id.hook';
 import { RoutedModelClient } from './routed-model-client';
 import { V1Controller } from './v1.controller';
 
@@ -21,10 +18,4 @@ import { V1Controller } from './v1.controller';
   providers: [GatewayRouter, RoutedModelClient, { provide: MODEL_CLIENT, useExisting: RoutedModelClient }],
   exports: [GatewayRouter, MODEL_CLIENT],
 })
-export class V1Module implements OnModuleInit {
-  constructor(private readonly adapterHost: HttpAdapterHost) {}
-
-  onModuleInit(): void {
-    installRequestId(this.adapterHost.httpAdapter.getInstance<FastifyInstance>());
-  }
-}
+export class V1Module {}

@@ -131,6 +131,36 @@ describe('/v1 request surface', () => {
       expect(exhausted.headers.get('x-request-id')).toBe('req-err-2');
     });
 
+    it('echoes it on answers the body parser gives before any route runs: malformed JSON and an oversized body', async () => {
+      const malformed = await post(`${gw.url}/v1/chat/completions`, '{"model": "main", ', { 'x-request-id': 'req-parse-1' });
+      expect(malformed.status).toBe(400);
+      expect(malformed.headers.get('x-request-id')).toBe('req-parse-1');
+      const big = await post(
+        `${gw.url}/v1/chat/completions`,
+        { model: 'main', messages: [{ role: 'user', content: 'x'.repeat(8000) }] },
+        {
+          'x-request-id': 'req-size-1',
+        },
+      );
+      expect(big.status).toBe(413);
+      expect(big.headers.get('x-request-id')).toBe('req-size-1');
+    });
+
+    it('echoes it on the 401 of a gateway that wants a client key', async () => {
+      const guarded = await gatewayFor(upstream, { p1: ['sk-surface-b'] }, { extra: { auth: { client_keys: ['sb-client-1'] } } });
+      try {
+        const refused = await post(
+          `${guarded.url}/v1/chat/completions`,
+          { model: 'main', messages: user },
+          { 'x-request-id': 'req-auth-1' },
+        );
+        expect(refused.status).toBe(401);
+        expect(refused.headers.get('x-request-id')).toBe('req-auth-1');
+      } finally {
+        await guarded.close();
+      }
+    });
+
     it('makes one up when the client sends none, a different one per request', async () => {
       const ids = [
         (await chat(gw)).headers.get('x-request-id'),

@@ -2,6 +2,7 @@ export * from './provider';
 export * from './shared';
 export { SseDecoder, encodeSse } from './http/sse';
 export { UpstreamNetworkError } from './http/upstream-network-error';
+export { Cancellation, onCancel, type CancelSignal } from './http/cancellation';
 export { UndiciTransport, type UndiciTransportOptions } from './http/undici-transport';
 export { anthropicProvider, AnthropicStreamError } from './anthropic';
 export { providerFor, defaultBaseUrl } from './registry';

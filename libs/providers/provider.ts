@@ -1,3 +1,5 @@
+import type { CancelSignal } from './http/cancellation';
+
 /**
  * The shared shape of an upstream provider type. Every function here is pure: no I/O, no clock,
  * no logger. The undici call lives once, in `libs/providers/http/`.
@@ -167,11 +169,11 @@ export class UpstreamStreamError extends Error {
 export interface UpstreamResponse {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: AsyncIterable<Uint8Array> & { text(): Promise<string> };
+  body: AsyncIterable<Uint8Array> & { text(): Promise<string>; bytes(): Promise<Uint8Array> };
 }
 
 export interface SendOptions {
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   /** Connect timeout and total (headers + body) timeout for this call. */
   connectTimeoutMs: number;
   timeoutMs: number;

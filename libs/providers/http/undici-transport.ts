@@ -1,5 +1,6 @@
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 import type { SendOptions, Transport, UpstreamRequest, UpstreamResponse } from '../provider';
+import { Cancellation, onCancel, type CancelSignal } from './cancellation';
 import { UpstreamNetworkError } from './upstream-network-error';
 
 export interface UndiciTransportOptions {
@@ -81,31 +82,28 @@ export class UndiciTransport implements Transport {
 }
 
 /**
- * One call's abort signal: the caller's, plus the total deadline's own timer, stopped as soon as
+ * One call's cancellation: the caller's, plus the total deadline's own timer, stopped as soon as
  * the body is read (or when the answer turns out to be a stream), so no timer outlives its call.
+ * A `Cancellation`, not an AbortController: it is made for every upstream call.
  */
 class Deadline {
-  private readonly controller = new AbortController();
+  readonly signal = new Cancellation();
   private readonly timer: NodeJS.Timeout;
   private expired = false;
-  private readonly onAbort = () => this.controller.abort(this.caller?.reason);
+  private readonly stopListening: () => void;
 
   constructor(
-    private readonly caller: AbortSignal | undefined,
+    private readonly caller: CancelSignal | undefined,
     private readonly timeoutMs: number,
     private readonly origin: string,
   ) {
-    if (caller?.aborted) this.controller.abort(caller.reason);
-    else caller?.addEventListener('abort', this.onAbort, { once: true });
+    if (caller?.aborted) this.signal.abort(caller.reason);
+    this.stopListening = caller && !caller.aborted ? onCancel(caller, () => this.signal.abort(caller.reason)) : noop;
     this.timer = setTimeout(() => {
       this.expired = true;
-      this.controller.abort();
+      this.signal.abort(new Error('deadline'));
     }, timeoutMs);
     this.timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
   }
 
   stopTimer(): void {
@@ -115,7 +113,7 @@ class Deadline {
   /** The call is over: nothing of it may keep the caller's signal or a timer busy. */
   dispose(): void {
     clearTimeout(this.timer);
-    this.caller?.removeEventListener('abort', this.onAbort);
+    this.stopListening();
   }
 
   translate(error: unknown): unknown {
@@ -126,8 +124,19 @@ class Deadline {
   }
 }
 
+const noop = () => undefined;
+
 /** Errors while reading the body (a reset mid-stream, a stalled stream, the deadline) get the same translation. */
-function guardBody(body: Body, call: Deadline): Body {
+function guardBody(body: Dispatcher.ResponseData['body'], call: Deadline): Body {
+  const settle = async <T>(read: () => Promise<T>): Promise<T> => {
+    try {
+      return await read();
+    } catch (error) {
+      throw call.translate(error);
+    } finally {
+      call.dispose();
+    }
+  };
   return {
     async *[Symbol.asyncIterator]() {
       try {
@@ -138,15 +147,8 @@ function guardBody(body: Body, call: Deadline): Body {
         call.dispose();
       }
     },
-    async text() {
-      try {
-        return await body.text();
-      } catch (error) {
-        throw call.translate(error);
-      } finally {
-        call.dispose();
-      }
-    },
+    text: () => settle(() => body.text()),
+    bytes: () => settle(() => body.bytes()),
   };
 }
 

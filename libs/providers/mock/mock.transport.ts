@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SendOptions, Transport, UpstreamRequest, UpstreamResponse } from '../provider';
+import type { CancelSignal } from '../http/cancellation';
 import { header } from '../shared';
 import {
   chatChunks,
@@ -81,7 +82,7 @@ export class MockTransport implements Transport {
     return { status, headers: { 'content-type': 'application/json', ...extra }, body: new MockBody([text], 0) };
   }
 
-  private sse(chunks: unknown[], signal: AbortSignal | undefined): UpstreamResponse {
+  private sse(chunks: unknown[], signal: CancelSignal | undefined): UpstreamResponse {
     const frames = [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), 'data: [DONE]\n\n'];
     return {
       status: 200,
@@ -96,7 +97,7 @@ class MockBody implements AsyncIterable<Uint8Array> {
   constructor(
     private readonly frames: string[],
     private readonly delayMs: number,
-    private readonly signal?: AbortSignal,
+    private readonly signal?: CancelSignal,
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
@@ -110,5 +111,9 @@ class MockBody implements AsyncIterable<Uint8Array> {
 
   async text(): Promise<string> {
     return this.frames.join('');
+  }
+
+  async bytes(): Promise<Uint8Array> {
+    return Buffer.from(this.frames.join(''));
   }
 }

@@ -3,3 +3,4 @@ export * from './error-mapping';
 export * from './exception.filter';
 export * from './sse';
 export * from './docs';
+export * from './client-gone';

@@ -6,7 +6,7 @@ import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { openAiError } from '../http/openai-error';
 import { ReactChat } from '../v1/react-bridge';
 import { sendError } from '../v1/respond';
-import { clientGone } from '../v1/v1.controller';
+import { clientGoneSignal } from '../http/client-gone';
 import { ReactSessions } from './react-sessions';
 
 /**
@@ -26,7 +26,7 @@ export class ReactChatService extends ReactChat {
   async complete(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
     const agent = this.sessions.agent(alias);
     if (!agent) throw new Error(`${alias} is not an agent`);
-    const signal = clientGone(reply);
+    const signal = clientGoneSignal(reply);
     const id = randomUUID();
     const completion = { id: `chatcmpl-${id.replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: alias };
     reply.header('x-switchboard-session', id);

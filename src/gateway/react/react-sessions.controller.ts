@@ -15,7 +15,7 @@ import type { ChatMessage } from '@switchboard/react';
 import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
-import { clientGone } from '../v1/v1.controller';
+import { clientGoneSignal } from '../http/client-gone';
 import { validateChat } from '../v1/validate';
 import { ReactSessionDto, ReactSessionRequestDto } from './react.dto';
 import { ReactSessions, type Agent } from './react-sessions';
@@ -47,7 +47,7 @@ export class ReactSessionsController {
   async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     const agent = this.agentFor(req.body, reply);
     if (!agent) return;
-    const signal = clientGone(reply);
+    const signal = clientGoneSignal(reply);
     const raw = startSse(reply);
     const session = this.sessions.start({
       agent,

@@ -1,3 +1,5 @@
+import { onCancel, type CancelSignal } from '@switchboard/providers';
+
 /**
  * "Full jitter" exponential backoff: a uniform draw in [0, min(max, base * 2^(round-1))], which
  * spreads the retries of many clients instead of letting them hit a recovering upstream in step.
@@ -9,15 +11,15 @@ export function fullJitterDelay(round: number, baseMs: number, maxMs: number, ra
 }
 
 /** Resolves after `ms`, or early (without throwing) when the signal aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+export function sleep(ms: number, signal?: CancelSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
+      stopListening();
       resolve();
     };
     const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
+    const stopListening = signal ? onCancel(signal, done) : () => undefined;
   });
 }

@@ -2,6 +2,7 @@ import type { QuarantineReason } from '@switchboard/domain';
 import {
   answerOptions,
   errorBodyValue,
+  type CancelSignal,
   InvalidRequestError,
   UnsupportedFeatureError,
   UpstreamNetworkError,
@@ -114,7 +115,7 @@ export async function routeRequest(
   body: Record<string, unknown>,
   alias: RouteAlias,
   deps: RoutingDeps,
-  signal: AbortSignal,
+  signal: CancelSignal,
   stream = false,
 ): Promise<RouteResult> {
   const { retries } = deps.routing;
@@ -151,7 +152,7 @@ async function tryProfile(
   body: Record<string, unknown>,
   target: RouteTarget,
   deps: RoutingDeps,
-  signal: AbortSignal,
+  signal: CancelSignal,
   stream: boolean,
   pass: Pass,
 ): Promise<Step> {
@@ -185,7 +186,7 @@ async function tryKeys(
   body: Record<string, unknown>,
   target: RouteTarget,
   deps: RoutingDeps,
-  signal: AbortSignal,
+  signal: CancelSignal,
   stream: boolean,
   pass: Pass,
   trial: boolean,
@@ -229,7 +230,7 @@ async function call(
   ctx: CallContext,
   request: UpstreamRequest,
   deps: RoutingDeps,
-  signal: AbortSignal,
+  signal: CancelSignal,
   pass: Pass,
   trial: boolean,
 ): Promise<Step> {
@@ -500,6 +501,7 @@ function isEventStream(headers: UpstreamResponse['headers']): boolean {
 const EMPTY_BODY: UpstreamResponse['body'] = {
   async *[Symbol.asyncIterator]() {},
   text: async () => '',
+  bytes: async () => new Uint8Array(),
 };
 
 /** A command failing to persist must not fail the request: the next request just decides again. */
@@ -539,8 +541,7 @@ function giveUp(alias: RouteAlias, pass: Pass, comeback: number | undefined, now
   return { kind: 'exhausted', attempts, skipped, ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}) };
 }
 
-async function readBody(body: AsyncIterable<Uint8Array>): Promise<Buffer> {
-  const parts: Buffer[] = [];
-  for await (const piece of body) parts.push(Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+async function readBody(body: UpstreamResponse['body']): Promise<Buffer> {
+  const bytes = await body.bytes();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import {
+  onCancel,
   SseDecoder,
+  type CancelSignal,
   UpstreamNetworkError,
   UpstreamStreamError,
   encodeSse,
@@ -92,7 +93,7 @@ export async function readPrelude(cursor: StreamCursor): Promise<Chunk[]> {
  * mistakes a cut answer for a finished one. A stream that ends without its end marker is such a
  * failure too.
  */
-export async function relayStream(streaming: Streaming, out: Writable, deps: RoutingDeps, signal: AbortSignal): Promise<RelayEnd> {
+export async function relayStream(streaming: Streaming, out: Writable, deps: RoutingDeps, signal: CancelSignal): Promise<RelayEnd> {
   const { cursor } = streaming;
   let full = false;
   const write = (chunk: Chunk) => {
@@ -101,7 +102,8 @@ export async function relayStream(streaming: Streaming, out: Writable, deps: Rou
   try {
     for (const chunk of streaming.pending) write(chunk);
     while (!cursor.finished) {
-      if (full) await once(out, 'drain', { signal });
+      if (full) await drained(out, signal);
+      if (signal.aborted) return 'aborted';
       full = false;
       const next = await cursor.rest.next();
       mapEvents(cursor, next.done ? cursor.decoder.end() : cursor.decoder.push(next.value), write);
@@ -116,6 +118,20 @@ export async function relayStream(streaming: Streaming, out: Writable, deps: Rou
     out.end(encodeSse(JSON.stringify(streamError(attempt.reason))));
     return 'upstream_failed';
   }
+}
+
+/** Settles when the client has taken what was written, or when it is gone. */
+function drained(out: Writable, signal: CancelSignal): Promise<void> {
+  if (signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      stopListening();
+      out.removeListener('drain', done);
+      resolve();
+    };
+    const stopListening = onCancel(signal, done);
+    out.once('drain', done);
+  });
 }
 
 /**

@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from
 import { CommandBus } from '@nestjs/cqrs';
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
-import { UndiciTransport, providerFor, type Operation } from '@switchboard/providers';
+import { UndiciTransport, providerFor, type CancelSignal, type Operation } from '@switchboard/providers';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { CircuitBreakers } from '../routing/circuit-breakers';
 import { routeRequest, type RouteResult } from '../routing/route-request';
@@ -49,7 +49,7 @@ export class GatewayRouter implements OnApplicationShutdown {
     return this.table.get(name);
   }
 
-  route(op: Operation, body: Record<string, unknown>, alias: RouteAlias, signal: AbortSignal, stream = false): Promise<RouteResult> {
+  route(op: Operation, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
     return routeRequest(op, body, alias, this.deps, signal, stream);
   }
 

@@ -1,7 +1,8 @@
 import { Controller, Get, Optional, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Operation } from '@switchboard/providers';
+import type { CancelSignal, Operation } from '@switchboard/providers';
+import { clientGone } from '../http/client-gone';
 import { startSse } from '../http/sse';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { relayStream } from '../routing/stream-relay';
@@ -107,19 +108,9 @@ export class V1Controller {
     this.metrics?.request(alias.name, provider, status, (performance.now() - started) / 1000);
   }
 
-  private async stream(result: Streaming, reply: FastifyReply, signal: AbortSignal): Promise<void> {
+  private async stream(result: Streaming, reply: FastifyReply, signal: CancelSignal): Promise<void> {
     routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
     const raw = startSse(reply);
     await relayStream(result, raw, this.router.deps, signal);
   }
-}
-
-/** Aborts when the client hangs up before its answer is complete: the upstream call is cancelled. */
-export function clientGone(reply: FastifyReply): AbortSignal {
-  const controller = new AbortController();
-  const raw = reply.raw;
-  raw.once('close', () => {
-    if (!raw.writableFinished) controller.abort(new Error('client disconnected'));
-  });
-  return controller.signal;
 }

@@ -11,14 +11,15 @@ const SSE_HEADERS = {
 
 /**
  * Takes the response over from Fastify and opens an event stream. Headers set on `reply` before
- * the call are carried over (hijacking bypasses Fastify's own header writing).
+ * the call are carried over (hijacking bypasses Fastify's own header writing). They are sent at
+ * once unless `firstEventFollows`: then they leave with the first event, in one write.
  */
-export function startSse(reply: FastifyReply, headers: Record<string, string | number> = {}): ServerResponse {
+export function startSse(reply: FastifyReply, opts: { firstEventFollows?: boolean } = {}): ServerResponse {
   const carried = reply.getHeaders();
   reply.hijack();
   const raw = reply.raw;
-  raw.writeHead(200, { ...carried, ...SSE_HEADERS, ...headers } as Record<string, string>);
-  raw.flushHeaders();
+  raw.writeHead(200, { ...carried, ...SSE_HEADERS } as Record<string, string>);
+  if (!opts.firstEventFollows) raw.flushHeaders();
   return raw;
 }
 

@@ -110,7 +110,8 @@ export class V1Controller {
 
   private async stream(result: Streaming, reply: FastifyReply, signal: CancelSignal): Promise<void> {
     routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
-    const raw = startSse(reply);
+    // The stream's first chunks are already read (the router waited for them before committing).
+    const raw = startSse(reply, { firstEventFollows: true });
     await relayStream(result, raw, this.router.deps, signal);
   }
 }

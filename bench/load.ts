@@ -6,6 +6,8 @@ export interface Target {
   /** Full URL of the chat completions endpoint. */
   url: string;
   headers: Record<string, string>;
+  /** The `model` the body names (an alias for Switchboard). */
+  model?: string;
   pid?: number;
 }
 
@@ -17,9 +19,9 @@ export interface LoadResult {
   non2xx: number;
 }
 
-export const chatBody = (stream: boolean) =>
+export const chatBody = (stream: boolean, model = 'bench') =>
   JSON.stringify({
-    model: 'bench',
+    model,
     stream,
     messages: [
       { role: 'system', content: 'You are a benchmark.' },
@@ -32,7 +34,12 @@ export const chatBody = (stream: boolean) =>
  * own hrtime duration (autocannon's histogram keeps whole milliseconds, too coarse for the
  * sub-millisecond overhead this benchmark is about).
  */
-export async function runLoad(target: Target, connections: number, durationS: number, body = chatBody(false)): Promise<LoadResult> {
+export async function runLoad(
+  target: Target,
+  connections: number,
+  durationS: number,
+  body = chatBody(false, target.model),
+): Promise<LoadResult> {
   const samples: number[] = [];
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {
@@ -81,7 +88,7 @@ export async function runStreams(target: Target, count: number): Promise<StreamR
     const res = await request(target.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...target.headers },
-      body: chatBody(true),
+      body: chatBody(true, target.model),
     });
     let first = 0;
     let n = 0;

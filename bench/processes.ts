@@ -16,11 +16,11 @@ export interface ServerProcess {
 export async function startNode(
   name: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPath?: string; timeoutMs?: number } = {},
+  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPath?: string; timeoutMs?: number; ipc?: boolean } = {},
 ): Promise<ServerProcess> {
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...opts.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   const port = await new Promise<number>((resolve, reject) => {

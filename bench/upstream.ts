@@ -50,9 +50,22 @@ export function handle(opts: UpstreamOptions) {
         return;
       }
       const stream = parts.length > 0 && Buffer.concat(parts).includes('"stream":true');
-      setTimeout(() => (stream ? streamReply(res, opts) : jsonReply(res)), opts.delayMs);
+      const answer = () => (stream ? streamReply(res, opts) : jsonReply(res));
+      const delayMs = delayOf(req.url) ?? opts.delayMs;
+      // No timer at 0 ms: even setTimeout(0) waits a millisecond, noise larger than what is measured.
+      if (delayMs > 0) setTimeout(answer, delayMs);
+      else answer();
     });
   };
+}
+
+/**
+ * `/think/<ms>/v1/...` answers after `<ms>`, like a model that takes its time; the same process
+ * serves the instant floor and the thinking upstream, so both runs share one upstream.
+ */
+function delayOf(url: string | undefined): number | undefined {
+  const match = /^\/think\/(\d+)\//.exec(url ?? '');
+  return match ? Number(match[1]) : undefined;
 }
 
 function jsonReply(res: ServerResponse): void {

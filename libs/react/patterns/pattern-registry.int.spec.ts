@@ -14,6 +14,10 @@ describe('PatternRegistry', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
+  it('has no patterns, rather than failing, where the folder does not exist (a gateway without agents)', () => {
+    expect(PatternRegistry.load(join(dir, 'nowhere')).list()).toEqual([]);
+  });
+
   it('lists the shipped patterns with their descriptions', () => {
     const list = PatternRegistry.load(dir).list();
     expect(list.map((p) => p.name)).toEqual(['basic_react', 'deepseek_react']);

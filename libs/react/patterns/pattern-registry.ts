@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { isMap, parseDocument, Scalar } from 'yaml';
@@ -9,6 +9,9 @@ const PATTERN_EXTENSIONS = ['.yaml', '.yml'];
 
 /** Reads every `<name>.yaml` of `dir`; a broken file is an error naming the file and the field. */
 export function loadPatterns(dir: string): Pattern[] {
+  // No folder, no patterns: a gateway without agents need not ship one (config validation
+  // already refuses an agent alias whose pattern is missing).
+  if (!existsSync(dir)) return [];
   const files = readdirSync(dir)
     .filter((f) => PATTERN_EXTENSIONS.includes(extname(f)))
     .sort();

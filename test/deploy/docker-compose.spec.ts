@@ -45,10 +45,20 @@ describe('docker-compose.yml', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/RUN npm ci/);
     for (const name of ['gateway', 'tools', 'keeper']) {
-      const entry = compose.services[name].command[1] as string;
+      const entry = (compose.services[name].command as string[]).at(-1) as string;
       const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(() => readFileSync(join(root, source))).not.toThrow();
     }
+  });
+});
+
+describe('the gateway runs the same way everywhere', () => {
+  it('with the node flags of `npm start`, in the image and in compose', () => {
+    const start = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts.start;
+    const argv = start.split(/\s+/);
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(root, 'Dockerfile'), 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? 'null')).toEqual(argv);
+    expect(compose.services.gateway.command).toEqual(argv);
   });
 });
 

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EsdbEventStore } from './esdb/esdb-event-store';
 import { EventStore } from './event-store';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
@@ -30,10 +29,19 @@ export function createEventStore(url: string | undefined, opts: CreateEventStore
     }
     return new InMemoryEventStore();
   }
-  if (ESDB_SCHEMES.test(value)) return new EsdbEventStore(value);
+  if (ESDB_SCHEMES.test(value)) return new (loadEsdb().EsdbEventStore)(value);
   const path = sqlitePath(value);
   if (path) return new SqliteEventStore(path);
   throw new Error(`EVENT_STORE_URL: unsupported value "${redact(value)}"; accepted: ${ACCEPTED}`);
+}
+
+/**
+ * The EventStoreDB adapter, loaded only when a URL names one: its gRPC client costs ~20 MB of memory
+ * that the embedded SQLite store never needs. (A static import would load it in every process.)
+ */
+function loadEsdb(): typeof import('./esdb/esdb-event-store') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./esdb/esdb-event-store') as typeof import('./esdb/esdb-event-store');
 }
 
 /** `sqlite:data/x.db`, `sqlite:///abs/x.db`, `file:data/x.db`, `file:///abs/x.db` → the file's path. */

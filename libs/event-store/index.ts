@@ -2,6 +2,5 @@ export * from './event-store';
 export { InMemoryEventStore } from './in-memory/in-memory-event-store';
 export { SqliteEventStore } from './sqlite/sqlite-event-store';
 export type { SqliteEventStoreOptions } from './sqlite/sqlite-event-store';
-export { EsdbEventStore, toEsdbConnectionString } from './esdb/esdb-event-store';
 export { createEventStore } from './create-event-store';
 export type { CreateEventStoreOptions } from './create-event-store';

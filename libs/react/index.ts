@@ -14,5 +14,5 @@ export * from './tools/open-catalog';
 export * from './bus/subjects';
 export * from './bus/in-process-tool-bus';
 export * from './bus/nats-tool-bus';
-export * from './mcp/mcp-mounts';
+export type { MountLog } from './mcp/mcp-mounts';
 export * from './model/openai-http-model-client';

@@ -1,6 +1,21 @@
-import type { McpMounts } from '../mcp/mcp-mounts';
 import type { ToolDescriptor, ToolResult, ToolSource } from '../ports';
 import type { ToolRegistry, ToolRunOptions } from './tool-registry';
+
+/** Tools that live elsewhere (the MCP servers of `tools.mcp_servers`), as the catalog reaches them. */
+export interface MountedTools {
+  list(): ToolDescriptor[];
+  has(name: string): boolean;
+  call(name: string, input: unknown, opts: ToolRunOptions): Promise<ToolResult>;
+  close(): Promise<void>;
+}
+
+/** No MCP server configured. */
+export const NO_MOUNTS: MountedTools = {
+  list: () => [],
+  has: () => false,
+  call: (name) => Promise.resolve({ error: `unknown tool '${name}'` }),
+  close: () => Promise.resolve(),
+};
 
 /**
  * What a process offers as tools: the built-in ones, then the tools of mounted MCP servers. The
@@ -9,7 +24,7 @@ import type { ToolRegistry, ToolRunOptions } from './tool-registry';
 export class ToolCatalog implements ToolSource {
   constructor(
     readonly registry: ToolRegistry,
-    private readonly mounts: McpMounts,
+    private readonly mounts: MountedTools,
   ) {}
 
   list(): ToolDescriptor[] {

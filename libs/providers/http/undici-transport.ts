@@ -15,7 +15,7 @@ type Body = UpstreamResponse['body'];
 const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 /** The `causeCode` of a call that overran its total deadline (not an undici code: the deadline is ours). */
-export const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
+const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
 
 /**
  * The one place the gateway talks HTTP to upstreams: one keep-alive `undici.Pool` per origin (and

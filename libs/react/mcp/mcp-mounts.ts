@@ -5,7 +5,7 @@ import type { ToolDescriptor, ToolResult } from '../ports';
 import type { ToolRunOptions } from '../tools/tool-registry';
 
 /** Separates a mounted server's name from its tool's: `<server>__<tool>`. */
-export const MOUNT_SEPARATOR = '__';
+const MOUNT_SEPARATOR = '__';
 
 /** Where mount messages go (the apps pass their Nest logger; the library has none). */
 export interface MountLog {

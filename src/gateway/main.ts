@@ -35,7 +35,8 @@ export interface RunningGateway {
 export async function createGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
-  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes });
+  // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
+  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env }), adapter, {
     logger: opts.logger === true || opts.logger === undefined ? ['log', 'warn', 'error'] : opts.logger,
     abortOnError: false,

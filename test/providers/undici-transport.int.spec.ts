@@ -92,6 +92,64 @@ describe('UndiciTransport', () => {
     expect(pieces.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('reads a large body whole, even when it arrived before anyone asked for it', async () => {
+    const body = Buffer.alloc(1024 * 1024, 'x');
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      for (let at = 0; at < body.length; at += 16 * 1024) res.write(body.subarray(at, at + 16 * 1024));
+      res.end();
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/big`, headers: {} }, opts);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // past the read-ahead limit, unread
+    expect(Buffer.from(await res.body.bytes()).equals(body)).toBe(true);
+  });
+
+  it('holds a stream back while its reader is slow, instead of buffering all of it', async () => {
+    const total = 64 * 1024 * 1024;
+    let written = 0;
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const piece = Buffer.alloc(64 * 1024, 'y');
+      const pump = () => {
+        while (written < total) {
+          written += piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/firehose`, headers: {} }, opts);
+    const iterator = res.body[Symbol.asyncIterator]();
+    await iterator.next();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the reader dawdles
+    // Only socket buffers and the read-ahead limit are in flight: far from the 64 MB the upstream has to say.
+    expect(written).toBeLessThan(total / 4);
+    let received = 0;
+    for (let next = await iterator.next(); !next.done; next = await iterator.next()) received += next.value.length;
+    expect(written).toBe(total);
+    expect(received).toBeGreaterThan(total - 2 * 64 * 1024);
+  });
+
+  it('stops the upstream answer when its reader stops reading early', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((resolve) => (upstreamClosed = resolve));
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: more\n\n'), 10);
+      res.on('close', () => {
+        clearInterval(timer);
+        upstreamClosed();
+      });
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/stream`, headers: {} }, opts);
+    for await (const piece of res.body) {
+      void piece;
+      break;
+    }
+    await closed;
+  });
+
   it('reports an upstream that never answers as a timeout', async () => {
     const { origin } = await serve(() => undefined);
     const sent = transport.send({ method: 'GET', url: `${origin}/slow`, headers: {} }, { connectTimeoutMs: 5_000, timeoutMs: 300 });

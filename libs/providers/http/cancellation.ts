@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 
 /**
  * Ends a request's upstream calls early (the client hung up). An EventEmitter rather than an
- * AbortController: undici takes either as a request's `signal`, and on Node 20 an AbortController
- * with a listener costs about 5 µs to make, a real share of what the gateway adds to a call that
- * it would make for every request.
+ * AbortController: on Node 20 an AbortController with a listener costs about 5 µs to make, a real
+ * share of what the gateway adds to a call that it would make for every request.
  */
 export class Cancellation extends EventEmitter {
   aborted = false;

@@ -1,6 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { SendOptions, Transport, UpstreamRequest, UpstreamResponse } from '../provider';
-import { Cancellation, onCancel, type CancelSignal } from './cancellation';
+import { onCancel, type CancelSignal } from './cancellation';
 import { UpstreamNetworkError } from './upstream-network-error';
 
 export interface UndiciTransportOptions {
@@ -36,27 +36,22 @@ export class UndiciTransport implements Transport {
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 30_000;
   }
 
-  async send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
+  send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
     const url = new URL(req.url);
-    const pool = this.poolFor(url.origin, opts.connectTimeoutMs);
-    const call = new Deadline(opts.signal, opts.timeoutMs, url.origin);
-    try {
-      const res = await pool.request({
+    const call = new UpstreamCall(opts.signal, opts.timeoutMs, url.origin);
+    if (call.settled) return call.response;
+    this.poolFor(url.origin, opts.connectTimeoutMs).dispatch(
+      {
         method: req.method,
         path: `${url.pathname}${url.search}`,
         headers: req.headers,
         body: req.body,
-        signal: call.signal,
         headersTimeout: opts.timeoutMs,
         bodyTimeout: opts.timeoutMs,
-      });
-      // A stream may talk for as long as it keeps talking: from here only the gaps are bounded.
-      if (isEventStream(res.headers['content-type'])) call.stopTimer();
-      return { status: res.statusCode, headers: res.headers as UpstreamResponse['headers'], body: guardBody(res.body, call) };
-    } catch (error) {
-      call.dispose();
-      throw call.translate(error);
-    }
+      },
+      call,
+    );
+    return call.response;
   }
 
   async close(): Promise<void> {
@@ -81,42 +76,157 @@ export class UndiciTransport implements Transport {
   }
 }
 
+/** Bytes a consumer that reads chunk by chunk may leave unread before the upstream is paused. */
+const HIGH_WATER_BYTES = 64 * 1024;
+
 /**
- * One call's cancellation: the caller's, plus the total deadline's own timer, stopped as soon as
- * the body is read (or when the answer turns out to be a stream), so no timer outlives its call.
- * A `Cancellation`, not an AbortController: it is made for every upstream call.
+ * One upstream call, as undici's dispatch handler: it hands back status and headers, then the body,
+ * as whole bytes or chunk by chunk (paused while a slow reader leaves 64 KB unread). No Readable,
+ * no AbortController: this runs for every request, and those two are most of what `request()`
+ * costs beyond the socket. The call's cancellation is the caller's signal plus the total deadline's
+ * timer, stopped as soon as the body is read (or when the answer turns out to be a stream), so no
+ * timer outlives its call.
  */
-class Deadline {
-  readonly signal = new Cancellation();
-  private readonly timer: NodeJS.Timeout;
+class UpstreamCall implements Dispatcher.DispatchHandler {
+  readonly response: Promise<UpstreamResponse>;
+  /** The answer or the failure is known: `response` is settled. */
+  settled = false;
+  private resolveResponse!: (res: UpstreamResponse) => void;
+  private rejectResponse!: (error: unknown) => void;
+  private controller?: Dispatcher.DispatchController;
+  private readonly timer?: NodeJS.Timeout;
   private expired = false;
-  private readonly stopListening: () => void;
+  private readonly stopListening: () => void = noop;
+  private readonly chunks: Buffer[] = [];
+  private unread = 0;
+  private ended = false;
+  private failure: unknown = undefined;
+  private failed = false;
+  /** What a reader waits on: the next chunk, the end, or the failure. */
+  private wake?: () => void;
+  /** `bytes()` or `text()` claimed the body: it is read whole, never paused. */
+  private readWhole = false;
 
   constructor(
     private readonly caller: CancelSignal | undefined,
     private readonly timeoutMs: number,
     private readonly origin: string,
   ) {
-    if (caller?.aborted) this.signal.abort(caller.reason);
-    this.stopListening = caller && !caller.aborted ? onCancel(caller, () => this.signal.abort(caller.reason)) : noop;
+    this.response = new Promise((resolve, reject) => {
+      this.resolveResponse = resolve;
+      this.rejectResponse = reject;
+    });
+    if (caller?.aborted) {
+      this.fail(caller.reason);
+      return;
+    }
+    if (caller) this.stopListening = onCancel(caller, () => this.abort(caller.reason));
     this.timer = setTimeout(() => {
       this.expired = true;
-      this.signal.abort(new Error('deadline'));
+      this.abort(new Error('deadline'));
     }, timeoutMs);
     this.timer.unref();
   }
 
-  stopTimer(): void {
-    clearTimeout(this.timer);
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.failed) controller.abort(this.failure as Error);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, status: number, headers: Record<string, string | string[]>): void {
+    if (status < 200) return; // 1xx: the answer is still to come
+    // A stream may talk for as long as it keeps talking: from here only the gaps are bounded.
+    if (isEventStream(headers['content-type'])) clearTimeout(this.timer);
+    this.settled = true;
+    this.resolveResponse({ status, headers, body: this.body() });
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.unread += chunk.length;
+    if (!this.readWhole && this.unread > HIGH_WATER_BYTES) controller.pause();
+    this.notify();
+  }
+
+  onResponseEnd(): void {
+    this.ended = true;
+    this.dispose();
+    this.notify();
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  private abort(reason: unknown): void {
+    if (this.controller) this.controller.abort(reason as Error);
+    else this.fail(reason);
+  }
+
+  /** Before the headers, `send` rejects; after them, the body's next read does. */
+  private fail(error: unknown): void {
+    if (this.failed || this.ended) return;
+    this.failed = true;
+    this.failure = this.translate(error);
+    this.dispose();
+    if (!this.settled) {
+      this.settled = true;
+      this.rejectResponse(this.failure);
+    }
+    this.notify();
   }
 
   /** The call is over: nothing of it may keep the caller's signal or a timer busy. */
-  dispose(): void {
+  private dispose(): void {
     clearTimeout(this.timer);
     this.stopListening();
   }
 
-  translate(error: unknown): unknown {
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  private until(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  /** @internal AnswerBody's */
+  async readAll(): Promise<Buffer> {
+    this.readWhole = true;
+    this.controller?.resume();
+    while (!this.ended && !this.failed) await this.until();
+    if (this.failed) throw this.failure;
+    return this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.unread);
+  }
+
+  private body(): Body {
+    return new AnswerBody(this);
+  }
+
+  /** @internal AnswerBody's */
+  async *pieces(): AsyncGenerator<Uint8Array> {
+    try {
+      for (;;) {
+        const chunk = this.chunks.shift();
+        if (chunk) {
+          this.unread -= chunk.length;
+          if (this.unread <= HIGH_WATER_BYTES) this.controller?.resume();
+          yield chunk;
+          continue;
+        }
+        if (this.failed) throw this.failure;
+        if (this.ended) return;
+        await this.until();
+      }
+    } finally {
+      // A reader that stopped early: the rest of the answer is not wanted.
+      if (!this.ended && !this.failed) this.abort(new Error('the reader stopped before the answer ended'));
+    }
+  }
+
+  private translate(error: unknown): unknown {
     if (this.caller?.aborted) return this.caller.reason ?? error;
     if (this.expired)
       return new UpstreamNetworkError('timeout', `${this.origin} did not answer within ${this.timeoutMs} ms`, DEADLINE_CODE);
@@ -124,33 +234,24 @@ class Deadline {
   }
 }
 
-const noop = () => undefined;
+/** What the caller reads an answer's body through: whole, or chunk by chunk. */
+class AnswerBody implements Body {
+  constructor(private readonly call: UpstreamCall) {}
 
-/** Errors while reading the body (a reset mid-stream, a stalled stream, the deadline) get the same translation. */
-function guardBody(body: Dispatcher.ResponseData['body'], call: Deadline): Body {
-  const settle = async <T>(read: () => Promise<T>): Promise<T> => {
-    try {
-      return await read();
-    } catch (error) {
-      throw call.translate(error);
-    } finally {
-      call.dispose();
-    }
-  };
-  return {
-    async *[Symbol.asyncIterator]() {
-      try {
-        for await (const piece of body) yield piece as Uint8Array;
-      } catch (error) {
-        throw call.translate(error);
-      } finally {
-        call.dispose();
-      }
-    },
-    text: () => settle(() => body.text()),
-    bytes: () => settle(() => body.bytes()),
-  };
+  [Symbol.asyncIterator](): AsyncIterator<Uint8Array> {
+    return this.call.pieces();
+  }
+
+  bytes(): Promise<Uint8Array> {
+    return this.call.readAll();
+  }
+
+  async text(): Promise<string> {
+    return (await this.call.readAll()).toString('utf8');
+  }
 }
+
+const noop = () => undefined;
 
 function isEventStream(type: string | string[] | undefined): boolean {
   const value = Array.isArray(type) ? type[0] : type;

@@ -1,3 +1,7 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { request } from 'undici';
 
@@ -29,17 +33,65 @@ export const chatBody = (stream: boolean, model = 'bench') =>
     ],
   });
 
+/** The load generator: wrk where installed (a C program: it takes far less of the CPU the proxies share), else autocannon. */
+export const loadGenerator: 'wrk' | 'autocannon' = process.env.BENCH_LOAD === 'autocannon' || !hasWrk() ? 'autocannon' : 'wrk';
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    // wrk prints its version and exits 1; only a missing binary is ENOENT.
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
+}
+
+/** Closed-loop load at `connections` in flight for `durationS`: req/s and latency percentiles, in ms. */
+export function runLoad(target: Target, connections: number, durationS: number, body = chatBody(false, target.model)): Promise<LoadResult> {
+  return loadGenerator === 'wrk' ? runWrk(target, connections, durationS, body) : runAutocannon(target, connections, durationS, body);
+}
+
 /**
- * Closed-loop load with autocannon for throughput. Latency percentiles come from each response's
- * own hrtime duration (autocannon's histogram keeps whole milliseconds, too coarse for the
+ * wrk keeps every latency in microseconds (an HdrHistogram); its Lua hooks set the request and
+ * print the figures as one JSON line when the run is done.
+ */
+async function runWrk(target: Target, connections: number, durationS: number, body: string): Promise<LoadResult> {
+  const headers = { 'content-type': 'application/json', ...target.headers };
+  const script = [
+    'wrk.method = "POST"',
+    `wrk.body = ${luaString(body)}`,
+    ...Object.entries(headers).map(([name, value]) => `wrk.headers[${luaString(name)}] = ${luaString(value)}`),
+    'function done(summary, latency, requests)',
+    '  local e = summary.errors',
+    '  io.write(string.format(\'WRK {"requests":%d,"us":%d,"p50":%d,"p99":%d,"errors":%d,"non2xx":%d}\\n\',',
+    '    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), e.connect + e.read + e.write + e.timeout, e.status))',
+    'end',
+  ].join('\n');
+  const file = join((scriptDir ??= mkdtempSync(join(tmpdir(), 'sb-wrk-'))), 'load.lua');
+  writeFileSync(file, script);
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile('wrk', ['-t1', `-c${connections}`, `-d${durationS}s`, '--timeout', '10s', '-s', file, target.url], (err, stdout, stderr) =>
+      err ? reject(new Error(`wrk failed: ${stderr || err.message}`)) : resolve(stdout),
+    ),
+  );
+  const line = /^WRK (.*)$/m.exec(out);
+  if (!line) throw new Error(`wrk printed no figures:\n${out}`);
+  const r = JSON.parse(line[1]) as { requests: number; us: number; p50: number; p99: number; errors: number; non2xx: number };
+  return { rps: r.requests / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, errors: r.errors, non2xx: r.non2xx };
+}
+
+let scriptDir: string | undefined;
+
+function luaString(value: string): string {
+  return JSON.stringify(value); // a JSON string is a valid Lua string literal for the ASCII bodies and headers used here
+}
+
+/**
+ * autocannon, where wrk is not installed. Latency percentiles come from each response's own
+ * hrtime duration (autocannon's histogram keeps whole milliseconds, too coarse for the
  * sub-millisecond overhead this benchmark is about).
  */
-export async function runLoad(
-  target: Target,
-  connections: number,
-  durationS: number,
-  body = chatBody(false, target.model),
-): Promise<LoadResult> {
+async function runAutocannon(target: Target, connections: number, durationS: number, body: string): Promise<LoadResult> {
   const samples: number[] = [];
   let instance!: autocannon.Instance;
   const done = new Promise<autocannon.Result>((resolve, reject) => {

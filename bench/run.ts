@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { benchEventStore, type EventStoreResult } from './event-store.bench';
-import { median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
+import { loadGenerator, median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
 import { freePort, memoryOf, startNode, type ServerProcess } from './processes';
 
 /**
@@ -291,7 +291,7 @@ function renderReport(r: ReportInput): string {
     `Date: ${new Date().toISOString()} · Machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown'}) · Node ${process.version}`,
   );
   lines.push(
-    `Each figure is the median of ${rounds} rounds of ${durationS} s (autocannon, closed loop, rounds interleaved across targets). ` +
+    `Each figure is the median of ${rounds} rounds of ${durationS} s (${loadGenerator}, closed loop, rounds interleaved across targets). ` +
       `One local fake upstream: it answers at once (capacity), or after ${thinkMs} ms like a model (latency); streams send ${upstreamChunks} SSE chunks.`,
     '',
   );

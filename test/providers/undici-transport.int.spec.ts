@@ -208,6 +208,12 @@ describe('UndiciTransport', () => {
     await closed;
   });
 
+  it('rejects, never throws, for a URL that does not parse', async () => {
+    let sent: Promise<unknown> | undefined;
+    expect(() => (sent = transport.send({ method: 'GET', url: 'not a url', headers: {} }, opts))).not.toThrow();
+    await expect(sent).rejects.toMatchObject({ code: 'ERR_INVALID_URL' });
+  });
+
   it('rejects at once when the signal is already aborted', async () => {
     const { origin } = await serve((_req, res) => res.end('ok'));
     const sent = transport.send({ method: 'GET', url: `${origin}/`, headers: {} }, { ...opts, signal: AbortSignal.abort() });

@@ -28,6 +28,7 @@ const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
  */
 export class UndiciTransport implements Transport {
   private readonly pools = new Map<string, Pool>();
+  private readonly destinations = new Map<string, Destination>();
   private readonly connections: number;
   private readonly keepAliveTimeoutMs: number;
 
@@ -37,13 +38,18 @@ export class UndiciTransport implements Transport {
   }
 
   send(req: UpstreamRequest, opts: SendOptions): Promise<UpstreamResponse> {
-    const url = new URL(req.url);
-    const call = new UpstreamCall(opts.signal, opts.timeoutMs, url.origin);
+    let to: Destination;
+    try {
+      to = this.destination(req.url, opts.connectTimeoutMs);
+    } catch (error) {
+      return Promise.reject(error as Error); // a URL that does not parse: a rejection like any failed call, never a throw
+    }
+    const call = new UpstreamCall(opts.signal, opts.timeoutMs, to.origin);
     if (call.settled) return call.response;
-    this.poolFor(url.origin, opts.connectTimeoutMs).dispatch(
+    to.pool.dispatch(
       {
         method: req.method,
-        path: `${url.pathname}${url.search}`,
+        path: to.path,
         headers: req.headers,
         body: req.body,
         headersTimeout: opts.timeoutMs,
@@ -57,7 +63,25 @@ export class UndiciTransport implements Transport {
   async close(): Promise<void> {
     const pools = [...this.pools.values()];
     this.pools.clear();
+    this.destinations.clear();
     await Promise.all(pools.map((pool) => pool.close()));
+  }
+
+  /** Upstream URLs come from the config (profile, model, operation): each is parsed once, not per call. */
+  private destination(url: string, connectTimeoutMs: number): Destination {
+    let to = this.destinations.get(url);
+    if (to?.connectTimeoutMs !== connectTimeoutMs) {
+      const parsed = new URL(url);
+      if (this.destinations.size >= MAX_DESTINATIONS) this.destinations.clear();
+      to = {
+        origin: parsed.origin,
+        path: `${parsed.pathname}${parsed.search}`,
+        connectTimeoutMs,
+        pool: this.poolFor(parsed.origin, connectTimeoutMs),
+      };
+      this.destinations.set(url, to);
+    }
+    return to;
   }
 
   private poolFor(origin: string, connectTimeoutMs: number): Pool {
@@ -75,6 +99,16 @@ export class UndiciTransport implements Transport {
     return pool;
   }
 }
+
+interface Destination {
+  origin: string;
+  path: string;
+  connectTimeoutMs: number;
+  pool: Pool;
+}
+
+/** A bound on remembered URLs, for a config that names very many models. */
+const MAX_DESTINATIONS = 1024;
 
 /** Bytes a consumer that reads chunk by chunk may leave unread before the upstream is paused. */
 const HIGH_WATER_BYTES = 64 * 1024;

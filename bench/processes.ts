@@ -85,6 +85,30 @@ export function memoryOf(pid: number): { rssMb: number; peakMb: number } {
   return { rssMb: kb('VmRSS') / 1024, peakMb: kb('VmHWM') / 1024 };
 }
 
+/** CPU time a process has used so far (Linux /proc: user + system, in clock ticks of 10 ms), in ms. */
+export function cpuMsOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/**
+ * Waits until none of `pids` is still working (at most one clock tick of CPU in 300 ms), for at
+ * most `maxMs`; returns how long that took. A server that queued more requests than it could
+ * answer keeps working them off after the load generator has gone, taking the CPU the next
+ * measurement needs.
+ */
+export async function settle(pids: number[], maxMs = 15_000): Promise<number> {
+  const started = Date.now();
+  let before = pids.map(cpuMsOf);
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = pids.map(cpuMsOf);
+    const busy = now.some((ms, i) => ms - before[i] > 10);
+    before = now;
+    if (!busy || Date.now() - started >= maxMs) return Date.now() - started;
+  }
+}
+
 /** A free TCP port on loopback (for servers that must be told their port). */
 export async function freePort(): Promise<number> {
   const { createServer } = await import('node:net');

@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { benchEventStore, type EventStoreResult } from './event-store.bench';
 import { loadGenerator, median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
-import { freePort, memoryOf, startNode, type ServerProcess } from './processes';
+import { freePort, memoryOf, settle, startNode, type ServerProcess } from './processes';
 
 /**
  * `npm run bench`: one run, one machine, one fake upstream; direct (the floor), a raw undici proxy
@@ -20,7 +20,8 @@ import { freePort, memoryOf, startNode, type ServerProcess } from './processes';
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');
 const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
-const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+// Five: one round that a noisy neighbour on a shared VM spoils still leaves the median honest.
+const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 20);
 const streams = Number(process.env.BENCH_STREAMS ?? 30);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
@@ -89,12 +90,14 @@ async function main(): Promise<void> {
     }
 
     for (const t of targets) await runLoad(t.capacity, 32, Math.min(2, durationS)); // warm-up: JIT, pools
+    const servers = started.map((s) => s.child.pid!);
+    await settle(servers);
 
     const rssRounds: number[] = [];
-    const capacity = await runPhase('capacity', targets, (t, c) => {
+    const capacity = await runPhase('capacity', targets, servers, (t, c) => {
       if (t.name === 'switchboard' && c === Math.max(...concurrencies)) rssRounds.push(memoryOf(t.pid!).rssMb);
     });
-    const latency = await runPhase('latency', targets);
+    const latency = await runPhase('latency', targets, servers);
 
     const streaming = new Map<string, StreamResult>();
     for (const t of targets) {
@@ -121,8 +124,16 @@ async function main(): Promise<void> {
   }
 }
 
-/** Every concurrency, `rounds` times; rounds interleave the targets so drift on a shared machine hits them all alike. */
-async function runPhase(phase: Phase, targets: PhasedTarget[], afterRun?: (t: PhasedTarget, c: number) => void): Promise<Results> {
+/**
+ * Every concurrency, `rounds` times; rounds interleave the targets so drift on a shared machine hits
+ * them all alike, and each run starts once every server is idle again.
+ */
+async function runPhase(
+  phase: Phase,
+  targets: PhasedTarget[],
+  servers: number[],
+  afterRun?: (t: PhasedTarget, c: number) => void,
+): Promise<Results> {
   const results: Results = new Map();
   for (const c of concurrencies) {
     for (let r = 0; r < rounds; r++) {
@@ -135,6 +146,8 @@ async function runPhase(phase: Phase, targets: PhasedTarget[], afterRun?: (t: Ph
           `${phase.padEnd(8)} ${t.name.padEnd(12)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
         );
         afterRun?.(t, c);
+        const waited = await settle(servers);
+        if (waited > 1000) log(`  servers busy for ${(waited / 1000).toFixed(1)} s after ${t.name}'s run (its backlog); next run waited`);
       }
     }
   }

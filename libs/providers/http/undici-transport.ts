@@ -1,5 +1,6 @@
 import { Pool, type Dispatcher } from 'undici';
 import type { SendOptions, Transport, UpstreamRequest, UpstreamResponse } from '../provider';
+import { isEventStream } from '../shared/headers';
 import { onCancel, type CancelSignal } from './cancellation';
 import { UpstreamNetworkError } from './upstream-network-error';
 
@@ -286,11 +287,6 @@ class AnswerBody implements Body {
 }
 
 const noop = () => undefined;
-
-function isEventStream(type: string | string[] | undefined): boolean {
-  const value = Array.isArray(type) ? type[0] : type;
-  return value?.trimStart().toLowerCase().startsWith('text/event-stream') ?? false;
-}
 
 function translate(error: unknown, origin: string): unknown {
   const code = errorCode(error);

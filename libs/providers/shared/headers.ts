@@ -9,3 +9,9 @@ export function header(headers: HeaderBag, name: string): string | undefined {
   }
   return undefined;
 }
+
+/** Whether a `content-type` value (or the first of several) announces server-sent events. */
+export function isEventStream(contentType: string | string[] | undefined): boolean {
+  const value = Array.isArray(contentType) ? contentType[0] : contentType;
+  return value?.trimStart().toLowerCase().startsWith('text/event-stream') ?? false;
+}

@@ -2,6 +2,7 @@ import type { QuarantineReason } from '@switchboard/domain';
 import {
   answerOptions,
   errorBodyValue,
+  isEventStream,
   type CancelSignal,
   InvalidRequestError,
   UnsupportedFeatureError,
@@ -283,7 +284,7 @@ async function readAnswer(
   attempts: Attempt[],
 ): Promise<Served | Streaming> {
   const base = { target, fingerprint, ctx, status: res.status, headers: res.headers, attempts };
-  if (ctx.stream && isEventStream(res.headers)) {
+  if (ctx.stream && isEventStream(res.headers['content-type'])) {
     const cursor = openStream(target, ctx, res.body);
     return { kind: 'streaming', ...base, pending: await readPrelude(cursor), cursor };
   }
@@ -491,10 +492,6 @@ function clientError(
 function contentTypeOf(headers: UpstreamResponse['headers']): string | undefined {
   const type = headers['content-type'];
   return Array.isArray(type) ? type[0] : type;
-}
-
-function isEventStream(headers: UpstreamResponse['headers']): boolean {
-  return contentTypeOf(headers)?.trimStart().toLowerCase().startsWith('text/event-stream') ?? false;
 }
 
 /** The body of an answer already read whole (`stream: true` answered with JSON): nothing more to come. */

@@ -17,6 +17,8 @@ export interface Target {
 
 export interface LoadResult {
   rps: number;
+  /** Requests answered in the run (for CPU per request). */
+  requests: number;
   p50: number;
   p99: number;
   errors: number;
@@ -77,7 +79,7 @@ async function runWrk(target: Target, connections: number, durationS: number, bo
   const line = /^WRK (.*)$/m.exec(out);
   if (!line) throw new Error(`wrk printed no figures:\n${out}`);
   const r = JSON.parse(line[1]) as { requests: number; us: number; p50: number; p99: number; errors: number; non2xx: number };
-  return { rps: r.requests / (r.us / 1e6), p50: r.p50 / 1000, p99: r.p99 / 1000, errors: r.errors, non2xx: r.non2xx };
+  return { rps: r.requests / (r.us / 1e6), requests: r.requests, p50: r.p50 / 1000, p99: r.p99 / 1000, errors: r.errors, non2xx: r.non2xx };
 }
 
 let scriptDir: string | undefined;
@@ -115,6 +117,7 @@ async function runAutocannon(target: Target, connections: number, durationS: num
   samples.sort((a, b) => a - b);
   return {
     rps: result.requests.total / durationS,
+    requests: result.requests.total,
     p50: percentile(samples, 0.5),
     p99: percentile(samples, 0.99),
     errors: result.errors + result.timeouts,

@@ -3,7 +3,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { benchEventStore, type EventStoreResult } from './event-store.bench';
 import { loadGenerator, median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
-import { freePort, memoryOf, settle, startNode, type ServerProcess } from './processes';
+import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } from './processes';
 
 /**
  * `npm run bench`: one run, one machine, one fake upstream; direct (the floor), a raw undici proxy
@@ -30,7 +30,9 @@ const upstreamChunks = 20;
 type Phase = 'capacity' | 'latency';
 /** One target as each phase reaches it: the same process, an instant or a thinking upstream behind it. */
 type PhasedTarget = Record<Phase, Target> & { name: string; pid?: number };
-type Results = Map<string, Map<number, LoadResult[]>>;
+/** One run, with the CPU its server spent per request answered (user + system, every thread; NaN for direct). */
+type RunResult = LoadResult & { cpuUs: number };
+type Results = Map<string, Map<number, RunResult[]>>;
 
 async function main(): Promise<void> {
   const started: ServerProcess[] = [];
@@ -141,12 +143,14 @@ async function runPhase(
   for (const c of concurrencies) {
     for (let r = 0; r < rounds; r++) {
       for (const t of targets) {
-        const result = await runLoad(t[phase], c, durationS);
-        const byC = results.get(t.name) ?? new Map<number, LoadResult[]>();
+        const cpuBefore = t.pid ? cpuMsOf(t.pid) : NaN;
+        const load = await runLoad(t[phase], c, durationS);
+        const result = { ...load, cpuUs: t.pid ? ((cpuMsOf(t.pid) - cpuBefore) * 1000) / load.requests : NaN };
+        const byC = results.get(t.name) ?? new Map<number, RunResult[]>();
         byC.set(c, [...(byC.get(c) ?? []), result]);
         results.set(t.name, byC);
         log(
-          `${phase.padEnd(8)} ${t.name.padEnd(12)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
+          `${phase.padEnd(8)} ${t.name.padEnd(12)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${t.pid ? `, ${result.cpuUs.toFixed(0)} µs CPU/request` : ''}${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
         );
         afterRun?.(t, c);
         const waited = await settle(servers);
@@ -297,7 +301,7 @@ interface ReportInput {
 }
 
 function renderReport(r: ReportInput): string {
-  const med = (results: Results, name: string, c: number, key: keyof LoadResult) =>
+  const med = (results: Results, name: string, c: number, key: keyof RunResult) =>
     median((results.get(name)?.get(c) ?? []).map((x) => x[key]));
   const added = (results: Results, name: string, c: number, key: 'p50' | 'p99') =>
     med(results, name, c, key) - med(results, 'direct', c, key);
@@ -313,12 +317,15 @@ function renderReport(r: ReportInput): string {
   );
   const table = (title: string, note: string, results: Results) => {
     lines.push(`## ${title}`, '', note, '');
-    lines.push('| target | c | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms |', '|---|---:|---:|---:|---:|---:|---:|');
+    lines.push(
+      '| target | c | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | CPU µs/request |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+    );
     for (const c of concurrencies) {
       for (const t of r.targets) {
         const extra = (k: 'p50' | 'p99') => (t.name === 'direct' ? '—' : added(results, t.name, c, k).toFixed(3));
         lines.push(
-          `| ${t.name} | ${c} | ${med(results, t.name, c, 'rps').toFixed(0)} | ${med(results, t.name, c, 'p50').toFixed(3)} | ${med(results, t.name, c, 'p99').toFixed(3)} | ${extra('p50')} | ${extra('p99')} |`,
+          `| ${t.name} | ${c} | ${med(results, t.name, c, 'rps').toFixed(0)} | ${med(results, t.name, c, 'p50').toFixed(3)} | ${med(results, t.name, c, 'p99').toFixed(3)} | ${extra('p50')} | ${extra('p99')} | ${t.pid ? med(results, t.name, c, 'cpuUs').toFixed(0) : '—'} |`,
         );
       }
     }
@@ -373,7 +380,7 @@ function renderReport(r: ReportInput): string {
     [
       `added p99 at c=${c32} ≤ 3 ms (latency)`,
       added(r.latency, 'switchboard', c32, 'p99') <= 3,
-      `${added(r.latency, 'switchboard', c32, 'p99').toFixed(3)} ms (raw proxy: ${added(r.latency, 'raw proxy', c32, 'p99').toFixed(3)} ms; saturated, capacity: ${added(r.capacity, 'switchboard', c32, 'p99').toFixed(3)} ms)`,
+      `${added(r.latency, 'switchboard', c32, 'p99').toFixed(3)} ms at ${med(r.latency, 'switchboard', c32, 'cpuUs').toFixed(0)} µs CPU/request (raw proxy: ${added(r.latency, 'raw proxy', c32, 'p99').toFixed(3)} ms at ${med(r.latency, 'raw proxy', c32, 'cpuUs').toFixed(0)} µs; saturated, capacity: ${added(r.capacity, 'switchboard', c32, 'p99').toFixed(3)} ms)`,
     ],
     [
       `added time to first chunk ≤ 1 ms`,

@@ -15,7 +15,8 @@ import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } fr
  *   are not saturated and "added latency" is what a gateway adds to a model call under that many
  *   concurrent calls. (Saturated, added latency is only the throughput gap by Little's law.)
  * Knobs: BENCH_DURATION_S (per measurement), BENCH_ROUNDS (median of), BENCH_THINK_MS,
- * BENCH_STREAMS (sequential streaming requests), BENCH_CONCURRENCY (e.g. "1,32,256").
+ * BENCH_STREAMS (sequential streaming requests), BENCH_CONCURRENCY (e.g. "1,32,256"), BENCH_FLOORS=1
+ * (two more targets below the raw proxy, `floor-proxies.ts`: load tables only, no targets checked).
  */
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');
@@ -25,11 +26,12 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 20);
 const streams = Number(process.env.BENCH_STREAMS ?? 30);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
+const floors = process.env.BENCH_FLOORS === '1';
 const upstreamChunks = 20;
 
 type Phase = 'capacity' | 'latency';
 /** One target as each phase reaches it: the same process, an instant or a thinking upstream behind it. */
-type PhasedTarget = Record<Phase, Target> & { name: string; pid?: number };
+type PhasedTarget = Record<Phase, Target> & { name: string; pid?: number; floor?: boolean };
 /** One run, with the CPU its server spent per request answered (user + system, every thread; NaN for direct). */
 type RunResult = LoadResult & { cpuUs: number };
 type Results = Map<string, Map<number, RunResult[]>>;
@@ -91,6 +93,23 @@ async function main(): Promise<void> {
       });
     }
 
+    if (floors) {
+      // Inserted after direct, least first: direct, socket pipe, buffered proxy, raw proxy, …
+      for (const kind of ['buffered', 'pipe'] as const) {
+        const name = kind === 'pipe' ? 'socket pipe' : 'buffered proxy';
+        const floor = await startNode(name, [join(dist, 'bench/floor-proxies.js'), `--kind=${kind}`, `--upstream=${upstreamRoot}`]);
+        started.push(floor);
+        const floorRoot = `http://127.0.0.1:${floor.port}`;
+        targets.splice(1, 0, {
+          name,
+          pid: floor.child.pid,
+          floor: true,
+          capacity: { name, url: `${floorRoot}/v1/chat/completions`, headers: key },
+          latency: { name, url: `${floorRoot}${thinking}/v1/chat/completions`, headers: key },
+        });
+      }
+    }
+
     for (const t of targets) await runLoad(t.capacity, 32, Math.min(2, durationS)); // warm-up: JIT, pools
     const servers = started.map((s) => s.child.pid!);
     await settle(servers);
@@ -105,14 +124,14 @@ async function main(): Promise<void> {
     });
 
     const streaming = new Map<string, StreamResult>();
-    for (const t of targets) {
+    for (const t of targets.filter((x) => !x.floor)) {
       streaming.set(t.name, await runStreams(t.capacity, streams));
       log(
         `${t.name.padEnd(12)} streaming: first chunk ${streaming.get(t.name)!.ttfc.toFixed(3)} ms, last ${streaming.get(t.name)!.ttlc.toFixed(3)} ms`,
       );
     }
 
-    const memory = new Map(targets.filter((t) => t.pid).map((t) => [t.name, memoryOf(t.pid!)]));
+    const memory = new Map(targets.filter((t) => t.pid && !t.floor).map((t) => [t.name, memoryOf(t.pid!)]));
     await Promise.all(started.splice(1).map((s) => s.stop()));
 
     log('event store: appends and a 100,000-event projection rebuild');
@@ -317,6 +336,13 @@ function renderReport(r: ReportInput): string {
   );
   const table = (title: string, note: string, results: Results) => {
     lines.push(`## ${title}`, '', note, '');
+    if (r.targets.some((t) => t.floor)) {
+      lines.push(
+        'Socket pipe and buffered proxy are floors (`BENCH_FLOORS=1`, `bench/floor-proxies.ts`): a byte pipe that parses no HTTP, ' +
+          "and the least HTTP proxy on Node's server and undici's dispatch.",
+        '',
+      );
+    }
     lines.push(
       '| target | c | req/s | p50 ms | p99 ms | added p50 ms | added p99 ms | CPU µs/request |',
       '|---|---:|---:|---:|---:|---:|---:|---:|',
@@ -348,7 +374,7 @@ function renderReport(r: ReportInput): string {
     '|---|---:|---:|---:|---:|',
   );
   const direct = r.streaming.get('direct')!;
-  for (const t of r.targets) {
+  for (const t of r.targets.filter((x) => !x.floor)) {
     const s = r.streaming.get(t.name)!;
     lines.push(
       `| ${t.name} | ${s.ttfc.toFixed(3)} | ${s.ttlc.toFixed(3)} | ${t.name === 'direct' ? '—' : (s.ttfc - direct.ttfc).toFixed(3)} | ${s.reads} |`,

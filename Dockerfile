@@ -18,4 +18,4 @@ RUN mkdir -p data keys && chown -R node:node /app
 USER node
 EXPOSE 8080 8081
 # The same V8 flags as `npm start` (why: README, "Running it").
-CMD ["node", "--max-semi-space-size=24", "dist/src/gateway/main.js"]
+CMD ["node", "--max-semi-space-size=24", "--max-old-space-size=512", "dist/src/gateway/main.js"]

@@ -1,3 +1,4 @@
+import { isNativeError } from 'node:util/types';
 import { HttpException } from '@nestjs/common';
 import { isOpenAiErrorBody, openAiError, type OpenAiErrorBody } from './openai-error';
 
@@ -18,6 +19,11 @@ export function mapError(exception: unknown): MappedError {
   if (exception instanceof HttpException) return fromHttpException(exception);
   if (isFastifyError(exception)) return fromStatus(exception.statusCode, exception.message);
   const code = codeOf(exception);
+  // Node's "aborted": the client hung up while its body was arriving. Nobody is left to answer, and
+  // it is no fault of ours. (Only that error: a dependency's ECONNRESET stays a logged 500.)
+  if (code === 'ECONNRESET' && (exception as Error).message === 'aborted') {
+    return { status: 400, body: openAiError(400, 'The client closed the connection before its request arrived.'), unexpected: false };
+  }
   if (code !== undefined) return fromDomainCode(code, exception as Error);
   return { status: 500, body: openAiError(500, INTERNAL), unexpected: true };
 }
@@ -86,7 +92,8 @@ function isFastifyError(e: unknown): e is { statusCode: number; message: string;
 }
 
 function codeOf(e: unknown): string | undefined {
-  if (!(e instanceof Error)) return undefined;
+  // isNativeError, not instanceof: Node's own errors (a socket's, say) may come from another realm.
+  if (!isNativeError(e)) return undefined;
   const code = (e as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
 }

@@ -1,5 +1,6 @@
 import { Catch, Logger, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { isNativeError } from 'node:util/types';
 import { mapError } from './error-mapping';
 
 /** The one place every failure becomes `{ error: { message, type, param, code } }`. */
@@ -24,6 +25,6 @@ export class OpenAiExceptionFilter implements ExceptionFilter {
 }
 
 function describe(exception: unknown): string {
-  if (exception instanceof Error) return exception.stack ?? `${exception.name}: ${exception.message}`;
+  if (isNativeError(exception)) return exception.stack ?? `${exception.name}: ${exception.message}`;
   return `non-error thrown: ${typeof exception}`;
 }

@@ -1,3 +1,4 @@
+import type { LoggerService } from '@nestjs/common';
 import { fingerprint } from '@switchboard/domain';
 import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
@@ -31,6 +32,7 @@ export async function gatewayFor(
     extra?: Record<string, unknown>;
     profile?: Record<string, unknown>;
     profiles?: Record<string, Record<string, unknown>>;
+    logger?: LoggerService;
   } = {},
 ): Promise<StartedGateway> {
   const providers = Object.fromEntries(
@@ -56,6 +58,7 @@ export async function gatewayFor(
       models: { main: { chain } },
       ...opts.extra,
     },
+    logger: opts.logger,
   });
 }
 

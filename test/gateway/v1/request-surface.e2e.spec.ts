@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { CapturingLogger } from '../../support/capturing-logger';
 import type { StartedGateway } from '../../support/start-gateway';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { chat, gatewayFor, post, storedEvents, streamed } from '../routing/routing-helpers';
@@ -262,5 +264,36 @@ describe('/v1 in front of a translating provider', () => {
     expect(res.json.error).toMatchObject({ type: 'invalid_request_error', param: 'messages[1].tool_calls[0].id', code: 'invalid_request' });
     expect(upstream.requests).toHaveLength(0);
     expect((await post(`${gw.url}/v1/embeddings`, { model: 'main', input: 'x' })).status).toBe(200);
+  });
+});
+
+describe('/v1 when a client hangs up while sending its body', () => {
+  const logger = new CapturingLogger();
+  let upstream: ScriptedUpstream;
+  let gw: StartedGateway;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    gw = await gatewayFor(upstream, { p1: ['sk-hangup-a'] }, { logger });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await upstream.close();
+  });
+
+  it('logs no error for it, calls no upstream, and keeps serving', async () => {
+    const { port } = new URL(gw.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const partial = '{"model":"main","messages":[{"role":"user","content":"';
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n${partial}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the gateway is reading the body
+    socket.destroy(); // and meets Node's "aborted"
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await chat(gw)).status).toBe(200);
+    expect(upstream.requests).toHaveLength(1);
+    expect(logger.lines.filter((line) => line.startsWith('error'))).toEqual([]);
   });
 });

@@ -94,13 +94,16 @@ async function main(): Promise<void> {
     }
 
     if (floors) {
-      // Inserted after direct, least first: direct, socket pipe, buffered proxy, raw proxy, …
-      for (const kind of ['buffered', 'pipe'] as const) {
-        const name = kind === 'pipe' ? 'socket pipe' : 'buffered proxy';
+      // Right after direct, least first: direct, socket pipe, buffered proxy, raw proxy, …
+      const kinds = [
+        ['pipe', 'socket pipe'],
+        ['buffered', 'buffered proxy'],
+      ] as const;
+      for (const [i, [kind, name]] of kinds.entries()) {
         const floor = await startNode(name, [join(dist, 'bench/floor-proxies.js'), `--kind=${kind}`, `--upstream=${upstreamRoot}`]);
         started.push(floor);
         const floorRoot = `http://127.0.0.1:${floor.port}`;
-        targets.splice(1, 0, {
+        targets.splice(1 + i, 0, {
           name,
           pid: floor.child.pid,
           floor: true,

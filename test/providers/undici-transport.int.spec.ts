@@ -79,6 +79,31 @@ describe('UndiciTransport', () => {
     expect(connections()).toBe(1);
   });
 
+  it('never queues a call behind long streams by default: each call in flight gets a socket', async () => {
+    // The gateway's transport (no `connections`): 300 streams held open to one host, then one more call.
+    await transport.close();
+    transport = new UndiciTransport();
+    const open: ServerResponse[] = [];
+    const { origin, connections } = await serve((req, res) => {
+      if (req.url === '/stream') {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write('data: first\n\n');
+        open.push(res);
+      } else res.end('ok');
+    });
+    const streams = await Promise.all(
+      Array.from({ length: 300 }, () => transport.send({ method: 'GET', url: `${origin}/stream`, headers: {} }, opts)),
+    );
+    const call = await transport.send(
+      { method: 'GET', url: `${origin}/models`, headers: {} },
+      { connectTimeoutMs: 5_000, timeoutMs: 2_000 },
+    );
+    expect(await call.body.text()).toBe('ok');
+    expect(connections()).toBe(301);
+    for (const res of open) res.end('data: [DONE]\n\n');
+    await Promise.all(streams.map((s) => s.body.text()));
+  });
+
   it('streams the body chunk by chunk as it arrives', async () => {
     const { origin } = await serve((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' });

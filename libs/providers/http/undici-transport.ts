@@ -5,7 +5,10 @@ import { onCancel, type CancelSignal } from './cancellation';
 import { UpstreamNetworkError } from './upstream-network-error';
 
 export interface UndiciTransportOptions {
-  /** Sockets per upstream origin; requests beyond it queue in the pool. */
+  /**
+   * Sockets per upstream origin; calls beyond it queue in the pool. Unset: one per call in flight,
+   * none queued (the gateway's default, see `UndiciTransport`).
+   */
   connections?: number;
   /** How long an idle keep-alive socket is kept open. */
   keepAliveTimeoutMs?: number;
@@ -21,6 +24,9 @@ const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
 /**
  * The one place the gateway talks HTTP to upstreams: one keep-alive `undici.Pool` per origin (and
  * connect timeout, a pool-level setting), no pipelining so one slow stream never blocks another.
+ * By default the pool opens as many sockets as there are calls in flight: a call queued behind
+ * long streams would spend its deadline waiting for a socket of ours, time out, and be blamed on a
+ * healthy key and provider. Idle sockets close after the keep-alive timeout.
  * `timeoutMs` is the whole call's deadline, headers and body, so an upstream trickling its JSON a
  * byte at a time is still cut off; except for an event stream, where it bounds the wait for the
  * headers and every gap between chunks, so a long stream that keeps talking is never cut. The
@@ -30,11 +36,11 @@ const DEADLINE_CODE = 'DEADLINE_EXCEEDED';
 export class UndiciTransport implements Transport {
   private readonly pools = new Map<string, Pool>();
   private readonly destinations = new Map<string, Destination>();
-  private readonly connections: number;
+  private readonly connections: number | null;
   private readonly keepAliveTimeoutMs: number;
 
   constructor(options: UndiciTransportOptions = {}) {
-    this.connections = options.connections ?? 128;
+    this.connections = options.connections ?? null;
     this.keepAliveTimeoutMs = options.keepAliveTimeoutMs ?? 30_000;
   }
 

@@ -133,31 +133,41 @@ export interface StreamResult {
   reads: number;
 }
 
-/** Sequential streaming requests: what a user watching tokens arrive experiences. */
-export async function runStreams(target: Target, count: number): Promise<StreamResult> {
-  const ttfc: number[] = [];
-  const ttlc: number[] = [];
-  const reads: number[] = [];
+/**
+ * Sequential streaming requests, what a user watching tokens arrive experiences: `count` per
+ * target, one target after another in turn, so drift on a shared machine (the tail the load phases
+ * leave behind) hits every target alike instead of whichever is measured first.
+ */
+export async function runStreams(targets: Target[], count: number): Promise<Map<string, StreamResult>> {
+  const samples = new Map(targets.map((t) => [t.name, { ttfc: [] as number[], ttlc: [] as number[], reads: [] as number[] }]));
   for (let i = 0; i < count; i++) {
-    const t0 = process.hrtime.bigint();
-    const res = await request(target.url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', ...target.headers },
-      body: chatBody(true, target.model),
-    });
-    let first = 0;
-    let n = 0;
-    for await (const part of res.body) {
-      if (!(part as Buffer).includes('data:')) continue;
-      n++;
-      if (first === 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
+    for (const target of targets) {
+      const sample = await stream(target);
+      const into = samples.get(target.name)!;
+      into.ttfc.push(sample.ttfc);
+      into.ttlc.push(sample.ttlc);
+      into.reads.push(sample.reads);
     }
-    if (res.statusCode !== 200) throw new Error(`${target.name}: streaming answered ${res.statusCode}`);
-    ttfc.push(first);
-    ttlc.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    reads.push(n);
   }
-  return { ttfc: median(ttfc), ttlc: median(ttlc), reads: median(reads) };
+  return new Map([...samples].map(([name, s]) => [name, { ttfc: median(s.ttfc), ttlc: median(s.ttlc), reads: median(s.reads) }] as const));
+}
+
+async function stream(target: Target): Promise<StreamResult> {
+  const t0 = process.hrtime.bigint();
+  const res = await request(target.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...target.headers },
+    body: chatBody(true, target.model),
+  });
+  let ttfc = 0;
+  let reads = 0;
+  for await (const part of res.body) {
+    if (!(part as Buffer).includes('data:')) continue;
+    reads++;
+    if (ttfc === 0) ttfc = Number(process.hrtime.bigint() - t0) / 1e6;
+  }
+  if (res.statusCode !== 200) throw new Error(`${target.name}: streaming answered ${res.statusCode}`);
+  return { ttfc, ttlc: Number(process.hrtime.bigint() - t0) / 1e6, reads };
 }
 
 export function percentile(sorted: number[], q: number): number {

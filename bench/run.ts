@@ -15,7 +15,7 @@ import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } fr
  *   are not saturated and "added latency" is what a gateway adds to a model call under that many
  *   concurrent calls. (Saturated, added latency is only the throughput gap by Little's law.)
  * Knobs: BENCH_DURATION_S (per measurement), BENCH_ROUNDS (median of), BENCH_THINK_MS,
- * BENCH_STREAMS (sequential streaming requests), BENCH_CONCURRENCY (e.g. "1,32,256"), BENCH_FLOORS=1
+ * BENCH_STREAMS (sequential streaming requests per target, targets in turn), BENCH_CONCURRENCY (e.g. "1,32,256"), BENCH_FLOORS=1
  * (two more targets below the raw proxy, `floor-proxies.ts`: load tables only, no targets checked).
  */
 const root = resolve(__dirname, '../..');
@@ -24,7 +24,7 @@ const durationS = Number(process.env.BENCH_DURATION_S ?? 5);
 // Five: one round that a noisy neighbour on a shared VM spoils still leaves the median honest.
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 20);
-const streams = Number(process.env.BENCH_STREAMS ?? 30);
+const streams = Number(process.env.BENCH_STREAMS ?? 60);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
 const floors = process.env.BENCH_FLOORS === '1';
 const upstreamChunks = 20;
@@ -126,13 +126,12 @@ async function main(): Promise<void> {
       if (t.name === 'switchboard' && c === Math.max(...concurrencies)) rssRounds.push(memoryOf(t.pid!).rssMb);
     });
 
-    const streaming = new Map<string, StreamResult>();
-    for (const t of targets.filter((x) => !x.floor)) {
-      streaming.set(t.name, await runStreams(t.capacity, streams));
-      log(
-        `${t.name.padEnd(12)} streaming: first chunk ${streaming.get(t.name)!.ttfc.toFixed(3)} ms, last ${streaming.get(t.name)!.ttlc.toFixed(3)} ms`,
-      );
-    }
+    const streaming = await runStreams(
+      targets.filter((x) => !x.floor).map((t) => t.capacity),
+      streams,
+    );
+    for (const [name, s] of streaming)
+      log(`${name.padEnd(12)} streaming: first chunk ${s.ttfc.toFixed(3)} ms, last ${s.ttlc.toFixed(3)} ms`);
 
     const memory = new Map(targets.filter((t) => t.pid && !t.floor).map((t) => [t.name, memoryOf(t.pid!)]));
     await Promise.all(started.splice(1).map((s) => s.stop()));
@@ -371,7 +370,12 @@ function renderReport(r: ReportInput): string {
     r.latency,
   );
 
-  lines.push('## Streaming (sequential, c=1, the upstream answers at once)', '');
+  lines.push(
+    '## Streaming (sequential, c=1, the upstream answers at once)',
+    '',
+    `Median of ${streams} streams per target, the targets taking turns stream by stream.`,
+    '',
+  );
   lines.push(
     `| target | first chunk ms | last chunk ms | added first chunk ms | events read per request (upstream sends ${upstreamChunks + 2}) |`,
     '|---|---:|---:|---:|---:|',

@@ -15,8 +15,9 @@ import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } fr
  *   are not saturated and "added latency" is what a gateway adds to a model call under that many
  *   concurrent calls. (Saturated, added latency is only the throughput gap by Little's law.)
  * Knobs: BENCH_DURATION_S (per measurement), BENCH_ROUNDS (median of), BENCH_THINK_MS,
- * BENCH_STREAMS (sequential streaming requests per target, targets in turn), BENCH_CONCURRENCY (e.g. "1,32,256"), BENCH_FLOORS=1
- * (two more targets below the raw proxy, `floor-proxies.ts`: load tables only, no targets checked).
+ * BENCH_STREAMS (sequential streaming requests per target, targets in turn), BENCH_CONCURRENCY
+ * (e.g. "1,32,256"), BENCH_FLOORS=1 (two more targets below the raw proxy, `floor-proxies.ts`: load
+ * tables only, no targets checked).
  */
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
       streams,
     );
     for (const [name, s] of streaming)
-      log(`${name.padEnd(12)} streaming: first chunk ${s.ttfc.toFixed(3)} ms, last ${s.ttlc.toFixed(3)} ms`);
+      log(`${name.padEnd(14)} streaming: first chunk ${s.ttfc.toFixed(3)} ms, last ${s.ttlc.toFixed(3)} ms`);
 
     const memory = new Map(targets.filter((t) => t.pid && !t.floor).map((t) => [t.name, memoryOf(t.pid!)]));
     await Promise.all(started.splice(1).map((s) => s.stop()));
@@ -172,7 +172,7 @@ async function runPhase(
         byC.set(c, [...(byC.get(c) ?? []), result]);
         results.set(t.name, byC);
         log(
-          `${phase.padEnd(8)} ${t.name.padEnd(12)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${t.pid ? `, ${result.cpuUs.toFixed(0)} µs CPU/request` : ''}${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
+          `${phase.padEnd(8)} ${t.name.padEnd(14)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${t.pid ? `, ${result.cpuUs.toFixed(0)} µs CPU/request` : ''}${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
         );
         afterRun?.(t, c);
         const waited = await settle(servers);

@@ -139,17 +139,17 @@ export interface StreamResult {
  * leave behind) hits every target alike instead of whichever is measured first.
  */
 export async function runStreams(targets: Target[], count: number): Promise<Map<string, StreamResult>> {
-  const samples = new Map(targets.map((t) => [t.name, { ttfc: [] as number[], ttlc: [] as number[], reads: [] as number[] }]));
+  const samples = new Map(targets.map((t) => [t.name, [] as StreamResult[]]));
   for (let i = 0; i < count; i++) {
-    for (const target of targets) {
-      const sample = await stream(target);
-      const into = samples.get(target.name)!;
-      into.ttfc.push(sample.ttfc);
-      into.ttlc.push(sample.ttlc);
-      into.reads.push(sample.reads);
-    }
+    for (const target of targets) samples.get(target.name)!.push(await stream(target));
   }
-  return new Map([...samples].map(([name, s]) => [name, { ttfc: median(s.ttfc), ttlc: median(s.ttlc), reads: median(s.reads) }] as const));
+  const medianOf = (runs: StreamResult[], field: keyof StreamResult) => median(runs.map((run) => run[field]));
+  return new Map(
+    [...samples].map(([name, runs]) => [
+      name,
+      { ttfc: medianOf(runs, 'ttfc'), ttlc: medianOf(runs, 'ttlc'), reads: medianOf(runs, 'reads') },
+    ]),
+  );
 }
 
 async function stream(target: Target): Promise<StreamResult> {

@@ -1,9 +1,10 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { request } from 'undici';
+import { isInstalled } from './processes';
 
 export interface Target {
   name: string;
@@ -36,17 +37,7 @@ export const chatBody = (stream: boolean, model = 'bench') =>
   });
 
 /** The load generator: wrk where installed (a C program: it takes far less of the CPU the proxies share), else autocannon. */
-export const loadGenerator: 'wrk' | 'autocannon' = process.env.BENCH_LOAD === 'autocannon' || !hasWrk() ? 'autocannon' : 'wrk';
-
-function hasWrk(): boolean {
-  try {
-    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch (error) {
-    // wrk prints its version and exits 1; only a missing binary is ENOENT.
-    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
-  }
-}
+export const loadGenerator: 'wrk' | 'autocannon' = process.env.BENCH_LOAD === 'autocannon' || !isInstalled('wrk') ? 'autocannon' : 'wrk';
 
 /** Closed-loop load at `connections` in flight for `durationS`: req/s and latency percentiles, in ms. */
 export function runLoad(target: Target, connections: number, durationS: number, body = chatBody(false, target.model)): Promise<LoadResult> {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
 /** A server the benchmark started in its own process, so its CPU and memory are its own. */
@@ -11,14 +11,16 @@ export interface ServerProcess {
 
 /**
  * Starts `node <args>` and resolves once it is listening: either it prints `READY <port>`, or
- * `readyUrl(port)` answers 2xx (for servers we do not control, e.g. Portkey).
+ * `readyPath` answers 2xx on `port` (for servers we do not control, e.g. Portkey).
  */
 export async function startNode(
   name: string,
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPath?: string; timeoutMs?: number; ipc?: boolean } = {},
+  opts: { env?: NodeJS.ProcessEnv; port?: number; readyPath?: string; timeoutMs?: number; ipc?: boolean; prefix?: string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, args, {
+  // `prefix` runs node under another program (valgrind), which keeps node's pid.
+  const [command, ...rest] = [...(opts.prefix ?? []), process.execPath, ...args];
+  const child = spawn(command, rest, {
     env: { ...process.env, ...opts.env },
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
@@ -119,4 +121,17 @@ export async function freePort(): Promise<number> {
       srv.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * Whether `command` is on the PATH. It is run with `--version`, and wrk and callgrind_annotate
+ * print theirs and exit non-zero, so only a missing binary (ENOENT) says no.
+ */
+export function isInstalled(command: string): boolean {
+  try {
+    execFileSync(command, ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code !== 'ENOENT';
+  }
 }

@@ -1,7 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { benchEventStore, type EventStoreResult } from './event-store.bench';
+import { callgrindPrefix, countDir, countInstructions, hasCallgrind, type InstructionCount } from './instructions';
 import { loadGenerator, median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
 import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } from './processes';
 
@@ -17,7 +18,8 @@ import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } fr
  * Knobs: BENCH_DURATION_S (per measurement), BENCH_ROUNDS (median of), BENCH_THINK_MS,
  * BENCH_STREAMS (sequential streaming requests per target, targets in turn), BENCH_CONCURRENCY
  * (e.g. "1,32,256"), BENCH_FLOORS=1 (two more targets below the raw proxy, `floor-proxies.ts`: load
- * tables only, no targets checked).
+ * tables only, no targets checked), BENCH_INSTRUCTIONS=0 (no instruction counts; they take a few
+ * minutes under valgrind, `instructions.ts`).
  */
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');
@@ -28,6 +30,7 @@ const thinkMs = Number(process.env.BENCH_THINK_MS ?? 20);
 const streams = Number(process.env.BENCH_STREAMS ?? 60);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
 const floors = process.env.BENCH_FLOORS === '1';
+const instructions = process.env.BENCH_INSTRUCTIONS !== '0';
 const upstreamChunks = 20;
 
 type Phase = 'capacity' | 'latency';
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
 
     const raw = await startNode('raw proxy', [join(dist, 'bench/raw-proxy.js'), `--upstream=${upstreamRoot}`]);
     started.push(raw);
-    const switchboard = await startSwitchboard(upstreamRoot, thinking, []);
+    const switchboard = await startSwitchboard(upstreamRoot, thinking);
     started.push(switchboard);
     const portkey = await startPortkey();
     if (portkey) started.push(portkey);
@@ -143,7 +146,9 @@ async function main(): Promise<void> {
     log('profiling Switchboard under load (V8 sampling profiler, start-up excluded)');
     const profile = await profileSwitchboard(upstreamRoot, thinking);
 
-    const report = renderReport({ targets, capacity, latency, streaming, memory, rssRounds, store, profile });
+    const counts = instructions ? await countPerRequest(upstreamRoot, thinking) : undefined;
+
+    const report = renderReport({ targets, capacity, latency, streaming, memory, rssRounds, store, profile, counts });
     writeFileSync(join(root, 'bench/results.md'), report);
     console.log(`\n${report}`);
   } finally {
@@ -186,9 +191,7 @@ async function runPhase(
 async function startSwitchboard(
   upstreamRoot: string,
   thinking: string,
-  nodeArgs: string[],
-  env: NodeJS.ProcessEnv = {},
-  ipc = false,
+  opts: { nodeArgs?: string[]; env?: NodeJS.ProcessEnv; ipc?: boolean; prefix?: string[]; timeoutMs?: number } = {},
 ): Promise<ServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'sb-bench-'));
   const port = await freePort();
@@ -205,18 +208,19 @@ async function startSwitchboard(
       '',
     ].join('\n'),
   );
-  return startNode('switchboard', [...startFlags(), ...nodeArgs, join(dist, 'src/gateway/main.js')], {
+  return startNode('switchboard', [...startFlags(), ...(opts.nodeArgs ?? []), join(dist, 'src/gateway/main.js')], {
     env: {
       SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'),
       EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
       PORT: String(port),
       NODE_ENV: 'production',
-      ...env,
+      ...opts.env,
     },
     port,
     readyPath: '/health/ready',
-    timeoutMs: 60_000,
-    ipc,
+    timeoutMs: opts.timeoutMs ?? 60_000,
+    ipc: opts.ipc,
+    prefix: opts.prefix,
   });
 }
 
@@ -252,13 +256,11 @@ async function profileSwitchboard(upstreamRoot: string, thinking: string): Promi
   const dir = join(root, 'bench/profiles');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `switchboard-c32-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-  const sb = await startSwitchboard(
-    upstreamRoot,
-    thinking,
-    ['-r', join(dist, 'bench/cpu-profile-hook.js')],
-    { BENCH_PROFILE_FILE: file },
-    true,
-  );
+  const sb = await startSwitchboard(upstreamRoot, thinking, {
+    nodeArgs: ['-r', join(dist, 'bench/cpu-profile-hook.js')],
+    env: { BENCH_PROFILE_FILE: file },
+    ipc: true,
+  });
   const target: Target = { name: 'switchboard', url: `http://127.0.0.1:${sb.port}/v1/chat/completions`, headers: {}, model: 'bench' };
   try {
     await runLoad(target, 32, Math.min(2, durationS)); // warm-up, left out of the profile
@@ -269,6 +271,62 @@ async function profileSwitchboard(upstreamRoot: string, thinking: string): Promi
     await sb.stop();
   }
   return { file: relative(root, file), top: summarizeProfile(JSON.parse(readFileSync(file, 'utf8'))) };
+}
+
+/** Warm-up and counted requests per target under callgrind: V8 settles in requests, not seconds. */
+const COUNT_OPTIONS = { warm: 60_000, counted: 5_000, connections: 32 };
+
+/**
+ * Instructions per request of the buffered proxy (the floor Switchboard is built from), the raw
+ * proxy and Switchboard, one after another, each under callgrind on its own.
+ */
+async function countPerRequest(upstreamRoot: string, thinking: string): Promise<InstructionCount[] | undefined> {
+  if (!hasCallgrind()) {
+    log('instructions: valgrind is not installed; skipped');
+    return undefined;
+  }
+  const dir = countDir();
+  const key = { authorization: 'Bearer sk-bench' };
+  const proxy = (name: string, script: string, args: string[]) => ({
+    name,
+    start: () =>
+      startNode(name, [join(dist, script), ...args, `--upstream=${upstreamRoot}`], {
+        prefix: callgrindPrefix(dir, name),
+        timeoutMs: 300_000,
+      }),
+    target: (port: number): Target => ({ name, url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: key }),
+  });
+  const subjects = [
+    proxy('buffered proxy', 'bench/floor-proxies.js', ['--kind=buffered']),
+    proxy('raw proxy', 'bench/raw-proxy.js', []),
+    {
+      name: 'switchboard',
+      start: () => startSwitchboard(upstreamRoot, thinking, { prefix: callgrindPrefix(dir, 'switchboard'), timeoutMs: 300_000 }),
+      target: (port: number): Target => ({
+        name: 'switchboard',
+        url: `http://127.0.0.1:${port}/v1/chat/completions`,
+        headers: {},
+        model: 'bench',
+      }),
+    },
+  ];
+  const counts: InstructionCount[] = [];
+  try {
+    for (const subject of subjects) {
+      log(`instructions: ${subject.name} under callgrind, ${COUNT_OPTIONS.warm} requests to warm, ${COUNT_OPTIONS.counted} counted`);
+      const server = await subject.start();
+      try {
+        const count = await countInstructions(server, dir, subject.target(server.port), COUNT_OPTIONS);
+        counts.push(count);
+        log(`instructions: ${subject.name} ${Math.round(count.total)} per request, request path ${Math.round(count.path)}`);
+      } finally {
+        await server.stop();
+      }
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return counts;
 }
 
 /** Sends `message` over the child's IPC channel and waits (at most 10 s) for `answer`. */
@@ -320,6 +378,7 @@ interface ReportInput {
   rssRounds: number[];
   store: EventStoreResult;
   profile?: Profile;
+  counts?: InstructionCount[];
 }
 
 function renderReport(r: ReportInput): string {
@@ -437,6 +496,25 @@ function renderReport(r: ReportInput): string {
   if (r.capacity.has('portkey')) {
     const ratio = sbRps / med(r.capacity, 'portkey', c32, 'rps');
     checks.unshift([`RPS at c=${c32} ≥ 5 × Portkey (capacity)`, ratio >= 5, `${ratio.toFixed(2)} ×`]);
+  }
+  if (r.counts) {
+    const { warm, counted, connections } = COUNT_OPTIONS;
+    lines.push(
+      '',
+      `## Instructions per request (callgrind, c=${connections}, the upstream answers at once)`,
+      '',
+      `User space, every thread of the process; ${counted.toLocaleString('en')} requests counted after ${warm.toLocaleString('en')} to warm. ` +
+        'They repeat to within 0.2 % between runs, where CPU time moves by 15 % and more. The request path is the total ' +
+        "less what V8's optimizing compiler and the garbage collector did in the window.",
+      '',
+      '| target | total | compiler | GC | request path | request path × buffered proxy |',
+      '|---|---:|---:|---:|---:|---:|',
+    );
+    const floor = r.counts.find((x) => x.name === 'buffered proxy')?.path ?? NaN;
+    const k = (n: number) => `${(n / 1000).toFixed(1)}k`;
+    for (const x of r.counts) {
+      lines.push(`| ${x.name} | ${k(x.total)} | ${k(x.compiler)} | ${k(x.gc)} | ${k(x.path)} | ${(x.path / floor).toFixed(2)} |`);
+    }
   }
   lines.push('', '## Targets', '', '| target | met | measured |', '|---|---|---|');
   for (const [name, ok, value] of checks) lines.push(`| ${name} | ${ok ? 'yes' : '**no**'} | ${value} |`);

@@ -12,9 +12,12 @@ const run = promisify(execFile);
 /**
  * Instructions a proxy's own process executes per request (user space, every thread), counted by
  * valgrind's callgrind. CPU time per request on a shared 2-vCPU VM moves by 15 % and more from one
- * round to the next, and by twice that from one day to another; this count repeats to within
- * 0.2 %, so what a change to the request path saves can be read off one run. It leaves out the
- * kernel (the loopback writes), which is the same for every proxy.
+ * round to the next, and by far more from one day to another. This count moved by 0.2 % between
+ * two runs at c=8, and Switchboard's request path by 3 % over three runs at c=32, with what V8
+ * still compiles in the window: a change worth 5 % can be read off it. A window that a major
+ * collection and a burst of compiling fall into reads some 10 % higher and shows it in those two
+ * columns; so does a count taken beside another server under valgrind. It leaves out the kernel
+ * (the loopback writes), which is the same for every proxy.
  *
  * Under valgrind a server is some 50 times slower, so V8 takes as many requests, not seconds, to
  * settle: every target gets `warm` requests first, on the same connections the counted ones use

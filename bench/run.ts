@@ -504,7 +504,7 @@ function renderReport(r: ReportInput): string {
       `## Instructions per request (callgrind, c=${connections}, the upstream answers at once)`,
       '',
       `User space, every thread of the process; ${counted.toLocaleString('en')} requests counted after ${warm.toLocaleString('en')} to warm. ` +
-        'They repeat to within 0.2 % between runs, where CPU time moves by 15 % and more. The request path is the total ' +
+        'Between runs they move by a few per cent (what V8 still compiles in the window), where CPU time moves by 15 % and more. The request path is the total ' +
         "less what V8's optimizing compiler and the garbage collector did in the window.",
       '',
       '| target | total | compiler | GC | request path | request path × buffered proxy |',

@@ -42,7 +42,12 @@ export function hasCallgrind(): boolean {
 
 /** The command prefix that starts a server under callgrind, counting nothing until told to. */
 export function callgrindPrefix(dir: string, name: string): string[] {
-  return ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${join(dir, `${name.replace(/\W/g, '-')}.%p`)}`];
+  return ['valgrind', '--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${outputFile(dir, name, '%p')}`];
+}
+
+/** Where callgrind writes for `name`'s process `pid` (`%p` in the prefix); a dump adds `.1`. */
+function outputFile(dir: string, name: string, pid: string): string {
+  return join(dir, `${name.replace(/\W/g, '-')}.${pid}`);
 }
 
 export function countDir(): string {
@@ -50,7 +55,7 @@ export function countDir(): string {
 }
 
 /**
- * Warms `server` (started with `callgrindPrefix`) with `warm` requests, counts the next `counted`
+ * Warms `server` (started with `callgrindPrefix` under `target.name`) with `warm` requests, counts the next `counted`
  * at `connections` in flight, and reads the count from callgrind's dump.
  */
 export async function countInstructions(
@@ -84,7 +89,7 @@ export async function countInstructions(
   } finally {
     await pool.close();
   }
-  const file = join(dir, `${target.name.replace(/\W/g, '-')}.${pid}.1`);
+  const file = `${outputFile(dir, target.name, pid)}.1`;
   return { name: target.name, ...(await classify(file, opts.counted)) };
 }
 

@@ -289,25 +289,21 @@ async function countPerRequest(upstreamRoot: string, thinking: string): Promise<
   const key = { authorization: 'Bearer sk-bench' };
   const proxy = (name: string, script: string, args: string[]) => ({
     name,
+    headers: key,
     start: () =>
       startNode(name, [join(dist, script), ...args, `--upstream=${upstreamRoot}`], {
         prefix: callgrindPrefix(dir, name),
         timeoutMs: 300_000,
       }),
-    target: (port: number): Target => ({ name, url: `http://127.0.0.1:${port}/v1/chat/completions`, headers: key }),
   });
-  const subjects = [
+  const subjects: Array<{ name: string; headers: Record<string, string>; model?: string; start: () => Promise<ServerProcess> }> = [
     proxy('buffered proxy', 'bench/floor-proxies.js', ['--kind=buffered']),
     proxy('raw proxy', 'bench/raw-proxy.js', []),
     {
       name: 'switchboard',
+      headers: {},
+      model: 'bench',
       start: () => startSwitchboard(upstreamRoot, thinking, { prefix: callgrindPrefix(dir, 'switchboard'), timeoutMs: 300_000 }),
-      target: (port: number): Target => ({
-        name: 'switchboard',
-        url: `http://127.0.0.1:${port}/v1/chat/completions`,
-        headers: {},
-        model: 'bench',
-      }),
     },
   ];
   const counts: InstructionCount[] = [];
@@ -316,7 +312,9 @@ async function countPerRequest(upstreamRoot: string, thinking: string): Promise<
       log(`instructions: ${subject.name} under callgrind, ${COUNT_OPTIONS.warm} requests to warm, ${COUNT_OPTIONS.counted} counted`);
       const server = await subject.start();
       try {
-        const count = await countInstructions(server, dir, subject.target(server.port), COUNT_OPTIONS);
+        const { name, headers, model } = subject;
+        const target: Target = { name, url: `http://127.0.0.1:${server.port}/v1/chat/completions`, headers, model };
+        const count = await countInstructions(server, dir, target, COUNT_OPTIONS);
         counts.push(count);
         log(`instructions: ${subject.name} ${Math.round(count.total)} per request, request path ${Math.round(count.path)}`);
       } finally {

@@ -1,3 +1,4 @@
+import type { Prices } from '@switchboard/domain';
 import type { ProviderType } from '@switchboard/providers';
 
 /** The validated, interpolated, defaults-filled configuration. Secrets live only in `keys`. */
@@ -13,6 +14,8 @@ export interface GatewayConfig {
   routing: RoutingConfig;
   keeper: { enabled: boolean; probeIntervalMs: number; restoreCheckMs: number };
   tools: ToolsConfig;
+  /** USD per million tokens by the model as the provider calls it; see `costUsd`. */
+  prices: Prices;
   react: {
     patternsDir: string;
     maxSteps: number;

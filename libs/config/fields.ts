@@ -60,6 +60,18 @@ export class Fields {
     return value;
   }
 
+  /** A finite number (prices, ratios); interpolated strings such as "2.5" are accepted. */
+  number(obj: Mapping, key: string, path: string, fallback: number, min = 0, max = Number.MAX_VALUE): number {
+    let value = obj[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === 'string' && /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(value)) value = Number(value);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < min || value > max) {
+      this.problem(join(path, key), max === Number.MAX_VALUE ? `must be a number >= ${min}` : `must be a number between ${min} and ${max}`);
+      return fallback;
+    }
+    return value;
+  }
+
   bool(obj: Mapping, key: string, path: string, fallback: boolean): boolean {
     const value = obj[key];
     if (value === undefined || value === null) return fallback;

@@ -127,6 +127,46 @@ models:
     });
   });
 
+  describe('prices', () => {
+    it('reads USD per million tokens by the provider model, accepting interpolated numbers', () => {
+      const config = load(
+        `${minimal}
+prices:
+  gpt-4o: { input_per_mtok: 2.5, output_per_mtok: "\${GPT4O_OUT:-10}" }
+  text-embedding-3-small: { input_per_mtok: 0.02, output_per_mtok: 0 }
+`,
+      );
+      expect(config.prices).toEqual({
+        'gpt-4o': { inputPerMtok: 2.5, outputPerMtok: 10 },
+        'text-embedding-3-small': { inputPerMtok: 0.02, outputPerMtok: 0 },
+      });
+    });
+
+    it('is empty when omitted (every model then costs 0)', () => {
+      expect(load(minimal).prices).toEqual({});
+    });
+
+    it('names each bad price by its path', () => {
+      expect(
+        problemsOf(`${minimal}
+prices:
+  gpt-4o: { input_per_mtok: -1, output_per_mtok: cheap }
+  mini: { input_per_mtok: 0.15 }
+  typo: { input_per_mtok: 1, output_per_mtok: 2, per_call: 3 }
+  bare:
+  listed: [1, 2]
+`),
+      ).toEqual([
+        'prices.gpt-4o.input_per_mtok: must be a number >= 0',
+        'prices.gpt-4o.output_per_mtok: must be a number >= 0',
+        'prices.mini.output_per_mtok: required (USD per million tokens)',
+        expect.stringMatching(/^prices\.typo\.per_call: unknown field/),
+        'prices.bare: must be a mapping with input_per_mtok and output_per_mtok',
+        'prices.listed: must be a mapping',
+      ]);
+    });
+  });
+
   describe('an invalid file', () => {
     it('names an unknown provider in a chain by its path', () => {
       expect(

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, parse as parsePath, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
+import type { ModelPrice } from '@switchboard/domain';
 import type { ProviderType } from '@switchboard/providers';
 import type { ChainEntry, GatewayConfig, ModelAlias, ProviderProfile } from './config.types';
 import { Fields, join, type Mapping } from './fields';
@@ -72,7 +73,7 @@ interface Context {
   source: string;
 }
 
-const TOP_LEVEL = ['server', 'auth', 'providers', 'models', 'routing', 'keeper', 'tools', 'react'] as const;
+const TOP_LEVEL = ['server', 'auth', 'providers', 'models', 'routing', 'keeper', 'tools', 'react', 'prices'] as const;
 const PROFILE_FIELDS = [
   'type',
   'base_url',
@@ -183,6 +184,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
       webSearch: { tavilyApiKey: tavily || undefined },
       callTimeoutMs: f.int(toolsRaw, 'call_timeout_ms', 'tools', 30_000, 1),
     },
+    prices: readPrices(root.prices, f),
     react,
     source: ctx.source,
   };
@@ -303,6 +305,25 @@ function readAlias(
   const maxSteps = m.max_steps === undefined ? undefined : f.int(m, 'max_steps', path, 8, 1, 100);
   const tools = m.tools === undefined ? undefined : f.stringList(m, 'tools', path);
   return { name, chain, reasoningMode, pattern, tools, maxSteps };
+}
+
+/** `prices: {<provider model>: {input_per_mtok, output_per_mtok}}`: both required, USD, >= 0. */
+function readPrices(value: unknown, f: Fields): Record<string, ModelPrice> {
+  const prices: Record<string, ModelPrice> = {};
+  for (const [model, entry] of Object.entries(f.mapping(value, 'prices'))) {
+    const path = `prices.${model}`;
+    const m = f.mapping(entry, path, ['input_per_mtok', 'output_per_mtok']);
+    if (entry === null || entry === undefined) f.problem(path, 'must be a mapping with input_per_mtok and output_per_mtok');
+    for (const key of ['input_per_mtok', 'output_per_mtok']) {
+      if (entry && typeof entry === 'object' && !Array.isArray(entry) && m[key] === undefined)
+        f.problem(join(path, key), 'required (USD per million tokens)');
+    }
+    prices[model] = {
+      inputPerMtok: f.number(m, 'input_per_mtok', path, 0),
+      outputPerMtok: f.number(m, 'output_per_mtok', path, 0),
+    };
+  }
+  return prices;
 }
 
 function listPatterns(dir: string): string[] {

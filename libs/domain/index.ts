@@ -13,3 +13,4 @@ export * from './provider/provider.decider';
 export * from './projections/key-pool.projection';
 export * from './projections/provider-health.projection';
 export * from './projections/replay';
+export * from './usage/cost';

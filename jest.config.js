@@ -15,7 +15,9 @@ module.exports = {
   // Nest 12 ships ES modules only. Node >= 20.19 requires them natively, but jest's CommonJS
   // runtime cannot, so they are compiled to CommonJS like our own code.
   transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] },
-  transformIgnorePatterns: ['/node_modules/(?!@nestjs/)'],
+  // light-my-request (Fastify's inject) requires `cookie`, ESM only since 1.0: compiled the same way.
+  // The pattern looks at the innermost node_modules folder of a path only.
+  transformIgnorePatterns: ['/node_modules/(?!(.*/)?node_modules/)(?!@nestjs/|cookie/)'],
   moduleNameMapper: {
     '^@switchboard/(config|domain|event-store|providers|react)$': '<rootDir>/libs/$1/index.ts',
   },

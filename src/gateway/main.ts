@@ -26,8 +26,10 @@ export interface GatewayOptions {
 
 export interface RunningGateway {
   app: NestFastifyApplication;
-  /** Base URL, e.g. `http://127.0.0.1:8080` (no trailing slash). */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (no trailing slash); loopback when bound to every interface. */
   url: string;
+  /** The address actually bound, e.g. `0.0.0.0:8080` or `127.0.0.1:8080`, for the start-up log. */
+  bound: string;
   close(): Promise<void>;
 }
 
@@ -49,11 +51,13 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     app.useGlobalFilters(new OpenAiExceptionFilter());
     app.enableShutdownHooks();
     setupSwagger(app);
-    const host = opts.host ?? env.HOST ?? '0.0.0.0';
+    // Loopback unless HOST says otherwise: the container image sets HOST=0.0.0.0.
+    const host = opts.host ?? (env.HOST || '127.0.0.1');
     await app.listen({ port: opts.port ?? config.server.port, host });
-    const { port } = app.getHttpServer().address() as AddressInfo;
-    const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
-    return { app, url: `http://${shownHost}:${port}`, close: () => app.close() };
+    const { address, port } = app.getHttpServer().address() as AddressInfo;
+    const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a);
+    const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
+    return { app, url: `http://${bracket(reachable)}:${port}`, bound: `${bracket(address)}:${port}`, close: () => app.close() };
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
@@ -78,7 +82,7 @@ function setupSwagger(app: NestFastifyApplication): void {
 
 if (require.main === module) {
   createGateway()
-    .then(({ url }) => new Logger('Switchboard').log(`listening on ${url} (docs: ${url}/docs)`))
+    .then(({ url, bound }) => new Logger('Switchboard').log(`listening on ${bound} (docs: ${url}/docs)`))
     .catch((err: unknown) => {
       reportStartupFailure(err);
       process.exit(1);

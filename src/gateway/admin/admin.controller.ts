@@ -1,4 +1,4 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -14,6 +14,7 @@ import {
 } from '@nestjs/swagger';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { DisableProviderCommand, EnableProviderCommand, RestoreKeyCommand } from '../core/commands';
+import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
 import { DisableProviderDto, KeyDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto } from './admin.dto';
 import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProviderDto } from './admin.queries';
@@ -44,6 +45,7 @@ export function checkFingerprint(fingerprint: string): string {
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @ApiUnauthorizedResponse({ description: 'Missing or wrong admin key (when auth.admin_keys is set).' })
+@UsePipes(BodyValidationPipe)
 @Controller('admin')
 export class AdminController {
   constructor(
@@ -106,8 +108,7 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'Unknown profile.' })
   async disableProvider(@Param('name') name: string, @Body() body?: DisableProviderDto): Promise<ProviderDto> {
     this.requireProvider(name);
-    const reason = typeof body?.reason === 'string' ? body.reason : undefined;
-    await this.commands.execute(new DisableProviderCommand(name, reason));
+    await this.commands.execute(new DisableProviderCommand(name, body?.reason));
     return toProviderDto(this.providers.get(name)!);
   }
 

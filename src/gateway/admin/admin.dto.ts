@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CircuitState, KeyState } from '@switchboard/domain';
+import { IsOptional, IsString, MaxLength } from 'class-validator';
 
 export class KeyDto {
   @ApiProperty({ description: 'First 16 hex digits of sha256(secret).', example: '3f2a9c1d0b7e4a66' })
@@ -71,6 +72,9 @@ export class ProviderListDto {
 }
 
 export class DisableProviderDto {
-  @ApiPropertyOptional({ description: 'Why the profile is taken out of rotation (kept in the event).' })
+  @ApiPropertyOptional({ description: 'Why the profile is taken out of rotation (kept in the event).', maxLength: 500 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
   reason?: string;
 }

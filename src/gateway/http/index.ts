@@ -4,3 +4,4 @@ export * from './exception.filter';
 export * from './sse';
 export * from './docs';
 export * from './client-gone';
+export * from './body-validation';

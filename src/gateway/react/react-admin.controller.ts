@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, UsePipes } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -12,6 +12,7 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { PatternRegistry, type Pattern } from '@switchboard/react';
+import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
 import { PatternListDto, PromptDto, PromptListDto, PromptUpdateDto } from './react.dto';
 
@@ -23,6 +24,7 @@ import { PatternListDto, PromptDto, PromptListDto, PromptUpdateDto } from './rea
 @ApiBearerAuth()
 @ApiSecurity('x-api-key')
 @ApiUnauthorizedResponse({ description: 'Missing or wrong admin key (when auth.admin_keys is set).' })
+@UsePipes(BodyValidationPipe)
 @Controller('admin')
 export class ReactAdminController {
   constructor(private readonly patterns: PatternRegistry) {}
@@ -60,7 +62,7 @@ export class ReactAdminController {
   @ApiBadRequestResponse({ description: 'The prompt is not valid (empty, too long, or missing a required placeholder).' })
   @ApiNotFoundResponse({ description: 'No such pattern.' })
   async writePrompt(@Param('pattern') name: string, @Body() body?: PromptUpdateDto): Promise<PromptDto> {
-    const saved = await this.patterns.saveSystemPrompt(name, (body as Partial<PromptUpdateDto> | undefined)?.system_prompt);
+    const saved = await this.patterns.saveSystemPrompt(name, body?.system_prompt);
     if (saved.ok) return toPromptDto(saved.pattern);
     if (saved.code === 'unknown_pattern') throw unknownPattern(name);
     throw new ApiError(400, saved.reason, { param: 'system_prompt', code: 'invalid_prompt' });

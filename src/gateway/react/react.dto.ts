@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { IsString } from 'class-validator';
 import { ChatMessageDto } from '../v1/v1.dto';
 
 /** Swagger documentation; `/v1/react/sessions` bodies are checked by hand like every `/v1` body. */
@@ -70,5 +71,6 @@ export class PromptUpdateDto {
     description: 'The new template: non-empty, at most 32000 characters, keeping `{{tools}}` and `{{question}}`.',
     example: 'Answer with these tools:\n{{tools}}\n\nQuestion: {{question}}',
   })
+  @IsString()
   system_prompt!: string;
 }

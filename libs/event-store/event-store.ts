@@ -67,6 +67,15 @@ export interface EventStore {
    */
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription;
 
+  /**
+   * Takes the lease `name` for `ttlMs` (by the store's clock) when nobody holds it: never taken,
+   * or the last lease has run out. True for exactly one of several concurrent callers, from any
+   * process on the store; false while a lease runs, for its own holder too (a lease is "once per
+   * period", e.g. one probe of a key per interval across every keeper). Leases are not events:
+   * they are overwritten in place and never reach `readAll` or a subscription.
+   */
+  claim(name: string, holder: string, ttlMs: number): Promise<boolean>;
+
   /** Cheap round-trip used by the readiness check. */
   ping(): Promise<void>;
 

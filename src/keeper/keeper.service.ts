@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { KeyVault, type GatewayConfig, type ProviderProfile } from '@switchboard/config';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import type { EventStore } from '@switchboard/event-store';
 import { providerFor, UndiciTransport, type Provider, type Transport } from '@switchboard/providers';
 import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '../gateway/core/commands';
-import { GATEWAY_CONFIG } from '../gateway/tokens';
+import { EVENT_STORE, GATEWAY_CONFIG } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
 
@@ -12,7 +14,10 @@ import { probeKey } from './prober';
  * The Keeper moves time-driven state forward without waiting for a request: it restores keys
  * whose quarantine deadline has passed, half-opens circuits whose cooldown has passed, and probes
  * keys so a dead key is retired and an error quarantine ends early when the key works again.
- * Several keepers on one store are safe: the deciders make every transition happen once.
+ * Several keepers on one store are safe: the deciders make every transition happen once, and a
+ * lease in the store (`probe-<fingerprint>`, one interval long) lets one of them probe each key
+ * per interval. A probe that finds an available key working appends nothing; its time and latency
+ * are noted in the key pool for `/admin/keys`.
  */
 @Injectable()
 export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -22,9 +27,12 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly lastProbeRound = new Map<string, number>();
   /** Work in flight, by what it is about, so a slow command is not sent again by the next tick. */
   private readonly busy = new Map<string, Promise<void>>();
+  /** Who holds a probe lease: this keeper, unique per process start. */
+  private readonly holder = `keeper-${process.pid}-${randomUUID()}`;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
     private readonly vault: KeyVault,
@@ -58,7 +66,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
       const interval = profile.probeIntervalMs ?? this.config.keeper.probeIntervalMs;
       if (this.busy.has(`probe:${profile.name}`) || !probeDue(this.lastProbeRound.get(profile.name) ?? now, interval, now)) continue;
       this.lastProbeRound.set(profile.name, now);
-      this.once(`probe:${profile.name}`, () => this.probeProfile(profile));
+      this.once(`probe:${profile.name}`, () => this.probeProfile(profile, interval));
     }
   }
 
@@ -74,7 +82,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Probes one profile's keys one after another: probes must never look like a load spike. */
-  private async probeProfile(profile: ProviderProfile): Promise<void> {
+  private async probeProfile(profile: ProviderProfile, intervalMs: number): Promise<void> {
     const provider = providerFor(profile.type);
     const deps = {
       provider,
@@ -84,7 +92,14 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     for (const key of probeCandidates(this.keys.list(profile.name))) {
       const secret = this.vault.secret(key.fingerprint);
       if (secret === undefined || !this.timer) continue;
+      // Another keeper probed this key within the interval: its answer stands for this round too.
+      if (!(await this.store.claim(`probe-${key.fingerprint}`, this.holder, intervalMs))) continue;
       const result = await probeKey(profile, secret, deps);
+      this.keys.noteProbe(key.fingerprint, {
+        at: new Date().toISOString(),
+        ok: result.kind === 'ok',
+        ...(result.kind === 'ok' && { latencyMs: result.latencyMs }),
+      });
       await this.commands.execute(new RecordProbeCommand(key.fingerprint, result));
       if (result.kind !== 'ok') {
         const status = result.status ? ` (${result.status})` : '';

@@ -13,6 +13,9 @@ import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
  *   decided yet, and the pick already hands such a key out), so its next failure quarantines again.
  * - A `rate_limited` deadline is the provider's word: no probe ends it early, but it may extend
  *   an error quarantine. An error quarantine ends at its deadline or at a successful probe.
+ * - Probes are quiet: a success appends nothing unless it ends an error quarantine (then
+ *   ProbeSucceeded + KeyRestored); failures are recorded. The last probe's time and latency live
+ *   in the key pool's memory, not in the store (a 1 s interval would write 59 events a key a minute).
  * - Probes are decided on the provider's verdict, not the raw status: `retire` retires,
  *   `rate_limited` quarantines (a probe is a deliberate question, so its answer counts even inside
  *   a quarantine: it turns an error quarantine into a rate-limited one and extends a shorter
@@ -60,10 +63,12 @@ function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, s
   const { fingerprint, result, now } = command.data;
   if (!isActive(state)) return [];
   if (result.kind === 'ok') {
-    const succeeded: ApiKeyEvent = { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: result.latencyMs } };
-    return state.status === 'quarantined' && state.reason !== 'rate_limited'
-      ? [succeeded, { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } }]
-      : [succeeded];
+    // Only a success that ends an error quarantine is a fact worth keeping; the rest is no news.
+    if (state.status !== 'quarantined' || state.reason === 'rate_limited') return [];
+    return [
+      { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: result.latencyMs } },
+      { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } },
+    ];
   }
   const failed: ApiKeyEvent = { type: 'ProbeFailed', data: withStatus({ fingerprint, reason: result.reason }, result.status) };
   switch (result.kind) {

@@ -231,7 +231,7 @@ describe('KeyPoolProjection', () => {
   });
 
   describe('given probe results', () => {
-    it('moves only the time of the last event', () => {
+    it('moves the time of the last event and notes the probe, leaving the state', () => {
       const h = history();
       const pool = projectionOf([h.key(registered('k1'), t0), h.key(probeSucceeded('k1'), t0 + 30_000)]);
       expect(pool.get('k1')).toEqual({
@@ -239,7 +239,28 @@ describe('KeyPoolProjection', () => {
         provider: 'openai_main',
         state: 'available',
         updatedAt: iso(t0 + 30_000),
+        lastProbe: { at: iso(t0 + 30_000), ok: true, latencyMs: 90 },
       });
+    });
+
+    it('notes a probe that appended nothing, and keeps the note through later transitions', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'), t0)]);
+      pool.noteProbe('k1', { at: iso(t0 + 5_000), ok: true, latencyMs: 12 });
+      pool.apply(h.key(quarantined('k1', t0 + 60_000), t0 + 6_000));
+      expect(pool.get('k1')).toMatchObject({
+        state: 'quarantined',
+        updatedAt: iso(t0 + 6_000),
+        lastProbe: { at: iso(t0 + 5_000), ok: true, latencyMs: 12 },
+      });
+    });
+
+    it('keeps the newer note when an older probe event arrives late', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'), t0)]);
+      pool.noteProbe('k1', { at: iso(t0 + 9_000), ok: true, latencyMs: 12 });
+      pool.apply(h.key({ type: 'ProbeFailed', data: { fingerprint: 'k1', reason: 'timeout' } }, t0 + 8_000));
+      expect(pool.get('k1')?.lastProbe).toEqual({ at: iso(t0 + 9_000), ok: true, latencyMs: 12 });
     });
   });
 

@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@switchboard/event-store';
 import type { ApiKeyEvent } from '../api-key/api-key.events';
-import type { KeyView } from './views';
+import type { KeyView, ProbeNote } from './views';
 import { StreamRevisions } from './stream-revisions';
 
 interface KeyEntry {
@@ -42,34 +42,52 @@ export class KeyPoolProjection {
       return;
     }
     if (!entry) return;
-    const { provider } = entry.view;
+    const { provider, lastProbe } = entry.view;
     switch (event.type) {
       case 'KeyQuarantined': {
         const { reason, until, status } = event.data;
-        entry.view = withStatus({ fingerprint, provider, state: 'quarantined', until, reason, updatedAt }, status);
+        entry.view = withProbe(withStatus({ fingerprint, provider, state: 'quarantined', until, reason, updatedAt }, status), lastProbe);
         entry.untilMs = Date.parse(until);
         this.poolOf(provider).set(fingerprint, entry);
         return;
       }
       case 'KeyRestored':
-        entry.view = { fingerprint, provider, state: 'available', updatedAt };
+        entry.view = withProbe({ fingerprint, provider, state: 'available', updatedAt }, lastProbe);
         entry.untilMs = 0;
         return;
       case 'KeyRetired':
-        entry.view = withStatus({ fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt }, event.data.status);
+        entry.view = withProbe(
+          withStatus({ fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt }, event.data.status),
+          lastProbe,
+        );
         entry.untilMs = 0;
         this.pools.get(provider)?.delete(fingerprint);
         return;
       case 'KeyRemoved':
-        entry.view = { fingerprint, provider, state: 'removed', updatedAt };
+        entry.view = withProbe({ fingerprint, provider, state: 'removed', updatedAt }, lastProbe);
         entry.untilMs = 0;
         this.pools.get(provider)?.delete(fingerprint);
         return;
       case 'ProbeSucceeded':
+        entry.view = {
+          ...entry.view,
+          updatedAt,
+          lastProbe: newer(lastProbe, { at: updatedAt, ok: true, latencyMs: event.data.latencyMs }),
+        };
+        return;
       case 'ProbeFailed':
-        entry.view = { ...entry.view, updatedAt };
+        entry.view = { ...entry.view, updatedAt, lastProbe: newer(lastProbe, { at: updatedAt, ok: false }) };
         return;
     }
+  }
+
+  /**
+   * Remembers a probe's answer without an event: a success on an available key appends nothing,
+   * yet `/admin/keys` still shows when the key was last tried and how fast it answered.
+   */
+  noteProbe(fingerprint: string, note: ProbeNote): void {
+    const entry = this.keys.get(fingerprint);
+    if (entry) entry.view = { ...entry.view, lastProbe: newer(entry.view.lastProbe, note) };
   }
 
   /**
@@ -156,6 +174,16 @@ export class KeyPoolProjection {
     if (!pool) this.pools.set(provider, (pool = new Map()));
     return pool;
   }
+}
+
+/** `{lastProbe}` only when there is one, so views carry no `undefined` holes. */
+function withProbe(view: KeyView, lastProbe: ProbeNote | undefined): KeyView {
+  return lastProbe === undefined ? view : { ...view, lastProbe };
+}
+
+/** The later of two notes (an event of an old probe may arrive after this keeper's newer one). */
+function newer(current: ProbeNote | undefined, note: ProbeNote): ProbeNote {
+  return current !== undefined && current.at > note.at ? current : note;
 }
 
 /** `{status}` only when there is one, so views carry no `undefined` holes. */

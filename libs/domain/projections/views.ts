@@ -13,6 +13,19 @@ export interface KeyView {
   status?: number;
   /** `at` of the last event applied to this key (ISO). */
   updatedAt: string;
+  /**
+   * The last probe this process knows of: its own keeper's (kept in memory, since a success on an
+   * available key appends nothing) or a recorded ProbeSucceeded/ProbeFailed.
+   */
+  lastProbe?: ProbeNote;
+}
+
+export interface ProbeNote {
+  /** When the probe answered (ISO). */
+  at: string;
+  ok: boolean;
+  /** How long the probe's round trip took, when it got an answer. */
+  latencyMs?: number;
 }
 
 export type CircuitState = 'closed' | 'open' | 'half_open';

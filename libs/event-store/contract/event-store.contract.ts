@@ -198,6 +198,46 @@ export function describeEventStoreContract(
       });
     });
 
+    describe('claim (leases)', () => {
+      const lease = () => `contract-${randomUUID()}`;
+
+      it('grants a free lease and refuses it to anyone, its holder too, while it runs', async () => {
+        const name = lease();
+        expect(await store.claim(name, 'keeper-a', 60_000)).toBe(true);
+        expect(await store.claim(name, 'keeper-b', 60_000)).toBe(false);
+        expect(await store.claim(name, 'keeper-a', 60_000)).toBe(false);
+      });
+
+      it('grants it again once it has run out', async () => {
+        const name = lease();
+        expect(await store.claim(name, 'keeper-a', 100)).toBe(true);
+        await settle();
+        expect(await store.claim(name, 'keeper-b', 60_000)).toBe(true);
+        expect(await store.claim(name, 'keeper-a', 60_000)).toBe(false);
+      });
+
+      it('keeps leases of different names apart', async () => {
+        const [one, two] = [lease(), lease()];
+        expect(await store.claim(one, 'keeper-a', 60_000)).toBe(true);
+        expect(await store.claim(two, 'keeper-b', 60_000)).toBe(true);
+      });
+
+      it('grants one of 20 concurrent claims of one free lease', async () => {
+        const name = lease();
+        const granted = await Promise.all(Array.from({ length: 20 }, (_, i) => store.claim(name, `keeper-${i}`, 60_000)));
+        expect(granted.filter(Boolean)).toHaveLength(1);
+      });
+
+      it('appends no event: a lease is not a fact for readers', async () => {
+        const before = await checkpointNow();
+        await store.claim(lease(), 'keeper-a', 60_000);
+        const after = await checkpointNow();
+        const between: RecordedEvent[] = [];
+        for await (const event of store.readAll(before)) if (event.position < after) between.push(event);
+        expect(between).toEqual([]);
+      });
+    });
+
     describe('subscribeToAll', () => {
       it('delivers existing events (catch-up) and then new ones (live), in order, each once', async () => {
         const s = stream();

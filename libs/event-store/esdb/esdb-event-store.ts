@@ -31,6 +31,8 @@ const RESUBSCRIBE_DELAY_MS = 1000;
 /** How far back from the end of `$all` to look for the newest non-system event (the catch-up target). */
 const HEAD_SEARCH_WINDOW = 500;
 const PING_STREAM = 'switchboard-ping';
+/** Leases live in streams of their own, each capped to its last event and never delivered. */
+const LEASE_STREAM_PREFIX = 'switchboard-lease-';
 /** What servers before 22.6 report as the position of an event read from its own stream. */
 const UNKNOWN_POSITION = 2n ** 64n - 1n;
 
@@ -98,6 +100,35 @@ export class EsdbEventStore implements EventStore {
     const subscription = new EsdbSubscription(this.client, after, handler, (closed) => this.subscriptions.delete(closed));
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  /**
+   * A lease is the last event of its own stream (capped to one event): read it, and append the
+   * next one expecting its revision, so of concurrent claimers only one append succeeds. The
+   * deadline is by this client's clock: replicas' clocks must agree to well under a probe interval.
+   */
+  async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const stream = `${LEASE_STREAM_PREFIX}${name}`;
+    let expectedRevision: AppendExpectedRevision = NO_STREAM;
+    try {
+      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        if (!resolved.event) continue;
+        expectedRevision = resolved.event.revision;
+        if (Number((resolved.event.data as { until?: unknown }).until) > Date.now()) return false;
+      }
+    } catch (error) {
+      if (!(error instanceof StreamNotFoundError)) throw error;
+    }
+    try {
+      await this.client.appendToStream(stream, jsonEvent({ type: 'LeaseTaken', data: { holder, until: Date.now() + ttlMs } }), {
+        expectedRevision,
+      });
+    } catch (error) {
+      if (error instanceof WrongExpectedVersionError) return false;
+      throw error;
+    }
+    if (expectedRevision === NO_STREAM) await this.client.setStreamMetadata(stream, { maxCount: 1 });
+    return true;
   }
 
   async ping(): Promise<void> {
@@ -315,6 +346,7 @@ function toData(data: unknown): Record<string, unknown> {
   return (data ?? {}) as Record<string, unknown>;
 }
 
+/** Events no reader of ours is fed: the server's own, and leases (bookkeeping, not facts). */
 function isSystem(event: RecordedEvent): boolean {
-  return event.stream.startsWith('$') || event.type.startsWith('$');
+  return event.stream.startsWith('$') || event.type.startsWith('$') || event.stream.startsWith(LEASE_STREAM_PREFIX);
 }

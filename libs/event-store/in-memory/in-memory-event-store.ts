@@ -10,6 +10,8 @@ export class InMemoryEventStore implements EventStore {
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
   private readonly subscriptions = new Set<PagedSubscription>();
+  /** Lease name → when it runs out (epoch ms). */
+  private readonly leases = new Map<string, number>();
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const existing = this.streams.get(stream) ?? [];
@@ -56,6 +58,13 @@ export class InMemoryEventStore implements EventStore {
     );
     this.subscriptions.add(subscription);
     return subscription;
+  }
+
+  async claim(name: string, _holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    if ((this.leases.get(name) ?? 0) > now) return false;
+    this.leases.set(name, now + ttlMs);
+    return true;
   }
 
   async ping(): Promise<void> {}

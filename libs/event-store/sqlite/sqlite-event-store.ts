@@ -23,6 +23,11 @@ const SCHEMA = `
     data     TEXT    NOT NULL,
     at       TEXT    NOT NULL,
     UNIQUE (stream, revision)
+  );
+  CREATE TABLE IF NOT EXISTS leases (
+    name   TEXT    PRIMARY KEY,
+    holder TEXT    NOT NULL,
+    until  INTEGER NOT NULL
   )`;
 
 type Row = [position: bigint, stream: string, revision: bigint, type: string, data: string, at: string];
@@ -54,6 +59,7 @@ export class SqliteEventStore implements EventStore {
   private readonly streamStmt: Database.Statement<[string]>;
   private readonly pageStmt: Database.Statement<[bigint, number]>;
   private readonly headStmt: Database.Statement<[]>;
+  private readonly claimStmt: Database.Statement<[string, string, number, number]>;
   private readonly appendTx: (stream: string, events: NewEvent[], expected: ExpectedRevision) => AppendResult;
 
   constructor(path: string, opts: SqliteEventStoreOptions = {}) {
@@ -77,6 +83,11 @@ export class SqliteEventStore implements EventStore {
     this.streamStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision`).raw().safeIntegers();
     this.pageStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw().safeIntegers();
     this.headStmt = this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck().safeIntegers();
+    // One statement under SQLite's write lock: the row is taken only when absent or run out.
+    this.claimStmt = this.db.prepare(
+      `INSERT INTO leases (name, holder, until) VALUES (?, ?, ?)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE leases.until <= ?`,
+    );
     this.appendTx = this.db.transaction(this.appendInTransaction.bind(this)).immediate;
 
     const stores = storesByFile.get(this.file) ?? new Set();
@@ -122,6 +133,11 @@ export class SqliteEventStore implements EventStore {
     this.subscriptions.add(subscription);
     this.startPolling();
     return subscription;
+  }
+
+  async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = Date.now();
+    return this.claimStmt.run(name, holder, now + ttlMs, now).changes === 1;
   }
 
   async ping(): Promise<void> {

@@ -2,6 +2,17 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import type { CircuitState, KeyState } from '@switchboard/domain';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 
+export class ProbeNoteDto {
+  @ApiProperty({ description: 'When the probe answered (ISO 8601).' })
+  at!: string;
+
+  @ApiProperty({ description: 'Whether the key answered as a working key.' })
+  ok!: boolean;
+
+  @ApiPropertyOptional({ description: 'Round trip of a successful probe, in milliseconds.' })
+  latencyMs?: number;
+}
+
 export class KeyDto {
   @ApiProperty({ description: 'First 16 hex digits of sha256(secret).', example: '3f2a9c1d0b7e4a66' })
   fingerprint!: string;
@@ -20,6 +31,12 @@ export class KeyDto {
 
   @ApiProperty({ description: 'When the last event about this key was recorded (ISO 8601).' })
   updatedAt!: string;
+
+  @ApiPropertyOptional({
+    type: ProbeNoteDto,
+    description: "The last probe this gateway knows of (its keeper's, or a recorded failure); a success is not an event.",
+  })
+  lastProbe?: ProbeNoteDto;
 }
 
 export class KeyListDto {

@@ -35,6 +35,7 @@ export const toKeyDto = (k: KeyView): KeyDto => ({
   ...(k.until !== undefined && { until: k.until }),
   ...(k.reason !== undefined && { reason: k.reason }),
   updatedAt: k.updatedAt,
+  ...(k.lastProbe !== undefined && { lastProbe: { ...k.lastProbe } }),
 });
 
 export const toProviderDto = (p: ProviderView): ProviderDto => ({

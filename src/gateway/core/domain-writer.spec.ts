@@ -34,12 +34,12 @@ describe('DomainWriter', () => {
       });
       recorded = await a.writer.apiKey({
         type: 'RecordProbe',
-        data: { fingerprint: fp, now, result: { kind: 'ok', latencyMs: 20 } },
+        data: { fingerprint: fp, now, result: { kind: 'error', reason: 'timeout' } },
       });
     });
 
     it('applies it before its own, so a probe recorded after a 429 elsewhere leaves the key quarantined', () => {
-      expect(recorded.map((e) => e.type)).toEqual(['ProbeSucceeded']);
+      expect(recorded.map((e) => e.type)).toEqual(['ProbeFailed']);
       expect(a.keys.get(fp)).toMatchObject({ state: 'quarantined', reason: 'rate_limited', until: inAnHour });
       expect(a.keys.pick('openai_main', Date.parse(now))).toBeUndefined();
     });

@@ -6,6 +6,7 @@ import { createEventStore } from './create-event-store';
 import { EsdbEventStore, toEsdbConnectionString } from './esdb/esdb-event-store';
 import { EventStore } from './event-store';
 import { InMemoryEventStore } from './in-memory/in-memory-event-store';
+import { PostgresEventStore } from './postgres/postgres-event-store';
 import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 describe('createEventStore (EVENT_STORE_URL)', () => {
@@ -69,11 +70,18 @@ describe('createEventStore (EVENT_STORE_URL)', () => {
     expect(open(url)).toBeInstanceOf(EsdbEventStore);
   });
 
+  it.each(['postgres://switchboard:secret@db.example:5432/events', 'postgresql://db.example/events?sslmode=require'])(
+    'connects to PostgreSQL for %s',
+    (url) => {
+      expect(open(url)).toBeInstanceOf(PostgresEventStore);
+    },
+  );
+
   it('refuses anything else, naming the variable and the accepted schemes but not the secret', () => {
-    expect(() => createEventStore('postgres://admin:hunter2@db/events')).toThrow(
-      /EVENT_STORE_URL.*memory:.*sqlite:<path>.*file:<path>.*esdb:\/\/.*esdb\+discover:\/\/.*kurrentdb:\/\/.*kurrent:\/\//,
+    expect(() => createEventStore('mysql://admin:hunter2@db/events')).toThrow(
+      /EVENT_STORE_URL.*memory:.*sqlite:<path>.*file:<path>.*postgres:\/\/.*postgresql:\/\/.*esdb:\/\/.*esdb\+discover:\/\/.*kurrentdb:\/\/.*kurrent:\/\//,
     );
-    expect(() => createEventStore('postgres://admin:hunter2@db/events')).not.toThrow(/hunter2/);
+    expect(() => createEventStore('mysql://admin:hunter2@db/events')).not.toThrow(/hunter2/);
     expect(() => createEventStore('sqlite:')).toThrow(/EVENT_STORE_URL/);
   });
 });

@@ -6,8 +6,11 @@ import { SqliteEventStore } from './sqlite/sqlite-event-store';
 
 const ESDB_SCHEMES = /^(esdb|esdb\+discover|kurrentdb|kurrentdb\+discover|kurrent|kurrent\+discover):\/\//;
 
+const POSTGRES_SCHEMES = /^(postgres|postgresql):\/\//;
+
 const ACCEPTED =
-  'empty (SQLite at <dataDir>/events.db), memory:, sqlite:<path>, file:<path>, ' + 'esdb://, esdb+discover://, kurrentdb://, kurrent://';
+  'empty (SQLite at <dataDir>/events.db), memory:, sqlite:<path>, file:<path>, postgres://, postgresql://, ' +
+  'esdb://, esdb+discover://, kurrentdb://, kurrent://';
 
 export interface CreateEventStoreOptions {
   /** Where the default SQLite file lives (default `data`). */
@@ -29,6 +32,7 @@ export function createEventStore(url: string | undefined, opts: CreateEventStore
     }
     return new InMemoryEventStore();
   }
+  if (POSTGRES_SCHEMES.test(value)) return new (loadPostgres().PostgresEventStore)(value);
   if (ESDB_SCHEMES.test(value)) return new (loadEsdb().EsdbEventStore)(value);
   const path = sqlitePath(value);
   if (path) return new SqliteEventStore(path);
@@ -42,6 +46,12 @@ export function createEventStore(url: string | undefined, opts: CreateEventStore
 function loadEsdb(): typeof import('./esdb/esdb-event-store') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   return require('./esdb/esdb-event-store') as typeof import('./esdb/esdb-event-store');
+}
+
+/** The PostgreSQL adapter, loaded only when a URL names one, for the same reason. */
+function loadPostgres(): typeof import('./postgres/postgres-event-store') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./postgres/postgres-event-store') as typeof import('./postgres/postgres-event-store');
 }
 
 /** `sqlite:data/x.db`, `sqlite:///abs/x.db`, `file:data/x.db`, `file:///abs/x.db` → the file's path. */

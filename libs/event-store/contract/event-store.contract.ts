@@ -348,6 +348,36 @@ export function describeEventStoreContract(
         expect(seen).toEqual([0, 1]);
       });
 
+      it('delivers every event of 8 concurrent writers exactly once, in position order, while they write', async () => {
+        // The gap of sequence-numbered stores: a writer that took position n commits after one
+        // that took n+1; a reader that already moved past n+1 must still be given n.
+        const writers = Array.from({ length: 8 }, () => stream('writer'));
+        const appendsPerWriter = 25;
+        const from = await checkpointNow();
+        const seen: RecordedEvent[] = [];
+        subscribe(from, (event) => {
+          if (writers.includes(event.stream)) seen.push(event);
+        });
+
+        const appended = await Promise.all(
+          writers.map(async (s) => {
+            const recorded: RecordedEvent[] = [];
+            for (let i = 0; i < appendsPerWriter; i++) {
+              const result = await store.append(s, [i === 0 ? registered(s) : quarantined(500 + i)], i === 0 ? 'no_stream' : i - 1);
+              recorded.push(...result.recorded);
+            }
+            return recorded;
+          }),
+        );
+        const expected = appended.flat().sort((a, b) => (a.position < b.position ? -1 : 1));
+        await waitFor(() => seen.length >= expected.length, 20_000);
+        await settle();
+
+        expect(seen.map(({ stream, revision, position }) => ({ stream, revision, position }))).toEqual(
+          expected.map(({ stream, revision, position }) => ({ stream, revision, position })),
+        );
+      });
+
       it('stops delivering once closed', async () => {
         const s = stream();
         const from = await checkpointNow();

@@ -1,6 +1,6 @@
 import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
 import { revisionMismatch } from '../expected-revision';
-import { PagedSubscription } from '../paged-subscription';
+import { PagedSubscription, readAllPages } from '../paged-subscription';
 
 const PAGE_SIZE = 500;
 
@@ -43,10 +43,8 @@ export class InMemoryEventStore implements EventStore {
     return (this.streams.get(stream) ?? []).map(copy);
   }
 
-  async *readAll(after = 0n): AsyncIterable<RecordedEvent> {
-    for (let page = this.page(after); page.length > 0; page = this.page(page[page.length - 1].position)) {
-      yield* page;
-    }
+  readAll(after = 0n): AsyncIterable<RecordedEvent> {
+    return readAllPages((from) => this.page(from), after);
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
 import { NO_STREAM_REVISION, revisionMismatch } from '../expected-revision';
-import { PagedSubscription } from '../paged-subscription';
+import { PagedSubscription, readAllPages } from '../paged-subscription';
 
 export interface SqliteEventStoreOptions {
   /** How often subscriptions look for events appended by other processes (default 150 ms). */
@@ -113,14 +113,8 @@ export class SqliteEventStore implements EventStore {
     return (this.streamStmt.all(stream) as Row[]).map(toRecorded);
   }
 
-  async *readAll(after = 0n): AsyncIterable<RecordedEvent> {
-    let checkpoint = after;
-    for (;;) {
-      const page = this.page(checkpoint);
-      if (page.length === 0) return;
-      yield* page;
-      checkpoint = page[page.length - 1].position;
-    }
+  readAll(after = 0n): AsyncIterable<RecordedEvent> {
+    return readAllPages((from) => this.page(from), after);
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {

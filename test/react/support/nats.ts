@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { describeWithService } from '../../support/describe-with-service';
 
 export const NATS_URL = process.env.NATS_URL || 'nats://127.0.0.1:4222';
 
@@ -11,21 +12,9 @@ function natsReachable(): boolean {
 
 const reachable = natsReachable();
 
-/**
- * `describe` for suites that need the real NATS server. When it is unreachable the suite is
- * skipped with the reason in its name, except in CI (`CI=true`), where NATS must be there and
- * the suite fails.
- */
+/** `describe` for suites that need the real NATS server (skipped when absent, failing under CI=true). */
 export function describeWithNats(name: string, body: () => void): void {
-  if (reachable) return describe(name, body);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('needs NATS', () => {
-        throw new Error(`NATS is unreachable at ${NATS_URL} (CI=true: NATS suites must run)`);
-      });
-    });
-  }
-  describe.skip(`${name} (skipped: NATS unreachable at ${NATS_URL})`, body);
+  describeWithService('NATS', NATS_URL, reachable, name, body);
 }
 
 /** A subject prefix of its own, so parallel suites on one NATS server never answer each other. */

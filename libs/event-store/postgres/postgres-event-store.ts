@@ -1,0 +1,253 @@
+import { Client, DatabaseError, Pool } from 'pg';
+import {
+  AppendResult,
+  ConcurrencyError,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+  Subscription,
+} from '../event-store';
+import { NO_STREAM_REVISION } from '../expected-revision';
+import { PagedSubscription, readAllPages } from '../paged-subscription';
+import { NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION, migrate } from './migrations';
+
+export interface PostgresEventStoreOptions {
+  /**
+   * How often subscriptions look for new events when no notification came (default 500 ms): the
+   * fallback for a dropped LISTEN connection, so replicas still converge within a second.
+   */
+  pollIntervalMs?: number;
+  /** Connections in the pool (default 10): concurrent appends and reads each hold one. */
+  maxConnections?: number;
+  /** How long to wait for a connection before an operation fails (default 3000 ms). */
+  connectTimeoutMs?: number;
+}
+
+const PAGE_SIZE = 1000;
+const RELISTEN_DELAY_MS = 1000;
+const ANY_REVISION = -2;
+
+interface EventRow {
+  position: string;
+  stream: string;
+  revision: number;
+  type: string;
+  data: Record<string, unknown>;
+  at: Date;
+}
+
+const COLUMNS = 'position, stream, revision, type, data, at';
+
+/**
+ * The shared event store for several replicas: one PostgreSQL database (`postgres://` URL).
+ * Appends run one at a time under an advisory lock (see the migration), so `position > checkpoint`
+ * never skips an event that commits late. Subscriptions read pages by position, woken by
+ * LISTEN/NOTIFY and, as a fallback, by a poll of the newest position.
+ */
+export class PostgresEventStore implements EventStore {
+  private readonly pool: Pool;
+  private readonly pollIntervalMs: number;
+  private readonly subscriptions = new Set<PagedSubscription>();
+  private migrated: Promise<void> | undefined;
+  private listener: Client | undefined;
+  private relisten: NodeJS.Timeout | undefined;
+  private poller: NodeJS.Timeout | undefined;
+  private lastSeenPosition: string | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly url: string,
+    opts: PostgresEventStoreOptions = {},
+  ) {
+    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
+    this.pool = new Pool({
+      connectionString: url,
+      max: opts.maxConnections ?? 10,
+      connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000,
+      keepAlive: true,
+    });
+    // An idle connection dropped by the server (restart, failover) is replaced on next use;
+    // without a listener the pool's 'error' event would end the process.
+    this.pool.on('error', () => undefined);
+  }
+
+  async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
+    if (events.length === 0) return this.currentState(stream);
+    await this.ready();
+    const data = events.map((event) => JSON.stringify(event.data));
+    let rows: { event_position: string; event_revision: number; event_at: Date }[];
+    try {
+      ({ rows } = await this.pool.query(
+        'SELECT event_position, event_revision, event_at FROM switchboard_append($1, $2, $3::text[], $4::jsonb[]) ORDER BY event_revision',
+        [stream, toExpected(expected), events.map((event) => event.type), data],
+      ));
+    } catch (error) {
+      if (error instanceof DatabaseError && error.code === WRONG_EXPECTED_REVISION) {
+        const actual = Number(error.detail);
+        throw new ConcurrencyError(stream, expected, actual === NO_STREAM_REVISION ? 'no_stream' : actual);
+      }
+      throw error;
+    }
+    const recorded = rows.map((row, i): RecordedEvent => ({
+      stream,
+      type: events[i].type,
+      data: JSON.parse(data[i]) as Record<string, unknown>,
+      revision: row.event_revision,
+      position: BigInt(row.event_position),
+      at: row.event_at.toISOString(),
+    }));
+    this.wakeSubscriptions();
+    const last = recorded[recorded.length - 1];
+    return { nextRevision: last.revision, position: last.position, recorded };
+  }
+
+  async readStream(stream: string): Promise<RecordedEvent[]> {
+    await this.ready();
+    const { rows } = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM switchboard_events WHERE stream = $1 ORDER BY revision`, [
+      stream,
+    ]);
+    return rows.map(toRecorded);
+  }
+
+  readAll(after = 0n): AsyncIterable<RecordedEvent> {
+    return readAllPages((from) => this.page(from), after);
+  }
+
+  subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
+    const subscription = new PagedSubscription(
+      (from) => this.page(from),
+      after ?? 0n,
+      handler,
+      (closed) => this.forget(closed),
+    );
+    this.subscriptions.add(subscription);
+    this.startWatching();
+    return subscription;
+  }
+
+  async ping(): Promise<void> {
+    await this.pool.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    this.stopWatching();
+    await this.pool.end();
+  }
+
+  /** Applies the migrations once; a failure (store unreachable) is retried by the next caller. */
+  private ready(): Promise<void> {
+    this.migrated ??= migrate(this.pool).catch((error: unknown) => {
+      this.migrated = undefined;
+      throw error;
+    });
+    return this.migrated;
+  }
+
+  private async page(after: bigint): Promise<RecordedEvent[]> {
+    await this.ready();
+    const { rows } = await this.pool.query<EventRow>(
+      `SELECT ${COLUMNS} FROM switchboard_events WHERE position > $1 ORDER BY position LIMIT ${PAGE_SIZE}`,
+      [after.toString()],
+    );
+    return rows.map(toRecorded);
+  }
+
+  private async currentState(stream: string): Promise<AppendResult> {
+    await this.ready();
+    const { rows } = await this.pool.query<{ revision: number; position: string }>(
+      'SELECT revision, position FROM switchboard_events WHERE stream = $1 ORDER BY revision DESC LIMIT 1',
+      [stream],
+    );
+    const last = rows[0];
+    return last
+      ? { nextRevision: last.revision, position: BigInt(last.position), recorded: [] }
+      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+  }
+
+  private wakeSubscriptions(): void {
+    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
+  }
+
+  private startWatching(): void {
+    if (this.poller || this.closed) return;
+    this.poller = setInterval(() => void this.poll(), this.pollIntervalMs);
+    this.poller.unref();
+    void this.listen();
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.poller);
+    this.poller = undefined;
+    clearTimeout(this.relisten);
+    this.relisten = undefined;
+    const listener = this.listener;
+    this.listener = undefined;
+    void listener?.end().catch(() => undefined);
+  }
+
+  /** Wakes the subscriptions only when some process appended since the last look. */
+  private async poll(): Promise<void> {
+    try {
+      await this.ready();
+      const { rows } = await this.pool.query<{ head: string }>('SELECT COALESCE(MAX(position), 0)::text AS head FROM switchboard_events');
+      if (rows[0].head === this.lastSeenPosition) return;
+      this.lastSeenPosition = rows[0].head;
+      this.wakeSubscriptions();
+    } catch {
+      // Unreachable for now: the next poll tries again, and the subscriptions retry on their own.
+    }
+  }
+
+  /** A connection of its own that LISTENs; when it drops, another is opened a moment later. */
+  private async listen(): Promise<void> {
+    if (this.closed || this.poller === undefined) return;
+    const listener = new Client({ connectionString: this.url, keepAlive: true });
+    this.listener = listener;
+    const reopen = () => {
+      if (this.listener !== listener) return;
+      this.listener = undefined;
+      void listener.end().catch(() => undefined);
+      if (this.poller === undefined) return;
+      this.relisten = setTimeout(() => void this.listen(), RELISTEN_DELAY_MS);
+      this.relisten.unref();
+    };
+    listener.on('notification', () => this.wakeSubscriptions());
+    listener.on('error', reopen);
+    listener.on('end', reopen);
+    try {
+      await listener.connect();
+      await listener.query(`LISTEN ${NOTIFY_CHANNEL}`);
+      // Anything appended while no one listened is read now, not at the next poll.
+      this.wakeSubscriptions();
+    } catch {
+      reopen();
+    }
+  }
+
+  private forget(subscription: PagedSubscription): void {
+    this.subscriptions.delete(subscription);
+    if (this.subscriptions.size === 0) this.stopWatching();
+  }
+}
+
+function toExpected(expected: ExpectedRevision): number {
+  if (expected === 'any') return ANY_REVISION;
+  if (expected === 'no_stream') return NO_STREAM_REVISION;
+  return expected;
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    stream: row.stream,
+    type: row.type,
+    data: row.data,
+    revision: row.revision,
+    position: BigInt(row.position),
+    at: row.at.toISOString(),
+  };
+}

@@ -57,6 +57,17 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       END $$;
     `,
   },
+  {
+    version: 2,
+    name: 'leases',
+    sql: `
+      CREATE TABLE switchboard_leases (
+        name   text        PRIMARY KEY,
+        holder text        NOT NULL,
+        until  timestamptz NOT NULL
+      );
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen yet, in one transaction under an advisory lock. */

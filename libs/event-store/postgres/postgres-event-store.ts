@@ -127,6 +127,18 @@ export class PostgresEventStore implements EventStore {
     return subscription;
   }
 
+  async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    await this.ready();
+    // One statement, by the database's clock: the row is taken only when absent or run out.
+    const { rowCount } = await this.pool.query(
+      `INSERT INTO switchboard_leases (name, holder, until) VALUES ($1, $2, clock_timestamp() + $3 * interval '1 millisecond')
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until
+       WHERE switchboard_leases.until <= clock_timestamp()`,
+      [name, holder, ttlMs],
+    );
+    return rowCount === 1;
+  }
+
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }

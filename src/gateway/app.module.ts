@@ -19,7 +19,7 @@ export class AppModule {
         CqrsModule.forRoot(),
         CoreModule.forRoot(opts),
         MetricsModule,
-        HealthModule,
+        HealthModule.forRoot(),
         AdminModule,
         V1Module,
         ReactModule,

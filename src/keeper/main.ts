@@ -1,18 +1,23 @@
 import 'reflect-metadata';
 import { Logger, Module, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { CoreModule } from '../gateway/core/core.module';
 import { reportStartupFailure } from '../gateway/core/startup-failure';
+import { HealthModule } from '../gateway/health/health.module';
 import { KeeperModule } from './keeper.module';
 
 /** The Keeper alone: the shared core (store, projections, keys sync) and the timers; no HTTP server. */
 @Module({})
 class KeeperAppModule {
-  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv }): DynamicModule {
-    return { module: KeeperAppModule, imports: [CqrsModule.forRoot(), CoreModule.forRoot(opts), KeeperModule] };
+  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv; probes: boolean }): DynamicModule {
+    return {
+      module: KeeperAppModule,
+      imports: [CqrsModule.forRoot(), CoreModule.forRoot(opts), KeeperModule, ...(opts.probes ? [HealthModule.forRoot()] : [])],
+    };
   }
 }
 
@@ -21,24 +26,41 @@ export interface KeeperOptions {
   configPath?: string;
   env?: NodeJS.ProcessEnv;
   logger?: false | LogLevel[] | LoggerService;
+  /** Serve `/health/live` and `/health/ready` on this port (0: a free one) for an orchestrator's probes; none when omitted. */
+  port?: number;
+  host?: string;
 }
 
 /** Starts a standalone Keeper (whatever `keeper.enabled` says: starting it is the intent). */
 export async function createKeeper(opts: KeeperOptions = {}): Promise<INestApplicationContext> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
-  const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env }), {
-    logger: opts.logger ?? ['log', 'warn', 'error'],
-    abortOnError: false,
-  });
+  const options = { logger: opts.logger ?? ['log', 'warn', 'error'], abortOnError: false } as const;
+  if (opts.port === undefined) {
+    const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env, probes: false }), options);
+    app.enableShutdownHooks();
+    await app.init();
+    return app;
+  }
+  const app = await NestFactory.create<NestFastifyApplication>(
+    KeeperAppModule.forRoot({ config, env, probes: true }),
+    new FastifyAdapter(),
+    options,
+  );
   app.enableShutdownHooks();
-  await app.init();
+  try {
+    await app.listen({ port: opts.port, host: opts.host ?? env.HOST ?? '0.0.0.0' });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw err;
+  }
   return app;
 }
 
 if (require.main === module) {
-  createKeeper()
-    .then(() => new Logger('Keeper').log('keeper running'))
+  // PORT set (as in deploy/k8s): the probes are served there; otherwise the keeper has no HTTP server.
+  createKeeper({ port: process.env.PORT ? Number(process.env.PORT) : undefined })
+    .then(() => new Logger('Keeper').log(`keeper running${process.env.PORT ? ` (probes on port ${process.env.PORT})` : ''}`))
     .catch((err: unknown) => {
       reportStartupFailure(err);
       process.exit(1);

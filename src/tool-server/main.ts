@@ -6,6 +6,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
+import { Readiness } from '../gateway/health/readiness';
 import { ToolServerModule } from './tool-server.module';
 
 export interface ToolServerOptions {
@@ -38,10 +39,18 @@ export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opt
     { logger: opts.logger === undefined || opts.logger === true ? ['log', 'warn', 'error'] : opts.logger, abortOnError: false },
   );
   try {
-    app.connectMicroservice<MicroserviceOptions>(
+    const microservice = app.connectMicroservice<MicroserviceOptions>(
       { transport: Transport.NATS, options: { servers: [opts.natsUrl], queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
       { inheritAppConfig: true },
     );
+    // Tool calls arrive over NATS only: without it this replica serves none of the gateway's calls.
+    let natsStatus = 'connecting';
+    microservice.status.subscribe((status) => (natsStatus = status));
+    app.get(Readiness).register({
+      name: 'nats',
+      required: true,
+      check: () => (natsStatus === 'connected' ? { status: 'up' } : { status: 'down', message: natsStatus }),
+    });
     await app.startAllMicroservices();
     const host = opts.host ?? '0.0.0.0';
     await app.listen({ port: opts.port, host });

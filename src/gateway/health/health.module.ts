@@ -1,6 +1,57 @@
-import { Module } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import type { EventStore } from '@switchboard/event-store';
+import { ProjectionFeed } from '../core/projection-feed';
+import { EVENT_STORE } from '../tokens';
 import { HealthController } from './health.controller';
+import { Readiness } from './readiness';
 
-@Module({ imports: [TerminusModule.forRoot({ logger: false })], controllers: [HealthController] })
-export class HealthModule {}
+/** The event store answers and the projections have caught up: requests see the real key states. */
+@Injectable()
+class CoreReadinessChecks implements OnModuleInit {
+  constructor(
+    private readonly readiness: Readiness,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+    private readonly feed: ProjectionFeed,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register({
+      name: 'event_store',
+      required: true,
+      check: async () => {
+        await this.store.ping();
+        return { status: 'up' };
+      },
+    });
+    this.readiness.register({
+      name: 'projections',
+      required: true,
+      check: () => {
+        // The detail stays in the log: this endpoint is open to anyone's probes.
+        if (this.feed.failure !== undefined)
+          return { status: 'down', message: 'a projection failed on an event: no longer following the store' };
+        return this.feed.caughtUp ? { status: 'up' } : { status: 'down', message: 'catching up with the event store' };
+      },
+    });
+  }
+}
+
+/**
+ * `/health/live` and `/health/ready`. Global so that every module registers the dependencies it
+ * opened with `Readiness`. `core`: the process holds the event store and projections (gateway,
+ * keeper); the tool server has neither.
+ */
+@Global()
+@Module({})
+export class HealthModule {
+  static forRoot(opts: { core: boolean } = { core: true }): DynamicModule {
+    return {
+      module: HealthModule,
+      imports: [TerminusModule.forRoot({ logger: false })],
+      controllers: [HealthController],
+      providers: [Readiness, ...(opts.core ? [CoreReadinessChecks] : [])],
+      exports: [Readiness],
+    };
+  }
+}

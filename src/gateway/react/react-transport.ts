@@ -1,5 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { connect } from '@nats-io/transport-node';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { GatewayConfig } from '@switchboard/config';
 import {
   InProcessToolBus,
@@ -10,6 +10,7 @@ import {
   type StepPublisher,
   type ToolBus,
 } from '@switchboard/react';
+import { Readiness } from '../health/readiness';
 
 export const REACT_TRANSPORT = Symbol('ReactTransport');
 
@@ -17,6 +18,8 @@ export const REACT_TRANSPORT = Symbol('ReactTransport');
 export interface ReactTransport {
   bus: ToolBus;
   publisher: StepPublisher;
+  /** The NATS connection both use, when NATS_URL is set (readiness reports it). */
+  nats?: NatsConnection;
 }
 
 /**
@@ -37,6 +40,7 @@ export async function openReactTransport(config: GatewayConfig, env: NodeJS.Proc
     return {
       bus: new NatsToolBus(nc, { subjectPrefix: env.NATS_TOOLS_PREFIX || undefined, ownsConnection: true }),
       publisher: new NatsStepPublisher(nc),
+      nats: nc,
     };
   }
   const catalog = await openToolCatalog(config.tools, new Logger('McpMounts'));
@@ -66,5 +70,32 @@ export class ReactTransportCloser implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.transport.bus.close();
+  }
+}
+
+/**
+ * NATS, when configured, shows in readiness as degraded (never 503) when it does not answer: chat
+ * and embeddings still route without it; agents' tool calls and step publishing wait for it.
+ */
+@Injectable()
+export class NatsReadinessCheck implements OnModuleInit {
+  constructor(
+    @Inject(REACT_TRANSPORT) private readonly transport: ReactTransport,
+    private readonly readiness: Readiness,
+  ) {}
+
+  onModuleInit(): void {
+    const nc = this.transport.nats;
+    if (!nc) return;
+    this.readiness.register({
+      name: 'nats',
+      required: false,
+      check: async () => {
+        if (nc.isClosed()) return { status: 'down', message: 'connection closed' };
+        // A round trip: while disconnected the client holds the PING until it reconnects, so the check times out.
+        await nc.flush();
+        return { status: 'up' };
+      },
+    });
   }
 }

@@ -8,7 +8,7 @@ import { ReactAdminController } from './react-admin.controller';
 import { ReactChatService } from './react-chat.service';
 import { ReactSessions } from './react-sessions';
 import { ReactSessionsController } from './react-sessions.controller';
-import { openReactTransport, REACT_TRANSPORT, ReactTransportCloser, type ReactTransport } from './react-transport';
+import { NatsReadinessCheck, openReactTransport, REACT_TRANSPORT, ReactTransportCloser, type ReactTransport } from './react-transport';
 
 /**
  * Agents: `/v1/react/sessions`, agent aliases on `/v1/chat/completions` (as `ReactChat`, hence
@@ -28,6 +28,7 @@ import { openReactTransport, REACT_TRANSPORT, ReactTransportCloser, type ReactTr
     { provide: TOOL_BUS, useFactory: (t: ReactTransport) => t.bus, inject: [REACT_TRANSPORT] },
     { provide: STEP_PUBLISHER, useFactory: (t: ReactTransport) => t.publisher, inject: [REACT_TRANSPORT] },
     ReactTransportCloser,
+    NatsReadinessCheck,
     ReactSessions,
     ReactChatService,
     { provide: ReactChat, useExisting: ReactChatService },

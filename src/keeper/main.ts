@@ -49,7 +49,8 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
   );
   app.enableShutdownHooks();
   try {
-    await app.listen({ port: opts.port, host: opts.host ?? env.HOST ?? '0.0.0.0' });
+    // Loopback unless HOST says otherwise, as the gateway (the image and deploy/k8s set HOST=0.0.0.0).
+    await app.listen({ port: opts.port, host: opts.host ?? (env.HOST || '127.0.0.1') });
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;

@@ -1,0 +1,2 @@
+export * as responses from './responses';
+export * as messages from './messages';

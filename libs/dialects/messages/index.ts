@@ -1,0 +1,4 @@
+export * from './messages-wire';
+export * from './request';
+export * from './response';
+export * from './stream';

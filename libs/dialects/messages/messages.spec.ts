@@ -1,0 +1,71 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { InvalidRequestError, type ChatCompletion, type ChatCompletionChunk } from '@switchboard/providers';
+import {
+  failMessageStream,
+  finishMessageStream,
+  nextMessageEvents,
+  startMessageStream,
+  toChatRequest,
+  toMessage,
+  type MessageStreamEvent,
+  type MessagesRequest,
+} from '.';
+
+const FIXTURES = join(__dirname, 'fixtures');
+const CHAT = join(__dirname, '..', 'fixtures');
+const json = <T>(dir: string, name: string): T => JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
+const names = (suffix: string): string[] =>
+  readdirSync(FIXTURES)
+    .filter((f) => f.endsWith(suffix))
+    .map((f) => f.slice(0, -suffix.length));
+const who = { id: 'msg_m1', model: 'claude-alias' };
+
+function streamed(chunks: ChatCompletionChunk[]): MessageStreamEvent[] {
+  let step = startMessageStream(who);
+  const events = [...step.events];
+  for (const chunk of chunks) {
+    step = nextMessageEvents(step.state, chunk);
+    events.push(...step.events);
+  }
+  return [...events, ...finishMessageStream(step.state).events];
+}
+
+describe('Messages request -> chat request', () => {
+  it.each(names('.request.json'))('%s: maps to the expected chat request', (name) => {
+    expect(toChatRequest(json(FIXTURES, `${name}.request.json`))).toEqual(json(FIXTURES, `${name}.chat.json`));
+  });
+
+  it.each([
+    ['max_tokens', {}],
+    ['top_k', { max_tokens: 10, top_k: 5 }],
+    ['thinking', { max_tokens: 10, thinking: { type: 'enabled', budget_tokens: 1024 } }],
+    ['tools[0].type', { max_tokens: 10, tools: [{ type: 'web_search_20250305', name: 'web_search' }] }],
+    ['tool_choice.type', { max_tokens: 10, tools: [{ name: 'f', input_schema: { type: 'object' } }], tool_choice: { type: 'sometimes' } }],
+    ['messages[0].content[0].type', { max_tokens: 10, messages: [{ role: 'user', content: [{ type: 'document', source: {} }] }] }],
+    ['messages[0].role', { max_tokens: 10, messages: [{ role: 'system', content: 'x' }] }],
+  ])('refuses what chat cannot carry with a 400 naming %s', (param, extra) => {
+    const attempt = () =>
+      toChatRequest({ model: 'm', messages: [{ role: 'user', content: 'hi' }], ...extra } as unknown as MessagesRequest);
+    expect(attempt).toThrow(InvalidRequestError);
+    expect(attempt).toThrow(expect.objectContaining({ param }) as Error);
+  });
+});
+
+describe('chat answer -> message', () => {
+  it.each(['text', 'tool-calls', 'length'])('%s: maps to the expected message', (name) => {
+    expect(toMessage(json<ChatCompletion>(CHAT, `${name}.completion.json`), who)).toEqual(json(FIXTURES, `${name}.message.json`));
+  });
+});
+
+describe('chat stream -> Messages events', () => {
+  it.each(['text', 'tool-calls'])('%s: maps the chunks to the expected event sequence', (name) => {
+    expect(streamed(json(CHAT, `${name}.chunks.json`))).toEqual(json(FIXTURES, `${name}.events.json`));
+  });
+
+  it('a failure mid-way is an error event in Anthropic shape', () => {
+    expect(failMessageStream({ type: 'api_error', message: 'upstream reset' })).toEqual([
+      { type: 'error', error: { type: 'api_error', message: 'upstream reset' } },
+    ]);
+  });
+});

@@ -1,0 +1,5 @@
+export * from './responses-wire';
+export * from './ids';
+export * from './request';
+export * from './response';
+export * from './stream';

@@ -79,8 +79,11 @@ describe('anthropic request mapping', () => {
     ['n', { n: 2 }],
     ['logprobs', { logprobs: true }],
     ['top_logprobs', { top_logprobs: 3 }],
-    ['response_format', { response_format: { type: 'json_object' } }],
-    ['response_format', { response_format: { type: 'json_schema', json_schema: { name: 's', schema: {} } } }],
+    [
+      'response_format.json_schema.schema',
+      { response_format: { type: 'json_schema', json_schema: { name: 's', schema: { type: 'array' } } } },
+    ],
+    ['tools[0].function.name', { tools: [{ type: 'function', function: { name: 'json_answer' } }] }],
     ['temperature', { temperature: 1.5 }],
     ['frequency_penalty', { frequency_penalty: 0.5 }],
     ['logit_bias', { logit_bias: { '50256': -100 } }],
@@ -186,6 +189,34 @@ describe('anthropic stream mapping', () => {
     anthropicProvider.stream.next(afterStart, toolStart);
     expect(afterStart.toolIndexByBlock).toEqual({});
     expect(start.usage).toEqual({});
+  });
+});
+
+describe('anthropic structured output (response_format through a forced tool call)', () => {
+  it('streams the answer tool input as the message content and ends as a plain answer', () => {
+    const { chunks } = runStream(fixture('json-answer.sse'));
+    const text = (chunks as Array<{ choices: Array<{ delta: { content?: string; tool_calls?: unknown } }> }>)
+      .flatMap((c) => c.choices.map((choice) => choice.delta.content ?? ''))
+      .join('');
+    expect(JSON.parse(text)).toEqual({ name: 'Meeting', day: 'Friday' });
+    expect(JSON.stringify(chunks)).not.toContain('tool_calls');
+    expect(chunks).toContainEqual(expect.objectContaining({ choices: [expect.objectContaining({ finish_reason: 'stop' })] }));
+  });
+
+  it('parses, as the openai SDK does with a zod schema, into the structured object', async () => {
+    const sse = JSON.stringify(anthropicProvider.response?.('chat', json('json-answer.response.json'), callContext()));
+    const client = new OpenAI({
+      apiKey: 'unused',
+      baseURL: 'http://gateway.invalid/v1',
+      maxRetries: 0,
+      fetch: () => Promise.resolve(new Response(sse, { status: 200, headers: { 'content-type': 'application/json' } })),
+    });
+    const completion = await client.chat.completions.parse({
+      model: 'main-claude',
+      messages: [{ role: 'user', content: 'x' }],
+      response_format: { type: 'json_schema', json_schema: { name: 'calendar_event', schema: { type: 'object' } } },
+    });
+    expect(JSON.parse(completion.choices[0].message.content ?? '')).toEqual({ name: 'Meeting', day: 'Friday' });
   });
 });
 

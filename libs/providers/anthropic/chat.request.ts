@@ -12,6 +12,7 @@ import type {
   AnthropicToolChoice,
 } from './anthropic-wire';
 import { DEFAULT_MAX_TOKENS } from './endpoint';
+import { JSON_ANSWER_TOOL } from './json-answer';
 
 export interface RequestOptions {
   /** The chain entry's model: what Anthropic calls it. */
@@ -39,8 +40,11 @@ export function toAnthropicRequest(body: ChatCompletionRequest, opts: RequestOpt
   refuseUnsupported(body);
   const messages = Array.isArray(body.messages) ? body.messages : [];
   const system = systemPrompt(messages);
-  const tools = body.tools?.length ? body.tools.map(toTool) : undefined;
-  const toolChoice = tools ? toToolChoice(body.tool_choice, body.parallel_tool_calls) : undefined;
+  const clientTools = body.tools?.length ? body.tools.map(toTool) : undefined;
+  const answerTool = jsonAnswerTool(body.response_format);
+  const { tools, toolChoice } = answerTool
+    ? withAnswerTool(answerTool, clientTools, body.tool_choice, body.parallel_tool_calls)
+    : { tools: clientTools, toolChoice: clientTools ? toToolChoice(body.tool_choice, body.parallel_tool_calls) : undefined };
   const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
   const user = typeof body.user === 'string' && body.user ? body.user : undefined;
   return {
@@ -62,9 +66,6 @@ function refuseUnsupported(body: ChatCompletionRequest): void {
   if (body.n != null && body.n !== 1) unsupported('n', 'Anthropic returns one choice per request');
   if (body.logprobs) unsupported('logprobs');
   if (body.top_logprobs != null) unsupported('top_logprobs');
-  if (body.response_format && body.response_format.type !== 'text') {
-    unsupported('response_format', `${body.response_format.type} has no Anthropic equivalent`);
-  }
   if (body.temperature != null && body.temperature > 1) unsupported('temperature', 'Anthropic accepts 0 to 1');
   if (body.presence_penalty) unsupported('presence_penalty');
   if (body.frequency_penalty) unsupported('frequency_penalty');
@@ -180,6 +181,7 @@ function parseArguments(text: string | undefined, path: string): Record<string, 
 
 function toTool(tool: ToolDefinition, i: number): AnthropicTool {
   const fn = functionTool(tool, `tools[${i}]`, 'anthropic');
+  if (fn.name === JSON_ANSWER_TOOL) unsupported(`tools[${i}].function.name`, `'${JSON_ANSWER_TOOL}' is reserved for structured output`);
   return {
     name: fn.name,
     ...(fn.description ? { description: fn.description } : {}),
@@ -198,4 +200,56 @@ function toToolChoice(choice: ToolChoice | undefined, parallel: unknown): Anthro
     return { type: 'tool', name: choice.function.name, ...serial };
   }
   return unsupported('tool_choice', JSON.stringify(choice));
+}
+
+/**
+ * Structured output, emulated: Anthropic (at anthropic-version 2023-06-01) has no
+ * `response_format`, but a tool's `input_schema` constrains the model the same way. The schema
+ * becomes the input of a tool the model is made to call; the response mappers turn that call's
+ * arguments back into the message content, streamed or not. `strict` is honoured as far as
+ * Anthropic's tool use follows a schema (closely, without OpenAI's guarantee).
+ */
+function jsonAnswerTool(format: ChatCompletionRequest['response_format']): AnthropicTool | undefined {
+  if (!format || format.type === 'text') return undefined;
+  if (format.type === 'json_object') {
+    return { name: JSON_ANSWER_TOOL, description: 'Give your answer as a JSON object.', input_schema: { type: 'object' } };
+  }
+  if (format.type === 'json_schema') {
+    const spec = format.json_schema as { name?: unknown; schema?: unknown; description?: unknown } | undefined;
+    if (!spec || typeof spec !== 'object') return invalid('response_format.json_schema', 'required');
+    const schema = spec.schema ?? { type: 'object' };
+    if (!schema || typeof schema !== 'object' || Array.isArray(schema))
+      return invalid('response_format.json_schema.schema', 'expected a JSON Schema object');
+    if ((schema as { type?: unknown }).type !== 'object') {
+      return unsupported('response_format.json_schema.schema', 'Anthropic structured output takes an object schema at the top level');
+    }
+    const name = typeof spec.name === 'string' && spec.name ? ` '${spec.name}'` : '';
+    const about = typeof spec.description === 'string' && spec.description ? ` ${spec.description}` : '';
+    return {
+      name: JSON_ANSWER_TOOL,
+      description: `Give your answer as the JSON object${name}.${about}`,
+      input_schema: schema as Record<string, unknown>,
+    };
+  }
+  return unsupported('response_format', `type '${(format as { type: string }).type}'`);
+}
+
+/**
+ * Alone, the answer tool is forced (one call of it). Beside the client's tools the model must
+ * call one of them or answer through it; a client's own choice of one function stands.
+ */
+function withAnswerTool(
+  answer: AnthropicTool,
+  clientTools: AnthropicTool[] | undefined,
+  choice: ToolChoice | undefined,
+  parallel: unknown,
+): { tools: AnthropicTool[]; toolChoice: AnthropicToolChoice } {
+  const forced: AnthropicToolChoice = { type: 'tool', name: JSON_ANSWER_TOOL, disable_parallel_tool_use: true };
+  if (!clientTools || choice === 'none') return { tools: [answer], toolChoice: forced };
+  const own = toToolChoice(choice, parallel);
+  if (own?.type === 'tool') return { tools: [...clientTools, answer], toolChoice: own };
+  return {
+    tools: [...clientTools, answer],
+    toolChoice: { type: 'any', ...(parallel === false ? { disable_parallel_tool_use: true } : {}) },
+  };
 }

@@ -1,5 +1,6 @@
 import { usage } from '../shared/chunks';
 import type { ChatCompletion, FinishReason, ToolCall, Usage } from '../shared/openai-wire';
+import { JSON_ANSWER_TOOL } from './json-answer';
 import type { AnthropicResponse, AnthropicStopReason, AnthropicToolUseBlock, AnthropicUsage } from './anthropic-wire';
 
 export interface ResponseIdentity {
@@ -43,11 +44,17 @@ export function toToolCall(block: AnthropicToolUseBlock): ToolCall {
 /** Anthropic message -> OpenAI chat.completion. Thinking and server-tool blocks have no OpenAI slot and are left out. */
 export function toChatCompletion(message: AnthropicResponse, who: ResponseIdentity): ChatCompletion {
   const blocks = Array.isArray(message.content) ? message.content : [];
-  const text = blocks
-    .filter((b): b is { type: 'text'; text: string } => b.type === 'text' && typeof b.text === 'string')
-    .map((b) => b.text)
-    .join('');
-  const toolCalls = blocks.filter((b): b is AnthropicToolUseBlock => b.type === 'tool_use').map(toToolCall);
+  const uses = blocks.filter((b): b is AnthropicToolUseBlock => b.type === 'tool_use');
+  const answer = uses.find((b) => b.name === JSON_ANSWER_TOOL);
+  // A structured answer is the answer tool's input; any text beside it would break the JSON.
+  const text = answer
+    ? JSON.stringify(answer.input ?? {})
+    : blocks
+        .filter((b): b is { type: 'text'; text: string } => b.type === 'text' && typeof b.text === 'string')
+        .map((b) => b.text)
+        .join('');
+  const toolCalls = uses.filter((b) => b !== answer).map(toToolCall);
+  const finish = answer && toolCalls.length === 0 && message.stop_reason === 'tool_use' ? 'stop' : finishReason(message.stop_reason);
   return {
     id: who.id,
     object: 'chat.completion',
@@ -62,7 +69,7 @@ export function toChatCompletion(message: AnthropicResponse, who: ResponseIdenti
           ...(toolCalls.length ? { tool_calls: toolCalls } : {}),
           refusal: null,
         },
-        finish_reason: finishReason(message.stop_reason),
+        finish_reason: finish,
         logprobs: null,
       },
     ],

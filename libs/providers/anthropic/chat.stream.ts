@@ -3,6 +3,7 @@ import { chunk, usageChunk, type ChunkContext } from '../shared/chunks';
 import type { ChatCompletionChunk } from '../shared/openai-wire';
 import type { AnthropicUsage } from './anthropic-wire';
 import { finishReason, toUsage } from './chat.response';
+import { JSON_ANSWER_TOOL } from './json-answer';
 
 export interface AnthropicStreamState {
   readonly ctx: ChunkContext;
@@ -13,6 +14,10 @@ export interface AnthropicStreamState {
   readonly usage: AnthropicUsage;
   /** The client asked for the closing usage chunk (`stream_options.include_usage`). */
   readonly includeUsage: boolean;
+  /** The content block of the structured-output answer tool, whose input streams as the content. */
+  readonly answerBlock?: number;
+  /** Whether that answer has streamed any text yet. */
+  readonly answerStarted?: boolean;
 }
 
 /** Status codes Anthropic uses for each error type, so a mid-stream error reads like its HTTP twin. */
@@ -86,7 +91,10 @@ export function nextStreamStep(state: AnthropicStreamState, event: SseEvent): An
       return blockStop(state, data);
     case 'message_delta': {
       const usage = mergeUsage(state.usage, asRecord(data.usage));
-      const reason = finishReason(asRecord(data.delta).stop_reason as string | null | undefined);
+      const stop = asRecord(data.delta).stop_reason as string | null | undefined;
+      // A structured answer ends the turn as text does; only the client's own tools mean tool_calls.
+      const answered = state.answerBlock !== undefined && stop === 'tool_use' && Object.keys(state.toolIndexByBlock).length === 0;
+      const reason = answered ? 'stop' : finishReason(stop);
       return { state: { ...state, usage }, chunks: reason ? [chunk(state.ctx, {}, reason)] : [] };
     }
     case 'message_stop':
@@ -115,6 +123,7 @@ function blockStart(state: AnthropicStreamState, data: Json): AnthropicStreamSte
     return { state, chunks: [chunk(state.ctx, { content: block.text })] };
   }
   if (block.type !== 'tool_use') return { state, chunks: [] };
+  if (block.name === JSON_ANSWER_TOOL) return { state: { ...state, answerBlock: blockIndex }, chunks: [] };
   const index = Object.keys(state.toolIndexByBlock).length;
   const opening: ChatCompletionChunk = chunk(state.ctx, {
     tool_calls: [{ index, id: String(block.id), type: 'function', function: { name: String(block.name), arguments: '' } }],
@@ -128,6 +137,9 @@ function blockDelta(state: AnthropicStreamState, data: Json): AnthropicStreamSte
     return { state, chunks: [chunk(state.ctx, { content: delta.text })] };
   }
   if (delta.type === 'input_json_delta' && typeof delta.partial_json === 'string' && delta.partial_json) {
+    if (Number(data.index) === state.answerBlock) {
+      return { state: { ...state, answerStarted: true }, chunks: [chunk(state.ctx, { content: delta.partial_json })] };
+    }
     const index = state.toolIndexByBlock[Number(data.index)];
     if (index === undefined) return { state, chunks: [] };
     const toolsWithArguments = state.toolsWithArguments.includes(index) ? state.toolsWithArguments : [...state.toolsWithArguments, index];
@@ -145,6 +157,9 @@ function blockDelta(state: AnthropicStreamState, data: Json): AnthropicStreamSte
  * not JSON a client can parse.
  */
 function blockStop(state: AnthropicStreamState, data: Json): AnthropicStreamStep {
+  if (Number(data.index) === state.answerBlock && !state.answerStarted) {
+    return { state: { ...state, answerStarted: true }, chunks: [chunk(state.ctx, { content: '{}' })] };
+  }
   const index = state.toolIndexByBlock[Number(data.index)];
   if (index === undefined || state.toolsWithArguments.includes(index)) return { state, chunks: [] };
   return {

@@ -55,9 +55,8 @@ function rejectUnsupported(body: ChatCompletionRequest): void {
     const value = body[param];
     if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(param, 'gemini');
   }
-  if (body.parallel_tool_calls === false) {
-    throw new UnsupportedFeatureError('parallel_tool_calls', 'gemini', 'Gemini cannot be told to call one function at a time');
-  }
+  // `parallel_tool_calls: false` is accepted without a Gemini counterpart: clients (the Vercel AI
+  // SDK, LangChain) send it by default, and Gemini has no switch for it; docs/providers.md says so.
   if (body.reasoning_effort !== undefined && !(String(body.reasoning_effort) in THINKING_BUDGET)) {
     throw new UnsupportedFeatureError('reasoning_effort', 'gemini', `unknown effort '${String(body.reasoning_effort)}'`);
   }

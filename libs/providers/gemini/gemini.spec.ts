@@ -120,7 +120,6 @@ describe('gemini: what it cannot do', () => {
   it.each([
     ['logprobs', { logprobs: true }],
     ['logit_bias', { logit_bias: { '50256': -100 } }],
-    ['parallel_tool_calls', { parallel_tool_calls: false }],
     ['messages[0].content[0].type', { messages: [{ role: 'user', content: [{ type: 'input_video', video: 'x' }] }] }],
   ])('throws UnsupportedFeatureError for %s', (param, extra) => {
     const attempt = () => geminiProvider.request('chat', { ...base, ...extra }, ctx('gemini-2.0-flash'));

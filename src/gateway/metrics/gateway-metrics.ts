@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { RequestObserver, RequestRecord } from '../routing/request-record';
 import { asRegistryMetric, TallyCounter, TallyHistogram } from './tallies';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
@@ -10,7 +11,7 @@ const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 1
  * formats them, with its default process metrics, when `/metrics` is scraped.
  */
 @Injectable()
-export class GatewayMetrics {
+export class GatewayMetrics implements RequestObserver {
   readonly registry = new Registry();
 
   private readonly requests = new TallyCounter(
@@ -38,6 +39,11 @@ export class GatewayMetrics {
   request(alias: string, provider: string, status: number, seconds?: number): void {
     this.requests.inc(`${alias}\u0000${provider}\u0000${status}`, () => ({ alias, provider, status: String(status) }));
     if (seconds !== undefined) this.observeDuration(alias, provider, seconds);
+  }
+
+  /** A finished /v1 request that reached an alias (refused bodies and unknown models are not counted). */
+  requestFinished(record: RequestRecord): void {
+    if (record.alias !== null) this.request(record.alias, record.profile ?? 'none', record.status, record.latencyMs / 1000);
   }
 
   observeDuration(alias: string, provider: string, seconds: number): void {

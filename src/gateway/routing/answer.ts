@@ -1,5 +1,5 @@
 import type { Operation } from '@switchboard/providers';
-import type { Served } from './route-request';
+import type { Served } from './route-result';
 
 /**
  * The body the client gets for a non-streaming answer. An OpenAI-speaking upstream's bytes go out

@@ -1,6 +1,7 @@
 import type { ProviderProfile, RoutingConfig } from '@switchboard/config';
 import { InvalidRequestError, UnsupportedFeatureError, openAiProvider, type Provider, type Transport } from '@switchboard/providers';
 import { CircuitBreakers } from './circuit-breakers';
+import { openRequest } from './request-context';
 import { routeRequest } from './route-request';
 import type { RouteAlias, RouteTarget } from './route-table';
 import type { RoutingDeps } from './routing-deps';
@@ -44,6 +45,7 @@ function given(...chain: RouteTarget[]) {
     commands: { execute: () => Promise.reject(new Error('no command was expected')) },
     circuits: new CircuitBreakers(5),
     routing,
+    observers: [],
     now: () => 1_000,
     random: () => 0,
     warn: (message) => void warnings.push(message),
@@ -51,7 +53,7 @@ function given(...chain: RouteTarget[]) {
   const alias: RouteAlias = { name: 'main', chain, profiles: chain.map((t) => t.name) };
   return {
     route: (body: Record<string, unknown> = { model: 'main', messages: [] }) =>
-      routeRequest('chat', body, alias, deps, new AbortController().signal),
+      routeRequest(openRequest('chat', body, alias, deps, new AbortController().signal, false)),
     warnings,
   };
 }

@@ -1,6 +1,7 @@
 import type { RoutingConfig } from '@switchboard/config';
 import type { KeyView, ProviderView } from '@switchboard/domain';
 import type { CircuitBreakers } from './circuit-breakers';
+import type { RequestObserver } from './request-record';
 
 /** The key-pool projection as the hot path reads it (synchronous, in memory). */
 export interface KeyPicker {
@@ -37,6 +38,9 @@ export interface RoutingDeps {
   circuits: CircuitBreakers;
   routing: RoutingConfig;
   metrics?: RoutingMetrics;
+  /** Told about every finished /v1 request; registered once at start-up (see `request-record.ts`). */
+  observers: readonly RequestObserver[];
+  /** The wall clock (epoch ms): deadlines, cooldowns, the answer's date. Injectable for tests. */
   now(): number;
   random(): number;
   /** Rare operational trouble (a command that could not be stored); never per request. */

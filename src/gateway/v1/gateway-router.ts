@@ -3,22 +3,30 @@ import { CommandBus } from '@nestjs/cqrs';
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { UndiciTransport, providerFor, type CancelSignal, type Operation } from '@switchboard/providers';
+import type { FastifyReply } from 'fastify';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { CircuitBreakers } from '../routing/circuit-breakers';
-import { routeRequest, type RouteResult } from '../routing/route-request';
+import { finishRefused, finishRequest } from '../routing/finish-request';
+import { openRequest, type RequestContext } from '../routing/request-context';
+import type { Endpoint } from '../routing/request-record';
+import { routeRequest } from '../routing/route-request';
+import type { RouteResult } from '../routing/route-result';
 import { compileRouteTable, type RouteAlias, type RouteTable } from '../routing/route-table';
 import type { RoutingDeps } from '../routing/routing-deps';
 import { GATEWAY_CONFIG } from '../tokens';
+import { RequestObservers } from './request-observers';
+
+type RoutedOp = Exclude<Operation, 'models'>;
 
 /**
  * The request path's dependencies, gathered once at start: the compiled route table, the
- * projections, the vault, the command bus, one shared undici transport. A request then only
- * calls `route` (no DI lookups, no config reads).
+ * projections, the vault, the command bus, one shared undici transport, the request observers.
+ * A front end then opens a request, routes it and finishes it (no DI lookups, no config reads).
  */
 @Injectable()
 export class GatewayRouter implements OnApplicationShutdown {
   readonly table: RouteTable;
-  readonly deps: RoutingDeps;
+  private readonly deps: RoutingDeps;
   private readonly transport = new UndiciTransport();
 
   constructor(
@@ -27,10 +35,13 @@ export class GatewayRouter implements OnApplicationShutdown {
     health: ProviderHealthProjection,
     vault: KeyVault,
     commands: CommandBus,
+    observers: RequestObservers,
     @Optional() metrics?: GatewayMetrics,
   ) {
     this.table = compileRouteTable(config, { providerFor, transport: this.transport });
     const logger = new Logger('Router');
+    // Metrics count every finished request like any other observer.
+    if (metrics) observers.register(metrics);
     this.deps = {
       keys,
       health,
@@ -39,6 +50,7 @@ export class GatewayRouter implements OnApplicationShutdown {
       circuits: new CircuitBreakers(config.routing.circuit.failureThreshold),
       routing: config.routing,
       ...(metrics ? { metrics } : {}),
+      observers: observers.list,
       now: Date.now,
       random: Math.random,
       warn: (message) => logger.warn(message),
@@ -49,11 +61,34 @@ export class GatewayRouter implements OnApplicationShutdown {
     return this.table.get(name);
   }
 
-  route(op: Operation, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
-    return routeRequest(op, body, alias, this.deps, signal, stream);
+  /** A request about to be routed: the one context object that travels down the pipeline. */
+  open(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream: boolean): RequestContext {
+    return openRequest(op, body, alias, this.deps, signal, stream);
+  }
+
+  /** Routes in-process (the ReAct engine's model calls): no front end, no record. */
+  route(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
+    return routeRequest(this.open(op, body, alias, signal, stream));
+  }
+
+  /** The front end wrote its answer (a stream: its relay ended): observers get the record. */
+  finish(request: RequestContext, endpoint: Endpoint, result: RouteResult, status: number, reply: FastifyReply): void {
+    if (this.deps.observers.length === 0) return;
+    finishRequest(request, endpoint, result, status, requestIdOf(reply));
+  }
+
+  /** The front end refused the request before routing (bad body, unknown model). */
+  refused(endpoint: Endpoint, status: number, reply: FastifyReply, startedAt: number): void {
+    if (this.deps.observers.length === 0) return;
+    finishRefused(this.deps, endpoint, status, requestIdOf(reply), startedAt);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.transport.close();
   }
+}
+
+function requestIdOf(reply: FastifyReply): string {
+  const id = reply.getHeader('x-request-id');
+  return typeof id === 'string' ? id : '';
 }

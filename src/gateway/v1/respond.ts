@@ -2,7 +2,9 @@ import type { FastifyReply } from 'fastify';
 import type { Operation } from '@switchboard/providers';
 import { openAiError } from '../http/openai-error';
 import { answerBody } from '../routing/answer';
-import type { Attempt, RouteResult, Skip } from '../routing/route-request';
+import type { Skip } from '../routing/request-context';
+import type { Attempt } from '../routing/request-record';
+import type { RouteResult } from '../routing/route-result';
 import type { RouteTarget } from '../routing/route-table';
 
 /** Which profile, model and key answered, on every response that had one; the count always. */
@@ -78,7 +80,8 @@ export function exhaustedBody(alias: string, attempts: Attempt[], skipped: Skip[
     tried.length ? `: ${tried.join('; ')}` : ''
   }${passed.length ? `; skipped ${passed.join('; ')}` : ''}).`;
   const body = openAiError(503, message, { type: 'service_unavailable', code: 'chain_exhausted' });
-  return { error: { ...body.error, attempts, skipped } };
+  // The attempts as the client has always seen them: their duration is the request record's.
+  return { error: { ...body.error, attempts: attempts.map(({ ms: _ms, ...attempt }) => attempt), skipped } };
 }
 
 /**

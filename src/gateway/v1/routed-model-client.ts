@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ModelClient, ModelReply, ModelRequest } from '@switchboard/react';
 import { answerJson } from '../routing/answer';
-import type { RouteResult } from '../routing/route-request';
+import type { RouteResult } from '../routing/route-result';
 import { GatewayRouter } from './gateway-router';
 
 const NEVER = new AbortController().signal;

@@ -1,0 +1,137 @@
+import type { RequestContext } from './request-context';
+import type { Attempt, Endpoint, RequestRecord, Usage } from './request-record';
+import type { RouteResult } from './route-result';
+import type { RoutingDeps } from './routing-deps';
+
+/**
+ * Hands a routed request's record to the observers, once, when its answer is complete (a stream
+ * when its relay ended). No observers, no record: the request pays nothing.
+ */
+export function finishRequest(request: RequestContext, endpoint: Endpoint, result: RouteResult, status: number, requestId: string): void {
+  const { observers } = request.deps;
+  if (observers.length === 0) return;
+  const served = result.kind === 'served' || result.kind === 'streaming' || result.kind === 'client_error' ? result : undefined;
+  const usageSource =
+    result.kind === 'served' ? (result.answer ?? result.body) : result.kind === 'streaming' ? request.lastChunk : undefined;
+  const record = new FinishedRequest(
+    requestId,
+    endpoint,
+    request.alias.name,
+    request.stream,
+    served?.target.name ?? null,
+    served?.target.model ?? null,
+    served?.fingerprint ?? null,
+    status,
+    request.attempts,
+    performance.now() - request.startedAt,
+    request.firstChunkMs,
+    usageSource,
+  );
+  deliver(request.deps, record);
+}
+
+/** A request refused before routing (a malformed body, an unknown model): no alias, no attempts. */
+export function finishRefused(deps: RoutingDeps, endpoint: Endpoint, status: number, requestId: string, startedAt: number): void {
+  if (deps.observers.length === 0) return;
+  const latency = performance.now() - startedAt;
+  deliver(deps, new FinishedRequest(requestId, endpoint, null, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined));
+}
+
+const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);
+
+function deliver(deps: RoutingDeps, record: RequestRecord): void {
+  for (const observer of deps.observers) {
+    try {
+      observer.requestFinished(record);
+    } catch (error) {
+      deps.warn(`a request observer failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+class FinishedRequest implements RequestRecord {
+  readonly client = null;
+  private usageRead = false;
+  private usageFound: Usage | null = null;
+
+  constructor(
+    readonly requestId: string,
+    readonly endpoint: Endpoint,
+    readonly alias: string | null,
+    readonly stream: boolean,
+    readonly profile: string | null,
+    readonly model: string | null,
+    readonly key: string | null,
+    readonly status: number,
+    readonly attempts: readonly Attempt[],
+    readonly latencyMs: number,
+    readonly firstTokenMs: number | null,
+    /** The answer the usage is read from: mapped JSON, passthrough bytes, or a stream's last chunk. */
+    private readonly answer: unknown,
+  ) {}
+
+  get usage(): Usage | null {
+    if (!this.usageRead) {
+      this.usageRead = true;
+      this.usageFound = usageOf(this.answer);
+    }
+    return this.usageFound;
+  }
+
+  /** What a log line or a message carries: the record's fields, usage read, the answer left out. */
+  toJSON(): Omit<RequestRecord, never> {
+    const { requestId, client, endpoint, alias, stream, profile, model, key, status, attempts, latencyMs, firstTokenMs, usage } = this;
+    return { requestId, client, endpoint, alias, stream, profile, model, key, status, attempts, latencyMs, firstTokenMs, usage };
+  }
+}
+
+/**
+ * The answer's `usage`. Passthrough bytes are not parsed whole: OpenAI-compatible servers put
+ * `usage` after the choices, so it is looked for from the end and only its object is parsed.
+ */
+export function usageOf(answer: unknown): Usage | null {
+  if (Buffer.isBuffer(answer)) return usageValue(parseObject(usageText(answer)));
+  if (typeof answer === 'string') return usageValue(parseObject(answer)?.usage);
+  if (typeof answer === 'object' && answer !== null) return usageValue((answer as { usage?: unknown }).usage);
+  return null;
+}
+
+function usageText(body: Buffer): string | undefined {
+  let at = body.lastIndexOf('"usage"');
+  while (at > 0 && body[at - 1] === 0x5c /* a quoted "usage" inside a string */) at = body.lastIndexOf('"usage"', at - 1);
+  if (at < 0) return undefined;
+  // `"usage"`, then `:` and `{` with only blanks between (a null usage has no object to read).
+  let open = at + 7;
+  while (open < body.length && body[open] !== 0x3a /* : */ && body[open] <= 0x20) open++;
+  if (body[open++] !== 0x3a) return undefined;
+  while (open < body.length && body[open] <= 0x20) open++;
+  if (body[open] !== 0x7b /* { */) return undefined;
+  let depth = 0;
+  for (let i = open; i < body.length; i++) {
+    if (body[i] === 0x7b) depth++;
+    else if (body[i] === 0x7d && --depth === 0) return body.toString('utf8', open, i + 1);
+  }
+  return undefined;
+}
+
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function usageValue(value: unknown): Usage | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { prompt_tokens, completion_tokens, total_tokens } = value as Record<string, unknown>;
+  if (typeof prompt_tokens !== 'number') return null;
+  const completion = typeof completion_tokens === 'number' ? completion_tokens : 0;
+  return {
+    prompt_tokens,
+    completion_tokens: completion,
+    total_tokens: typeof total_tokens === 'number' ? total_tokens : prompt_tokens + completion,
+  };
+}

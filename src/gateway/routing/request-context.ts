@@ -1,0 +1,92 @@
+import type { CancelSignal, Operation } from '@switchboard/providers';
+import type { SkipReason } from './circuit-breakers';
+import type { Attempt } from './request-record';
+import type { RouteAlias } from './route-table';
+import type { RoutingDeps } from './routing-deps';
+import type { Chunk } from './stream-cursor';
+
+/** A profile passed over without a call (or refused the request before one). */
+export interface Skip {
+  profile: string;
+  reason: SkipReason | 'no_available_key' | 'unsupported';
+  param?: string | null;
+  message?: string;
+}
+
+/**
+ * One request on its way down the pipeline: what the client asked, what the path needs (`deps`),
+ * and what happened so far. Made once per request by the front end (`openRequest`) and handed to
+ * every stage instead of positional parameters; the finished-request record is read from it.
+ */
+export interface RequestContext {
+  readonly op: Operation;
+  readonly body: Record<string, unknown>;
+  readonly alias: RouteAlias;
+  readonly stream: boolean;
+  readonly signal: CancelSignal;
+  readonly deps: RoutingDeps;
+  /** `performance.now()` when routing began: the origin of the record's durations. */
+  readonly startedAt: number;
+  /** Epoch ms past which no upstream call starts (`routing.requestDeadlineMs`). */
+  readonly deadline: number;
+  /** Every upstream call, in order: the 503 body, `x-switchboard-attempts`, the record. */
+  readonly attempts: Attempt[];
+  /** Profiles passed over in the current pass over the chain. */
+  skipped: Skip[];
+  /** Keys of this pass the path moved on from; made on the first such key (most requests have none). */
+  passedKeys: Set<string> | undefined;
+  /** A failure in this pass that time may heal (a quarantine, a circuit in its trial). */
+  transient: boolean;
+  /** The key being called (its fingerprint), and then the one that answered. */
+  key: string;
+  /** The current profile's call is its circuit's half-open trial. */
+  trial: boolean;
+  /** `performance.now()` when the current upstream call began: its attempt's `ms`. */
+  callStartedAt: number;
+  /** A stream's first chunk, ms after `startedAt`. */
+  firstChunkMs: number | null;
+  /** A stream's last chunk written: where its usage is, when the client asked for it. */
+  lastChunk: Chunk | undefined;
+}
+
+/** `op` is what the upstream is asked for; the front end that translated the request may be another. */
+export function openRequest(
+  op: Exclude<Operation, 'models'>,
+  body: Record<string, unknown>,
+  alias: RouteAlias,
+  deps: RoutingDeps,
+  signal: CancelSignal,
+  stream: boolean,
+): RequestContext {
+  return {
+    op,
+    body,
+    alias,
+    stream,
+    signal,
+    deps,
+    startedAt: performance.now(),
+    deadline: deps.now() + deps.routing.requestDeadlineMs,
+    attempts: [],
+    skipped: [],
+    passedKeys: undefined,
+    transient: false,
+    key: '',
+    trial: false,
+    callStartedAt: 0,
+    firstChunkMs: null,
+    lastChunk: undefined,
+  };
+}
+
+/** Notes a key the path moves on from, so no later pick of this pass returns it. */
+export function passKey(request: RequestContext, fingerprint: string): void {
+  (request.passedKeys ??= new Set()).add(fingerprint);
+}
+
+/** Starts another pass over the chain (after a backoff): every key and profile is eligible again. */
+export function startPass(request: RequestContext): void {
+  request.skipped = [];
+  request.passedKeys = undefined;
+  request.transient = false;
+}

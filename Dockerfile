@@ -5,6 +5,7 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY . .
+# `npm run build` compiles the apps and builds the web console into dist/ui (served at /ui).
 RUN npm run build && npm prune --omit=dev
 
 FROM node:20-bookworm-slim

@@ -15,9 +15,10 @@ module.exports = {
   // Nest 12 ships ES modules only. Node >= 20.19 requires them natively, but jest's CommonJS
   // runtime cannot, so they are compiled to CommonJS like our own code.
   transform: { '^.+\\.(ts|js|mjs)$': ['@swc/jest', swc] },
-  // light-my-request (Fastify's inject) requires `cookie`, ESM only since 1.0: compiled the same way.
+  // light-my-request (Fastify's inject) requires `cookie`, ESM only since 1.0, and @fastify/static
+  // (the console) requires content-disposition, ESM only since 3: compiled the same way.
   // The pattern looks at the innermost node_modules folder of a path only.
-  transformIgnorePatterns: ['/node_modules/(?!(.*/)?node_modules/)(?!@nestjs/|cookie/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(.*/)?node_modules/)(?!@nestjs/|cookie/|content-disposition/)'],
   moduleNameMapper: {
     '^@switchboard/(config|dialects|domain|event-store|providers|react)$': '<rootDir>/libs/$1/index.ts',
   },

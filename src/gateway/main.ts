@@ -8,6 +8,7 @@ import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { AppModule } from './app.module';
 import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
+import { serveConsole } from './http/console';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
 import { installRequestId } from './v1/request-id.hook';
@@ -51,6 +52,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     app.useGlobalFilters(new OpenAiExceptionFilter());
     app.enableShutdownHooks();
     setupSwagger(app);
+    await serveConsole(app);
     // Loopback unless HOST says otherwise: the container image sets HOST=0.0.0.0.
     const host = opts.host ?? (env.HOST || '127.0.0.1');
     await app.listen({ port: opts.port ?? config.server.port, host });

@@ -20,7 +20,7 @@ module.exports = {
   // The pattern looks at the innermost node_modules folder of a path only.
   transformIgnorePatterns: ['/node_modules/(?!(.*/)?node_modules/)(?!@nestjs/|cookie/|content-disposition/)'],
   moduleNameMapper: {
-    '^@switchboard/(config|dialects|domain|event-store|providers|react)$': '<rootDir>/libs/$1/index.ts',
+    '^@switchboard/(config|dialects|domain|event-store|providers|react|response-store)$': '<rootDir>/libs/$1/index.ts',
   },
   testTimeout: 30000,
   maxWorkers: 2,

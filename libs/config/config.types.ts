@@ -16,6 +16,8 @@ export interface GatewayConfig {
   tools: ToolsConfig;
   /** USD per million tokens by the model as the provider calls it; see `costUsd`. */
   prices: Prices;
+  /** What `/v1/responses` keeps for follow-ups (`previous_response_id`) and `GET /v1/responses/{id}`. */
+  responses: { retentionMs: number; maxStored: number };
   react: {
     patternsDir: string;
     maxSteps: number;

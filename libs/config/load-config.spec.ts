@@ -52,6 +52,15 @@ describe('loadConfig', () => {
       expect(config.models['main-gpt'].chain).toEqual([{ provider: 'openai_main', model: 'gpt-4o' }]);
     });
 
+    it('keeps stored responses 30 days and at most 100000 unless told otherwise', () => {
+      expect(load(minimal).responses).toEqual({ retentionMs: 720 * 3_600_000, maxStored: 100_000 });
+      expect(load(`${minimal}responses: { retention_hours: 2, max_stored: 50 }\n`).responses).toEqual({
+        retentionMs: 7_200_000,
+        maxStored: 50,
+      });
+      expect(problemsOf(`${minimal}responses: { retention_hours: 0 }\n`).join()).toContain('responses.retention_hours');
+    });
+
     it('gives each provider type its public endpoint and version defaults', () => {
       const config = load(`
 providers:

@@ -73,7 +73,7 @@ interface Context {
   source: string;
 }
 
-const TOP_LEVEL = ['server', 'auth', 'providers', 'models', 'routing', 'keeper', 'tools', 'react', 'prices'] as const;
+const TOP_LEVEL = ['server', 'auth', 'providers', 'models', 'routing', 'keeper', 'tools', 'react', 'prices', 'responses'] as const;
 const PROFILE_FIELDS = [
   'type',
   'base_url',
@@ -130,6 +130,8 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
   const circuit = f.mapping(routingRaw.circuit, 'routing.circuit', ['failure_threshold', 'cooldown_ms']);
   const retries = f.mapping(routingRaw.retries, 'routing.retries', ['max_attempts', 'base_delay_ms', 'max_delay_ms']);
 
+  const responsesRaw = f.mapping(root.responses, 'responses', ['retention_hours', 'max_stored']);
+
   const keeperRaw = f.mapping(root.keeper, 'keeper', ['enabled', 'probe_interval_ms', 'restore_check_ms']);
 
   const toolsRaw = f.mapping(root.tools, 'tools', ['mcp_servers', 'http_get', 'web_search', 'call_timeout_ms']);
@@ -185,6 +187,10 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
       callTimeoutMs: f.int(toolsRaw, 'call_timeout_ms', 'tools', 30_000, 1),
     },
     prices: readPrices(root.prices, f),
+    responses: {
+      retentionMs: f.int(responsesRaw, 'retention_hours', 'responses', 720, 1) * 3_600_000,
+      maxStored: f.int(responsesRaw, 'max_stored', 'responses', 100_000, 1),
+    },
     react,
     source: ctx.source,
   };

@@ -7,6 +7,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { Readiness } from '../gateway/health/readiness';
+import { installMcpAuth } from './mcp/mcp-auth';
 import { ToolServerModule } from './tool-server.module';
 
 export interface ToolServerOptions {
@@ -28,9 +29,13 @@ export interface RunningToolServer {
 
 /**
  * The tool server: built-in tools and mounted MCP servers, served on NATS (request/reply,
- * queue group `switchboard-tools` so replicas share the load) and as MCP over Streamable HTTP.
+ * queue group `switchboard-tools` so replicas share the load) and as MCP over Streamable HTTP,
+ * behind the gateway's client or admin keys when the config lists any.
  */
-export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opts: ToolServerOptions): Promise<RunningToolServer> {
+export async function createToolServer(
+  config: Pick<GatewayConfig, 'tools'> & Partial<Pick<GatewayConfig, 'auth'>>,
+  opts: ToolServerOptions,
+): Promise<RunningToolServer> {
   const catalog = await openToolCatalog(config.tools, new Logger('McpMounts'));
   const subjects = toolSubjects(opts.subjectPrefix);
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -38,6 +43,7 @@ export async function createToolServer(config: Pick<GatewayConfig, 'tools'>, opt
     new FastifyAdapter(),
     { logger: opts.logger === undefined || opts.logger === true ? ['log', 'warn', 'error'] : opts.logger, abortOnError: false },
   );
+  installMcpAuth(app.getHttpAdapter().getInstance(), config.auth ?? { clientKeys: [], adminKeys: [] });
   try {
     const microservice = app.connectMicroservice<MicroserviceOptions>(
       { transport: Transport.NATS, options: { servers: [opts.natsUrl], queue: 'switchboard-tools', name: 'switchboard-tool-server' } },

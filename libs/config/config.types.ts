@@ -14,6 +14,7 @@ export interface GatewayConfig {
   routing: RoutingConfig;
   keeper: { enabled: boolean; probeIntervalMs: number; restoreCheckMs: number };
   tools: ToolsConfig;
+  analytics: AnalyticsConfig;
   /** USD per million tokens by the model as the provider calls it; see `costUsd`. */
   prices: Prices;
   /** What `/v1/responses` keeps for follow-ups (`previous_response_id`) and `GET /v1/responses/{id}`. */
@@ -78,4 +79,26 @@ export interface ToolsConfig {
   webSearch: { tavilyApiKey?: string };
   /** Tool call timeout over the bus. */
   callTimeoutMs: number;
+}
+
+/** JetStream limits of one analytics stream (retention is `limits`: the publisher reads its checkpoint back). */
+export interface AnalyticsStreamConfig {
+  maxAgeMs: number;
+  /** -1: unlimited. */
+  maxBytes: number;
+}
+
+/** Publishing to NATS JetStream (with `NATS_URL`) and the usage rollup. */
+export interface AnalyticsConfig {
+  /** `SWITCHBOARD_EVENTS`: every domain event, exactly once. */
+  eventsStream: AnalyticsStreamConfig & {
+    /** How long JetStream remembers a `Nats-Msg-Id`: a replica's republish inside it is dropped. */
+    duplicateWindowMs: number;
+  };
+  /** `SWITCHBOARD_REQUESTS`: one message per finished /v1 request. */
+  requestsStream: AnalyticsStreamConfig;
+  /** Finished-request messages held while NATS is slow or away; more are dropped and counted. */
+  bufferSize: number;
+  /** How often the usage rollup appends its closed minutes (and always on shutdown). */
+  usageFlushMs: number;
 }

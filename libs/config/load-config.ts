@@ -73,7 +73,19 @@ interface Context {
   source: string;
 }
 
-const TOP_LEVEL = ['server', 'auth', 'providers', 'models', 'routing', 'keeper', 'tools', 'react', 'prices', 'responses'] as const;
+const TOP_LEVEL = [
+  'server',
+  'auth',
+  'providers',
+  'models',
+  'routing',
+  'keeper',
+  'tools',
+  'react',
+  'prices',
+  'responses',
+  'analytics',
+] as const;
 const PROFILE_FIELDS = [
   'type',
   'base_url',
@@ -186,6 +198,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
       webSearch: { tavilyApiKey: tavily || undefined },
       callTimeoutMs: f.int(toolsRaw, 'call_timeout_ms', 'tools', 30_000, 1),
     },
+    analytics: readAnalytics(root.analytics, f),
     prices: readPrices(root.prices, f),
     responses: {
       retentionMs: f.int(responsesRaw, 'retention_hours', 'responses', 720, 1) * 3_600_000,
@@ -311,6 +324,31 @@ function readAlias(
   const maxSteps = m.max_steps === undefined ? undefined : f.int(m, 'max_steps', path, 8, 1, 100);
   const tools = m.tools === undefined ? undefined : f.stringList(m, 'tools', path);
   return { name, chain, reasoningMode, pattern, tools, maxSteps };
+}
+
+const DAY_MS = 86_400_000;
+
+function readAnalytics(value: unknown, f: Fields): GatewayConfig['analytics'] {
+  const m = f.mapping(value, 'analytics', ['events_stream', 'requests_stream', 'buffer_size', 'usage_flush_ms']);
+  const events = f.mapping(m.events_stream, 'analytics.events_stream', ['max_age_ms', 'max_bytes', 'duplicate_window_ms']);
+  const requests = f.mapping(m.requests_stream, 'analytics.requests_stream', ['max_age_ms', 'max_bytes']);
+  const eventsStream = {
+    maxAgeMs: f.int(events, 'max_age_ms', 'analytics.events_stream', 30 * DAY_MS, 0),
+    maxBytes: f.int(events, 'max_bytes', 'analytics.events_stream', -1, -1),
+    duplicateWindowMs: f.int(events, 'duplicate_window_ms', 'analytics.events_stream', DAY_MS, 1000),
+  };
+  // JetStream refuses a duplicate window longer than the stream keeps messages (0: forever).
+  if (eventsStream.maxAgeMs > 0 && eventsStream.duplicateWindowMs > eventsStream.maxAgeMs)
+    f.problem('analytics.events_stream.duplicate_window_ms', `must not exceed max_age_ms (${eventsStream.maxAgeMs})`);
+  return {
+    eventsStream,
+    requestsStream: {
+      maxAgeMs: f.int(requests, 'max_age_ms', 'analytics.requests_stream', 7 * DAY_MS, 0),
+      maxBytes: f.int(requests, 'max_bytes', 'analytics.requests_stream', -1, -1),
+    },
+    bufferSize: f.int(m, 'buffer_size', 'analytics', 10_000, 1),
+    usageFlushMs: f.int(m, 'usage_flush_ms', 'analytics', 10_000, 100),
+  };
 }
 
 /** `prices: {<provider model>: {input_per_mtok, output_per_mtok}}`: both required, USD, >= 0. */

@@ -3,6 +3,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { GatewayConfig } from '@switchboard/config';
 import { KeeperModule } from '../keeper/keeper.module';
 import { AdminModule } from './admin/admin.module';
+import { AnalyticsModule } from './analytics/analytics.module';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -23,6 +24,7 @@ export class AppModule {
         AdminModule,
         V1Module,
         ReactModule,
+        AnalyticsModule,
         ...(opts.config.keeper.enabled ? [KeeperModule] : []),
       ],
     };

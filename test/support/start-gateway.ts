@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse, stringify } from 'yaml';
@@ -51,6 +53,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<StartedGa
   delete env.PORT;
   delete env.SWITCHBOARD_CONFIG;
   Object.assign(env, { EVENT_STORE_URL: `sqlite:${storePath}` }, opts.env);
+  // With NATS, analytics streams of the gateway's own unless the test chose them: the shared
+  // server never gets the default SWITCHBOARD_* streams, and closing deletes what was created.
+  const ownStreams = Boolean(env.NATS_URL) && env.NATS_STREAM_PREFIX === undefined;
+  if (ownStreams) Object.assign(env, analyticsPrefixes());
 
   try {
     const gateway = await createGateway({ configPath, env, port: 0, host: '127.0.0.1', logger: opts.logger ?? ['warn', 'error'] });
@@ -62,12 +68,30 @@ export async function startGateway(opts: StartGatewayOptions): Promise<StartedGa
       keysDir,
       close: async ({ keep = false } = {}) => {
         await gateway.close();
+        if (ownStreams) await deleteStreams(env.NATS_URL!, env.NATS_STREAM_PREFIX!);
         if (!keep) rmSync(dir, { recursive: true, force: true });
       },
     };
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/** A subject and stream prefix no other test uses (`NATS_SUBJECT_PREFIX`, `NATS_STREAM_PREFIX`). */
+export function analyticsPrefixes(): { NATS_SUBJECT_PREFIX: string; NATS_STREAM_PREFIX: string } {
+  const tag = `${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
+  return { NATS_SUBJECT_PREFIX: `test.${tag}.sb`, NATS_STREAM_PREFIX: `TEST_${tag}_` };
+}
+
+/** Deletes every JetStream stream whose name starts with `prefix`. */
+export async function deleteStreams(natsUrl: string, prefix: string): Promise<void> {
+  const nc = await connect({ servers: natsUrl.split(',') });
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) if (name.startsWith(prefix)) await jsm.streams.delete(name);
+  } finally {
+    await nc.close();
   }
 }
 

@@ -109,16 +109,9 @@ export class EsdbEventStore implements EventStore {
    */
   async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
     const stream = `${LEASE_STREAM_PREFIX}${name}`;
-    let expectedRevision: AppendExpectedRevision = NO_STREAM;
-    try {
-      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
-        if (!resolved.event) continue;
-        expectedRevision = resolved.event.revision;
-        if (Number((resolved.event.data as { until?: unknown }).until) > Date.now()) return false;
-      }
-    } catch (error) {
-      if (!(error instanceof StreamNotFoundError)) throw error;
-    }
+    const last = await this.lastEventOf(stream);
+    const expectedRevision: AppendExpectedRevision = last ? last.revision : NO_STREAM;
+    if (last && Number((last.data as { until?: unknown }).until) > Date.now()) return false;
     try {
       await this.client.appendToStream(stream, jsonEvent({ type: 'LeaseTaken', data: { holder, until: Date.now() + ttlMs } }), {
         expectedRevision,
@@ -133,7 +126,8 @@ export class EsdbEventStore implements EventStore {
 
   async ping(): Promise<void> {
     try {
-      for await (const _ of this.client.readStream(PING_STREAM, { maxCount: 1 })) break;
+      // Read to the end (at most one event): a read left half-consumed keeps dispose() waiting.
+      for await (const _ of this.client.readStream(PING_STREAM, { maxCount: 1 }));
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
@@ -160,16 +154,28 @@ export class EsdbEventStore implements EventStore {
   }
 
   private async currentState(stream: string): Promise<AppendResult> {
+    const last = await this.lastEventOf(stream);
+    const event = last && toRecorded({ event: last });
+    return event
+      ? { nextRevision: event.revision, position: event.position, recorded: [] }
+      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+  }
+
+  /**
+   * The stream's last event, if any. The read is consumed to its end (it holds one event): leaving
+   * a read early keeps its gRPC call unfinished, and the client's dispose() then waits for it forever
+   * (first seen against the gRPC stand-in, in the contract suite's empty append and lease tests).
+   */
+  private async lastEventOf(stream: string): Promise<EsdbRecordedEvent | undefined> {
+    let last: EsdbRecordedEvent | undefined;
     try {
-      const read = this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 });
-      for await (const resolved of read) {
-        const event = toRecorded(resolved);
-        if (event) return { nextRevision: event.revision, position: event.position, recorded: [] };
+      for await (const resolved of this.client.readStream(stream, { direction: BACKWARDS, fromRevision: END, maxCount: 1 })) {
+        last = resolved.event ?? last;
       }
     } catch (error) {
       if (!(error instanceof StreamNotFoundError)) throw error;
     }
-    return { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+    return last;
   }
 }
 

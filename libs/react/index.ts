@@ -16,3 +16,4 @@ export * from './bus/in-process-tool-bus';
 export * from './bus/nats-tool-bus';
 export type { MountLog } from './mcp/mcp-mounts';
 export * from './model/openai-http-model-client';
+export * from './session/recent-sessions.projection';

@@ -5,6 +5,7 @@ import { fingerprint } from '@switchboard/domain';
 import { SqliteEventStore } from '@switchboard/event-store';
 import { replaySession } from '@switchboard/react';
 import { parse } from 'yaml';
+import { eventually } from '../support/eventually';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { startExternalMcpServer } from './support/external-mcp';
@@ -122,6 +123,30 @@ describe('ReAct without NATS_URL: tools in the gateway process', () => {
       const id = steps[0].data.id as string;
       const replayed = await (await fetch(`${gw.url}/v1/react/sessions/${id}`)).json();
       expect(replayed).toEqual({ id, status: 'finished', events: steps });
+    });
+
+    it('lists recent sessions newest first (GET /v1/react/sessions?limit=) and refuses a limit out of range', async () => {
+      upstream.script('sk-local', reply.chat(textAnswer('Easy.', 'First.')), reply.chat(textAnswer('Easy.', 'Second.')));
+      const first = (await runSession(gw, 'agent', 'One?'))[0].data.id as string;
+      const second = (await runSession(gw, 'agent', 'Two?'))[0].data.id as string;
+      type Listed = { sessions: Array<Record<string, unknown>> };
+      const list = async (query: string) => (await (await fetch(`${gw.url}/v1/react/sessions${query}`)).json()) as Listed;
+      // The list follows the store through the gateway's subscription, a moment behind the append.
+      const listed = await eventually(
+        () => list('?limit=2'),
+        (body) => body.sessions?.[1]?.id === first && body.sessions[1].status === 'finished',
+      );
+      expect(listed.sessions).toEqual([
+        expect.objectContaining({ id: second, alias: 'agent', pattern: 'basic_react', status: 'finished', steps: 1, depth: 0 }),
+        expect.objectContaining({ id: first, alias: 'agent', status: 'finished', startedAt: expect.any(String) }),
+      ]);
+      expect((await list('?limit=1')).sessions.map((s) => s.id)).toEqual([second]);
+
+      const refused = await fetch(`${gw.url}/v1/react/sessions?limit=0`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { error: unknown }).error).toEqual(
+        expect.objectContaining({ param: 'limit', code: 'invalid_limit' }),
+      );
     });
 
     it("routes the agent's model calls like any request: a dead key is retired and the next one answers", async () => {

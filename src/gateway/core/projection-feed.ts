@@ -3,10 +3,15 @@ import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain
 import type { EventStore, RecordedEvent, Subscription } from '@switchboard/event-store';
 import { EVENT_STORE } from '../tokens';
 
+/** A read model that follows every event, as the feed delivers it. */
+export interface FollowingProjection {
+  apply(event: RecordedEvent): void;
+}
+
 /**
- * Feeds both projections from one catch-up subscription over all events, from the start. Events
- * appended by other replicas (or the keeper process) arrive here; local appends arrive twice and
- * the projections ignore the repeat.
+ * Feeds both projections, and any other read model that asks to follow (before start-up), from one
+ * catch-up subscription over all events, from the start. Events appended by other replicas (or the
+ * keeper process) arrive here; local appends arrive twice and the projections ignore the repeat.
  */
 @Injectable()
 export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
@@ -15,6 +20,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
   private caught = false;
   private stoppedBy?: string;
   private resolveReady!: () => void;
+  private readonly followers: FollowingProjection[] = [];
   /** Resolves once every event that existed at start-up has been applied. */
   readonly ready = new Promise<void>((resolve) => (this.resolveReady = resolve));
 
@@ -32,6 +38,12 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
   /** Why the feed stopped (a projection threw on an event): the projections no longer follow the store. */
   get failure(): string | undefined {
     return this.stoppedBy;
+  }
+
+  /** Adds a read model; call it while the app is built (a provider's factory), before the feed starts. */
+  follow(projection: FollowingProjection): void {
+    if (this.subscription) throw new Error('a projection must follow the feed before it starts');
+    this.followers.push(projection);
   }
 
   async onModuleInit(): Promise<void> {
@@ -55,5 +67,6 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
   private apply(event: RecordedEvent): void {
     this.keys.apply(event);
     this.providers.apply(event);
+    for (const follower of this.followers) follower.apply(event);
   }
 }

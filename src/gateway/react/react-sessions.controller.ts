@@ -1,4 +1,4 @@
-import { Controller, Get, Logger, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Logger, Param, Post, Query, Req, Res } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -8,17 +8,30 @@ import {
   ApiOperation,
   ApiParam,
   ApiProduces,
+  ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ChatMessage } from '@switchboard/react';
+import { RecentSessionsProjection, type ChatMessage } from '@switchboard/react';
 import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
 import { clientGoneSignal } from '../http/client-gone';
 import { validateChat } from '../v1/validate';
-import { ReactSessionDto, ReactSessionRequestDto } from './react.dto';
+import { ReactSessionDto, ReactSessionRequestDto, SessionListDto } from './react.dto';
 import { ReactSessions, type Agent } from './react-sessions';
+
+const DEFAULT_LIMIT = 20;
+const MAX_LIMIT = 500;
+
+function parseLimit(limit: string | undefined): number {
+  if (limit === undefined || limit === '') return DEFAULT_LIMIT;
+  const n = Number(limit);
+  if (!/^\d+$/.test(limit) || n < 1 || n > MAX_LIMIT) {
+    throw new ApiError(400, `'limit' must be a whole number from 1 to ${MAX_LIMIT}.`, { param: 'limit', code: 'invalid_limit' });
+  }
+  return n;
+}
 
 /**
  * `/v1/react/sessions`: start an agent session and watch its steps as server-sent events, or
@@ -30,7 +43,10 @@ import { ReactSessions, type Agent } from './react-sessions';
 export class ReactSessionsController {
   private readonly logger = new Logger('ReactSessions');
 
-  constructor(private readonly sessions: ReactSessions) {}
+  constructor(
+    private readonly sessions: ReactSessions,
+    private readonly recent: RecentSessionsProjection,
+  ) {}
 
   @Post()
   @ApiOperation({
@@ -62,6 +78,17 @@ export class ReactSessionsController {
       this.logger.error(`session ${session.id} broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
     }
     endSse(raw, { done: false });
+  }
+
+  @Get()
+  @ApiOperation({
+    summary: 'The most recently started sessions, newest first (the last 500 are remembered; older ones still replay by id)',
+  })
+  @ApiQuery({ name: 'limit', required: false, description: `How many, 1 to ${MAX_LIMIT} (default ${DEFAULT_LIMIT}).` })
+  @ApiOkResponse({ type: SessionListDto })
+  @ApiBadRequestResponse({ description: 'A limit that is not a whole number in range.' })
+  list(@Query('limit') limit?: string): SessionListDto {
+    return { sessions: this.recent.list(parseLimit(limit)) };
   }
 
   @Get(':id')

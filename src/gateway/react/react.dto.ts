@@ -35,6 +35,40 @@ export class ReactSessionDto {
   events!: ReactEventDto[];
 }
 
+export class SessionSummaryDto {
+  @ApiProperty()
+  id!: string;
+
+  @ApiProperty({ example: 'demo-agent' })
+  alias!: string;
+
+  @ApiProperty({ example: 'basic_react' })
+  pattern!: string;
+
+  @ApiProperty({ enum: ['running', 'finished', 'failed'] })
+  status!: 'running' | 'finished' | 'failed';
+
+  @ApiProperty({ description: 'ISO 8601.' })
+  startedAt!: string;
+
+  @ApiProperty({ description: 'When the last step was recorded (ISO 8601).' })
+  updatedAt!: string;
+
+  @ApiProperty({ description: 'The last step recorded.' })
+  steps!: number;
+
+  @ApiProperty({ description: '0 for a session a client started, deeper for one an agent asked.' })
+  depth!: number;
+
+  @ApiProperty({ required: false })
+  parentId?: string;
+}
+
+export class SessionListDto {
+  @ApiProperty({ type: [SessionSummaryDto], description: 'Newest first.' })
+  sessions!: SessionSummaryDto[];
+}
+
 export class PatternDto {
   @ApiProperty({ example: 'basic_react' })
   name!: string;

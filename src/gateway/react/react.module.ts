@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import type { GatewayConfig } from '@switchboard/config';
-import { PatternRegistry } from '@switchboard/react';
+import { PatternRegistry, RecentSessionsProjection } from '@switchboard/react';
+import { ProjectionFeed } from '../core/projection-feed';
 import { GATEWAY_ENV } from '../core/core.tokens';
 import { GATEWAY_CONFIG, STEP_PUBLISHER, TOOL_BUS } from '../tokens';
 import { ReactChat } from '../v1/react-bridge';
@@ -29,6 +30,15 @@ import { NatsReadinessCheck, openReactTransport, REACT_TRANSPORT, ReactTransport
     { provide: STEP_PUBLISHER, useFactory: (t: ReactTransport) => t.publisher, inject: [REACT_TRANSPORT] },
     ReactTransportCloser,
     NatsReadinessCheck,
+    {
+      provide: RecentSessionsProjection,
+      useFactory: (feed: ProjectionFeed) => {
+        const recent = new RecentSessionsProjection();
+        feed.follow(recent);
+        return recent;
+      },
+      inject: [ProjectionFeed],
+    },
     ReactSessions,
     ReactChatService,
     { provide: ReactChat, useExisting: ReactChatService },

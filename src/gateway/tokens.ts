@@ -7,3 +7,5 @@ export const MODEL_CLIENT = Symbol('ModelClient');
 export const TOOL_BUS = Symbol('ToolBus');
 /** `StepPublisher` from @switchboard/react: NATS subjects `switchboard.react.<id>.<type>`, or nothing. */
 export const STEP_PUBLISHER = Symbol('StepPublisher');
+/** `ResponseStore` from @switchboard/response-store: what `/v1/responses` keeps for follow-ups. */
+export const RESPONSE_STORE = Symbol('ResponseStore');

@@ -12,19 +12,44 @@ import { VALIDATORS, type Invalid } from './validate';
  * result, or the stream's chunks, in the endpoint's own format). `V1Controller.serve` runs every
  * front end the same way; a new endpoint (`/v1/responses`, `/v1/messages`) is one more entry.
  */
-export interface FrontEnd {
+interface FrontEndBase {
   readonly endpoint: Endpoint;
   /** What the upstream is asked for. */
   readonly op: Exclude<Operation, 'models'>;
   /** Translate in: what is wrong with the body, named by the field a client must fix. */
   check(body: unknown): Invalid | undefined;
+}
+
+/** How one request's answer goes out: the result, or each chunk of its stream. */
+export interface AnswerWriter {
   /** Translate out: writes a result that is not a stream; returns the status sent. */
-  answer(reply: FastifyReply, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>): number;
+  answer(reply: FastifyReply, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>): number | Promise<number>;
   /** Translate out, streaming. */
   readonly framing: StreamFraming;
 }
 
-function openAiFrontEnd(endpoint: Endpoint, op: FrontEnd['op']): FrontEnd {
+/** An OpenAI endpoint: the body is routed as it came, answered by one shared writer (nothing made per request). */
+export interface OpenAiFrontEnd extends FrontEndBase, AnswerWriter {
+  readonly answer: (reply: FastifyReply, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>) => number;
+}
+
+/** One translated request: the OpenAI body to route, and the writer that answers in the client's format. */
+export interface Exchange extends AnswerWriter {
+  readonly body: Record<string, unknown>;
+  /** Runs once the answer is written (a stream: once its relay ended). */
+  finished?(): Promise<void>;
+}
+
+/** An endpoint in another format (`/v1/responses`, `/v1/messages`): each request is translated on its way in. */
+export interface TranslatingFrontEnd extends FrontEndBase {
+  open(body: Record<string, unknown>): Promise<Exchange | { invalid: Invalid }>;
+  /** An error in the endpoint's own format (refusals before routing). */
+  error(reply: FastifyReply, status: number, message: string, fields: { param?: string | null; code?: string | null }): void;
+}
+
+export type FrontEnd = OpenAiFrontEnd | TranslatingFrontEnd;
+
+function openAiFrontEnd(endpoint: Endpoint, op: FrontEnd['op']): OpenAiFrontEnd {
   return {
     endpoint,
     op,

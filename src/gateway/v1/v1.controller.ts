@@ -1,11 +1,24 @@
-import { Controller, Get, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientGone } from '../http/client-gone';
 import { startSse } from '../http/sse';
 import { routeRequest } from '../routing/route-request';
 import { relayStream } from '../routing/stream-relay';
-import { CHAT, COMPLETIONS, EMBEDDINGS, type FrontEnd } from './front-ends';
+import type { ResponseStore } from '@switchboard/response-store';
+import { RESPONSE_STORE } from '../tokens';
+import {
+  CHAT,
+  COMPLETIONS,
+  EMBEDDINGS,
+  type AnswerWriter,
+  type Exchange,
+  type FrontEnd,
+  type OpenAiFrontEnd,
+  type TranslatingFrontEnd,
+} from './front-ends';
+import { messagesFrontEnd } from './messages-front-end';
+import { responsesFrontEnd } from './responses-front-end';
 import { GatewayRouter } from './gateway-router';
 import { ReactChat } from './react-bridge';
 import { routingHeaders, sendError } from './respond';
@@ -22,11 +35,15 @@ import { ChatCompletionRequestDto, CompletionRequestDto, EmbeddingRequestDto, Mo
 @Controller('v1')
 export class V1Controller {
   private readonly modelList: string;
+  private readonly responses: TranslatingFrontEnd;
+  private readonly messages = messagesFrontEnd();
 
   constructor(
     private readonly router: GatewayRouter,
     private readonly react: ReactChat,
+    @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
   ) {
+    this.responses = responsesFrontEnd(store);
     const created = Math.floor(Date.now() / 1000);
     this.modelList = JSON.stringify({
       object: 'list',
@@ -55,6 +72,33 @@ export class V1Controller {
     return this.serve(EMBEDDINGS, req, reply);
   }
 
+  @Post('responses')
+  @ApiOperation({
+    summary: 'OpenAI Responses API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
+  })
+  responsesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.serve(this.responses, req, reply);
+  }
+
+  @Get('responses/:id')
+  @ApiOperation({ summary: 'A stored response, by id (kept unless it was created with `store: false`, for `responses.retention_hours`)' })
+  async responsesGet(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
+    const stored = await this.store.get(id, Date.now());
+    if (!stored) {
+      void sendError(reply, 404, `No response found with id '${id}'.`, { param: 'id', code: 'not_found' });
+      return;
+    }
+    void reply.header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(stored.response));
+  }
+
+  @Post('messages')
+  @ApiOperation({
+    summary: 'Anthropic Messages API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
+  })
+  messagesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.serve(this.messages, req, reply);
+  }
+
   @Get('models')
   @ApiOperation({ summary: 'The configured model aliases' })
   @ApiOkResponse({ type: ModelListDto })
@@ -65,32 +109,35 @@ export class V1Controller {
   /** Every front end runs here: check, resolve the alias, route, answer, finish. */
   private async serve(front: FrontEnd, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
-    const invalid = front.check(req.body);
-    if (invalid) {
+    const refuse = (status: number, message: string, fields: { param?: string | null; code?: string | null }) => {
       routingHeaders(reply, 0);
-      void sendError(reply, 400, invalid.message, { param: invalid.param });
-      this.router.refused(front.endpoint, 400, reply, started);
-      return;
-    }
-    const body = req.body as Record<string, unknown>;
+      if ('open' in front) front.error(reply, status, message, fields);
+      else void sendError(reply, status, message, fields);
+      this.router.refused(front.endpoint, status, reply, started);
+    };
+    const invalid = front.check(req.body);
+    if (invalid) return refuse(400, invalid.message, { param: invalid.param });
+    let body = req.body as Record<string, unknown>;
     const alias = this.router.alias(body.model as string);
     if (!alias) {
-      routingHeaders(reply, 0);
-      void sendError(reply, 404, `The model '${String(body.model)}' does not exist or you do not have access to it.`, {
+      return refuse(404, `The model '${String(body.model)}' does not exist or you do not have access to it.`, {
         param: 'model',
         code: 'model_not_found',
       });
-      this.router.refused(front.endpoint, 404, reply, started);
-      return;
     }
     if (alias.reasoningMode === 'react') {
       // TODO(issue 21): an agent's answer is written by the ReAct module and ends in no record yet.
-      if (front.op === 'chat') return this.react.complete(alias.name, body, reply);
-      routingHeaders(reply, 0);
-      void sendError(reply, 400, `'${alias.name}' is an agent (reasoning_mode: react): only /v1/chat/completions serves it.`, {
-        param: 'model',
-      });
-      return;
+      if (front === CHAT) return this.react.complete(alias.name, body, reply);
+      return refuse(400, `'${alias.name}' is an agent (reasoning_mode: react): only /v1/chat/completions serves it.`, { param: 'model' });
+    }
+    // Translate in: an endpoint in another format becomes the OpenAI body the pipeline routes.
+    let writer: AnswerWriter = front as OpenAiFrontEnd;
+    let exchange: Exchange | undefined;
+    if ('open' in front) {
+      const opened = await front.open(body);
+      if ('invalid' in opened) return refuse(400, opened.invalid.message, { param: opened.invalid.param });
+      exchange = writer = opened;
+      body = opened.body;
     }
     const signal = clientGone(reply);
     const request = this.router.open(front.op, body, alias, signal, front.op !== 'embeddings' && body.stream === true);
@@ -99,11 +146,12 @@ export class V1Controller {
     if (result.kind === 'streaming') {
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
       // The stream's first chunks are already read (the router waited for them before committing).
-      await relayStream(request, result, startSse(reply, { firstEventFollows: true }), front.framing);
+      await relayStream(request, result, startSse(reply, { firstEventFollows: true }), writer.framing);
       status = 200;
     } else {
-      status = front.answer(reply, alias.name, result);
+      status = await writer.answer(reply, alias.name, result);
     }
     this.router.finish(request, front.endpoint, result, status, reply);
+    if (exchange?.finished) await exchange.finished();
   }
 }

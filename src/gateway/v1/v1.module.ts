@@ -1,6 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import { MODEL_CLIENT } from '../tokens';
+import { Inject, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import type { GatewayConfig } from '@switchboard/config';
+import { createResponseStore, type ResponseStore } from '@switchboard/response-store';
+import { GATEWAY_ENV } from '../core/core.tokens';
+import { GATEWAY_CONFIG, MODEL_CLIENT, RESPONSE_STORE } from '../tokens';
 import { GatewayRouter } from './gateway-router';
 import { RequestObservers } from './request-observers';
 import { RoutedModelClient } from './routed-model-client';
@@ -16,7 +20,30 @@ import { V1Controller } from './v1.controller';
 @Module({
   imports: [CqrsModule],
   controllers: [V1Controller],
-  providers: [RequestObservers, GatewayRouter, RoutedModelClient, { provide: MODEL_CLIENT, useExisting: RoutedModelClient }],
+  providers: [
+    RequestObservers,
+    GatewayRouter,
+    RoutedModelClient,
+    { provide: MODEL_CLIENT, useExisting: RoutedModelClient },
+    { provide: RESPONSE_STORE, inject: [GATEWAY_CONFIG, GATEWAY_ENV], useFactory: openResponseStore },
+  ],
   exports: [GatewayRouter, RequestObservers, MODEL_CLIENT],
 })
-export class V1Module {}
+export class V1Module implements OnApplicationShutdown {
+  constructor(@Inject(RESPONSE_STORE) private readonly responses: ResponseStore) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.responses.close();
+  }
+}
+
+/** Beside the event store when it is the SQLite file (replicas on it share responses); see createResponseStore. */
+function openResponseStore(config: GatewayConfig, env: NodeJS.ProcessEnv): ResponseStore {
+  const { store, shared } = createResponseStore(env.EVENT_STORE_URL, config.responses);
+  if (!shared) {
+    new Logger('Responses').warn(
+      'stored responses (previous_response_id, GET /v1/responses/{id}) are not kept beside this event store: only replicas on the same SQLite event store file, or on the same data/ directory, share them',
+    );
+  }
+  return store;
+}

@@ -2,23 +2,11 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { dirname, isAbsolute, parse as parsePath, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import type { ModelPrice } from '@switchboard/domain';
-import type { ProviderType } from '@switchboard/providers';
+import { defaultBaseUrl, PROVIDER_TYPES } from '@switchboard/providers';
 import type { ChainEntry, GatewayConfig, ModelAlias, ProviderProfile } from './config.types';
 import { Fields, join, type Mapping } from './fields';
 import { interpolate } from './interpolate';
 import { readKeysFileEntries } from './keys';
-
-export const PROVIDER_TYPES: readonly ProviderType[] = ['openai', 'azure', 'anthropic', 'gemini', 'cohere', 'mock'];
-
-/** Where each type lives when `base_url` is omitted (azure has no public default). */
-export const DEFAULT_BASE_URLS: Record<ProviderType, string | undefined> = {
-  openai: 'https://api.openai.com/v1',
-  azure: undefined,
-  anthropic: 'https://api.anthropic.com',
-  gemini: 'https://generativelanguage.googleapis.com',
-  cohere: 'https://api.cohere.com',
-  mock: 'mock://local',
-};
 
 const MiB = 1024 * 1024;
 
@@ -216,7 +204,7 @@ function readProfile(name: string, value: unknown, f: Fields, ctx: Context): Pro
   if (m.type === undefined) f.problem(join(path, 'type'), `required (one of ${PROVIDER_TYPES.join(', ')})`);
   if (!type) return undefined;
 
-  let baseUrl = f.string(m, 'base_url', path) || DEFAULT_BASE_URLS[type];
+  let baseUrl = f.string(m, 'base_url', path) || defaultBaseUrl(type);
   if (!baseUrl) f.problem(join(path, 'base_url'), `required for type ${type}`);
   else if (type !== 'mock' && !isHttpUrl(baseUrl))
     f.problem(join(path, 'base_url'), `must be an http(s) URL (got '${printableUrl(baseUrl)}')`);

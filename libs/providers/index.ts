@@ -5,7 +5,7 @@ export { UpstreamNetworkError } from './http/upstream-network-error';
 export { Cancellation, onCancel, type CancelSignal } from './http/cancellation';
 export { UndiciTransport, type UndiciTransportOptions } from './http/undici-transport';
 export { anthropicProvider, AnthropicStreamError } from './anthropic';
-export { providerFor, defaultBaseUrl } from './registry';
+export { providerFor, defaultBaseUrl, PROVIDER_TYPES } from './registry';
 export { openAiProvider } from './openai/openai.provider';
 export { azureProvider } from './azure/azure.provider';
 export { DEFAULT_AZURE_API_VERSION } from './azure/endpoint';

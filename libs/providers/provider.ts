@@ -1,10 +1,14 @@
 import type { CancelSignal } from './http/cancellation';
+import type { ProviderType } from './registry';
 
-/**
+export type { ProviderType };
+
+/*
  * The shared shape of an upstream provider type. Every function here is pure: no I/O, no clock,
- * no logger. The undici call lives once, in `libs/providers/http/`.
+ * no logger. The undici call lives once, in `libs/providers/http/`. The type names themselves
+ * come from the registry (`registry.ts`): a folder's provider whose `type` has no registry line
+ * does not type-check.
  */
-export type ProviderType = 'openai' | 'azure' | 'anthropic' | 'gemini' | 'cohere' | 'mock';
 
 /** The OpenAI endpoints a client can call through the gateway. */
 export type Operation = 'chat' | 'completions' | 'embeddings' | 'models';
@@ -96,6 +100,8 @@ export interface StreamMapper<S = unknown> {
 
 export interface Provider<S = unknown> {
   readonly type: ProviderType;
+  /** Where the type lives when a profile names no `base_url`; undefined when there is no public one. */
+  readonly defaultBaseUrl: string | undefined;
   /** Operations this type can serve; others are `unsupported` and the router skips the profile. */
   readonly operations: ReadonlySet<Operation>;
   /**

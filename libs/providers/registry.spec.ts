@@ -1,8 +1,21 @@
-import type { ProviderType } from './provider';
-import { defaultBaseUrl, providerFor } from './registry';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultBaseUrl, PROVIDER_TYPES, providerFor } from './registry';
+
+/** Folders holding a `<type>.provider.ts`: what a contributor adds for a new type. */
+function providerFolders(): string[] {
+  return readdirSync(__dirname, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .filter((entry) => readdirSync(join(__dirname, entry.name)).some((file) => file.endsWith('.provider.ts')))
+    .map((entry) => entry.name);
+}
 
 describe('provider registry', () => {
-  it.each<ProviderType>(['openai', 'azure', 'mock'])('serves the %s adapter under its own type', (type) => {
+  it('has one line per provider folder, and a folder for every line', () => {
+    expect([...PROVIDER_TYPES].sort()).toEqual(providerFolders().sort());
+  });
+
+  it.each(PROVIDER_TYPES)('serves the %s adapter under its own type', (type) => {
     expect(providerFor(type).type).toBe(type);
   });
 

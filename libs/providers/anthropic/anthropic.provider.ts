@@ -13,6 +13,7 @@ function onlyChat(op: Operation): void {
 
 export const anthropicProvider: Provider<AnthropicStreamState> = {
   type: 'anthropic',
+  defaultBaseUrl: 'https://api.anthropic.com',
   operations: new Set<Operation>(['chat']),
 
   request(op, body, ctx) {

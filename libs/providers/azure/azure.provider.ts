@@ -20,6 +20,8 @@ function request(op: Operation, body: Record<string, unknown>, ctx: CallContext)
  */
 export const azureProvider: Provider<PassthroughState> = {
   type: 'azure',
+  // Every resource is per deployment: a profile names its own base_url.
+  defaultBaseUrl: undefined,
   operations: new Set<Operation>(['chat', 'completions', 'embeddings']),
   request,
   stream: azureStream,

@@ -10,6 +10,7 @@ import { classifyCohere } from './outcome';
 
 export const cohereProvider: Provider<CohereStreamState> = {
   type: 'cohere',
+  defaultBaseUrl: 'https://api.cohere.com',
   operations: new Set<Operation>(['chat', 'embeddings']),
 
   request(op, body, ctx) {

@@ -10,6 +10,7 @@ import { classifyGemini } from './outcome';
 
 export const geminiProvider: Provider<GeminiStreamState> = {
   type: 'gemini',
+  defaultBaseUrl: 'https://generativelanguage.googleapis.com',
   operations: new Set<Operation>(['chat', 'embeddings']),
 
   request(op, body, ctx) {

@@ -41,6 +41,7 @@ function probe(ctx: Pick<CallContext, 'profile' | 'key'>): UpstreamRequest {
 export function createMockProvider(transport = new MockTransport()): InProcessProvider<PassthroughState> {
   return {
     type: 'mock',
+    defaultBaseUrl: 'mock://local',
     operations: new Set<Operation>(['chat', 'completions', 'embeddings', 'models']),
     request,
     stream: passthroughStream,

@@ -16,6 +16,7 @@ function request(op: Operation, body: Record<string, unknown>, ctx: CallContext)
  */
 export const openAiProvider: Provider<PassthroughState> = {
   type: 'openai',
+  defaultBaseUrl: 'https://api.openai.com/v1',
   operations: new Set<Operation>(['chat', 'completions', 'embeddings', 'models']),
   request,
   stream: passthroughStream,

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
+import { eventually } from '../support/eventually';
+import { PATTERNS_DIR, textAction, textAnswer } from '../react/support/react-harness';
 import { describeWithChromium, ensureConsoleBuilt, expectText, launchChromium, screenshot, watchForErrors } from './support/browser';
 
 const fp = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 16);
@@ -37,11 +39,19 @@ describeWithChromium('the web console in a browser', () => {
         providers: {
           main: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-main-a', 'sk-main-b'] },
           backup: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-backup'] },
+          thinker: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-agent'] },
         },
         models: {
           chat: { chain: [{ provider: 'main', model: 'gpt-main' }] },
           other: { chain: [{ provider: 'backup', model: 'gpt-backup' }] },
+          agent: {
+            reasoning_mode: 'react',
+            pattern: 'basic_react',
+            tools: ['calculator'],
+            chain: [{ provider: 'thinker', model: 'gpt-agent' }],
+          },
         },
+        react: { patterns_dir: PATTERNS_DIR },
         keeper: { enabled: false },
       },
       env: NO_NATS,
@@ -123,6 +133,114 @@ describeWithChromium('the web console in a browser', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await screenshot(page, 'playground-phone');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('runs an agent: thought, action, observation and answer arrive in order as an expandable timeline, and replay from the list', async () => {
+    upstream.script(
+      'sk-agent',
+      reply.chat(textAction('Add them up.', 'calculator', { expression: '2 + 3' })),
+      reply.chat(textAnswer('I have it.', 'The answer is 5.')),
+    );
+    await page.goto(`${gw.url}/ui/#/agents`);
+    await page.getByLabel('Agent', { exact: true }).selectOption('agent');
+    await page.getByLabel('Question').fill('What is 2 + 3?');
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+
+    const timeline = page.locator('.timeline');
+    await expectText(timeline.locator('.step-answer .step-line'), 'The answer is 5.');
+    const order = () => timeline.locator('li').evaluateAll((items) => items.map((li) => li.getAttribute('data-type')));
+    expect(await order()).toEqual(['thought', 'action', 'observation', 'thought', 'answer']);
+    await expectText(timeline.locator('.step-action .step-line'), 'calculator({"expression":"2 + 3"})');
+    await expectText(timeline.locator('.step-observation .step-line'), 'calculator → 5');
+
+    // Steps open by keyboard: the first thought's full text.
+    const thought = timeline.locator('.step-thought').first();
+    expect(await thought.locator('pre').isVisible()).toBe(false);
+    await thought.locator('summary').focus();
+    await page.keyboard.press('Enter');
+    await expectText(thought.locator('pre'), 'Add them up.');
+    await screenshot(page, 'agents');
+
+    // The recent sessions list has it; opening it replays the same steps from the store.
+    const id = ((await page.locator('#timeline-title code').textContent()) ?? '').trim();
+    await eventually(
+      async () => {
+        await page.getByRole('button', { name: 'Refresh list' }).click();
+        return page.getByRole('button', { name: `Open session ${id} of agent` }).count();
+      },
+      (n) => n === 1,
+    );
+    await page.goto(`${gw.url}/ui/#/playground`);
+    await page.goto(`${gw.url}/ui/#/agents`);
+    await page.getByRole('button', { name: `Open session ${id} of agent` }).click();
+    await expectText(page.locator('#timeline-title'), new RegExp(`^Replayed session ${id}\\s*finished$`));
+    expect(await order()).toEqual(['thought', 'action', 'observation', 'thought', 'answer']);
+  });
+
+  it('shows a key quarantined by a 429 with a live countdown, and as available when the slider goes back before it', async () => {
+    const quarantined = fp('sk-main-a');
+    upstream.script('sk-main-a', reply.rateLimited(600));
+    // Requests until the key's turn comes and the 429 quarantines it (the other key answers them).
+    const keys = await eventually(
+      async () => {
+        await fetch(`${gw.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'chat', messages: [{ role: 'user', content: 'hi' }] }),
+        });
+        return ((await (await fetch(`${gw.url}/admin/keys`)).json()) as { keys: Array<{ fingerprint: string; state: string }> }).keys;
+      },
+      (list) => list.some((k) => k.fingerprint === quarantined && k.state === 'quarantined'),
+    );
+    expect(keys.find((k) => k.fingerprint === quarantined)?.state).toBe('quarantined');
+
+    await page.goto(`${gw.url}/ui/#/keys`);
+    const row = page.locator(`tr[data-key="${quarantined}"]`);
+    await expectText(row.locator('[data-field="state"]'), 'quarantined');
+    await expectText(row.locator('[data-field="reason"]'), /rate/);
+    await expectText(row.locator('[data-field="countdown"]'), /^in (9:5\d|10:00)$/);
+    const first = (await row.locator('[data-field="countdown"]').textContent())!;
+    await expectText(row.locator('[data-field="countdown"]'), new RegExp(`^in (?!${first.slice(3)}$)\\d+:\\d\\d$`));
+    await screenshot(page, 'keys');
+
+    // The key's history: registered, then quarantined.
+    await row.getByRole('button', { name: 'History' }).click();
+    await expectText(page.getByRole('list', { name: `History of key ${quarantined}` }), /KeyRegistered.*KeyQuarantined/s);
+
+    // One step back is the quarantine itself; one more, the moment before it: available.
+    const slider = page.getByLabel('As of', { exact: true });
+    await slider.focus();
+    await page.keyboard.press('End');
+    await page.keyboard.press('ArrowLeft');
+    expect(await slider.getAttribute('aria-valuetext')).toContain(`KeyQuarantined ${quarantined.slice(0, 8)}`);
+    await expectText(row.locator('[data-field="state"]'), 'quarantined');
+    await page.keyboard.press('ArrowLeft');
+    await expectText(row.locator('[data-field="state"]'), 'available');
+    await expectText(page.getByTestId('as-of-label'), /^Showing the pools as they were at/);
+    await screenshot(page, 'keys-as-of');
+
+    // Back to now: restoring asks first, then ends the quarantine.
+    await page.getByRole('button', { name: 'Back to now' }).click();
+    await expectText(row.locator('[data-field="state"]'), 'quarantined');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('button', { name: 'Cancel' }).click();
+    await expectText(row.locator('[data-field="state"]'), 'quarantined');
+    await row.getByRole('button', { name: 'Restore' }).click();
+    await page.getByRole('button', { name: 'Restore key' }).click();
+    await expectText(row.locator('[data-field="state"]'), 'available');
+  });
+
+  it('disables and enables a provider behind a confirmation', async () => {
+    const backup = page.locator('tr[data-provider="backup"]');
+    await backup.getByRole('button', { name: 'Disable' }).click();
+    await page.getByRole('button', { name: 'Disable backup' }).click();
+    await expectText(backup.locator('td').nth(2), 'disabled');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await screenshot(page, 'keys-phone');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await backup.getByRole('button', { name: 'Enable' }).click();
+    await page.getByRole('button', { name: 'Enable backup' }).click();
+    await expectText(backup.locator('td').nth(2), 'yes');
   });
 
   it('logged no error in the browser', () => {

@@ -1,6 +1,8 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { KeyDialog } from './key-dialog';
+import { Agents } from './screens/agents';
+import { Keys } from './screens/keys';
 import { Playground } from './screens/playground';
 import './styles.css';
 
@@ -10,7 +12,11 @@ interface Screen {
   view: () => preact.JSX.Element;
 }
 
-const SCREENS: Screen[] = [{ path: 'playground', title: 'Playground', view: Playground }];
+const SCREENS: Screen[] = [
+  { path: 'playground', title: 'Playground', view: Playground },
+  { path: 'agents', title: 'Agents', view: Agents },
+  { path: 'keys', title: 'Keys & providers', view: Keys },
+];
 
 function currentPath(): string {
   return location.hash.replace(/^#\/?/, '').split('?')[0] || SCREENS[0].path;

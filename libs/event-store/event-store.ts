@@ -17,6 +17,12 @@ export interface RecordedEvent<T extends string = string, D = Record<string, unk
   at: string;
 }
 
+/** A window of one stream: the events with revision > `after`, at most `limit` of them. */
+export interface StreamPage {
+  after?: number;
+  limit: number;
+}
+
 /**
  * What the caller believes the stream's current revision is:
  * a number (the revision of its last event), `'no_stream'` (it must not exist yet) or `'any'`.
@@ -54,8 +60,12 @@ export interface EventStore {
    */
   append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult>;
 
-  /** Reads one stream oldest first; an unknown stream reads as `[]`. */
-  readStream(stream: string): Promise<RecordedEvent[]>;
+  /**
+   * Reads one stream oldest first; an unknown stream reads as `[]`. With a `page`, only the events
+   * after revision `after` (from the start when omitted), at most `limit` of them: a bounded read
+   * however long the stream has grown.
+   */
+  readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]>;
 
   /** Reads all events in global order with `position > after` (everything when omitted). */
   readAll(after?: bigint): AsyncIterable<RecordedEvent>;

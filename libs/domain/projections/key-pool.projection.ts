@@ -29,6 +29,21 @@ export class KeyPoolProjection {
     return this.revisions.position;
   }
 
+  /**
+   * A projection holding these views, as of `position` (a checkpoint the admin's time travel
+   * starts from instead of the first event). Feed it only the events after `position`.
+   */
+  static fromViews(views: readonly KeyView[], position: bigint): KeyPoolProjection {
+    const projection = new KeyPoolProjection();
+    projection.revisions.position = position;
+    for (const view of views) {
+      const entry: KeyEntry = { view: { ...view }, untilMs: view.state === 'quarantined' && view.until ? Date.parse(view.until) : 0 };
+      projection.keys.set(view.fingerprint, entry);
+      if (view.state === 'available' || view.state === 'quarantined') projection.poolOf(view.provider).set(view.fingerprint, entry);
+    }
+    return projection;
+  }
+
   /** Applies one recorded event; repeats, older revisions and other categories are ignored. */
   apply(recorded: RecordedEvent): void {
     this.revisions.advance(recorded);

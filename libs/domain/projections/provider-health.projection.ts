@@ -13,6 +13,14 @@ export class ProviderHealthProjection {
     return this.revisions.position;
   }
 
+  /** A projection holding these views, as of `position`: feed it only the events after it. */
+  static fromViews(views: readonly ProviderView[], position: bigint): ProviderHealthProjection {
+    const projection = new ProviderHealthProjection();
+    projection.revisions.position = position;
+    for (const view of views) projection.providers.set(view.name, { ...view });
+    return projection;
+  }
+
   /** Applies one recorded event; repeats, older revisions and other categories are ignored. */
   apply(recorded: RecordedEvent): void {
     this.revisions.advance(recorded);

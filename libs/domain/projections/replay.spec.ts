@@ -1,5 +1,7 @@
 import type { RecordedEvent } from '@switchboard/event-store';
-import { replayUntil } from './replay';
+import { KeyPoolProjection } from './key-pool.projection';
+import { ProviderHealthProjection } from './provider-health.projection';
+import { ProjectionCheckpoints, replayUntil } from './replay';
 
 const t0 = Date.parse('2025-01-01T12:00:00.000Z');
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -81,5 +83,57 @@ describe('replayUntil', () => {
     }
     await replayUntil(counted(), new Date(t0));
     expect(read).toBe(3);
+  });
+});
+
+describe('replayUntil from a checkpoint', () => {
+  /** Feeds the events in order, as the projection feed does, leaving a checkpoint every `every` events. */
+  function feed(every: number, max = 128) {
+    const keys = new KeyPoolProjection();
+    const providers = new ProviderHealthProjection();
+    const checkpoints = new ProjectionCheckpoints(every, max);
+    for (const event of events) {
+      keys.apply(event);
+      providers.apply(event);
+      checkpoints.afterApply(event, keys, providers);
+    }
+    return checkpoints;
+  }
+  async function* after(position: bigint): AsyncIterable<RecordedEvent> {
+    yield* events.filter((e) => e.position > position);
+  }
+
+  it.each([t0, t0 + 1_000, t0 + 2_000, t0 + 2_500, t0 + 10_000])('rebuilds at %p what a replay from the first event does', async (ms) => {
+    const at = new Date(ms);
+    const from = feed(2).latestAtOrBefore(at);
+    const resumed = await replayUntil(after(from?.position ?? 0n), at, from);
+    const full = await replayUntil(stream(), at);
+    expect(resumed.keys.list()).toEqual(full.keys.list());
+    expect(resumed.providers.list()).toEqual(full.providers.list());
+  });
+
+  it('takes the latest checkpoint recorded at or before the time, none before the first', () => {
+    const checkpoints = feed(2);
+    expect(checkpoints.latestAtOrBefore(new Date(t0 + 2_500))?.position).toBe(4n);
+    expect(checkpoints.latestAtOrBefore(new Date(t0 + 1_500))?.position).toBe(2n);
+    expect(checkpoints.latestAtOrBefore(new Date(t0 - 1))).toBeUndefined();
+  });
+
+  it('keeps at most `max` checkpoints, dropping every other one and keeping the latest', () => {
+    const checkpoints = feed(1, 4);
+    // Five taken, one over the bound: every other one from the latest back is kept (5, 3, 1).
+    expect(checkpoints.latestAtOrBefore(new Date(t0 + 10_000))?.position).toBe(5n);
+    expect(checkpoints.latestAtOrBefore(new Date(t0 + 2_500))?.position).toBe(3n);
+    expect(checkpoints.latestAtOrBefore(new Date(t0))?.position).toBe(1n);
+  });
+
+  it('takes no checkpoint while a projection ran ahead of the feed (a local apply after an append)', () => {
+    const keys = new KeyPoolProjection();
+    const providers = new ProviderHealthProjection();
+    const checkpoints = new ProjectionCheckpoints(1);
+    keys.apply(events[1]);
+    providers.apply(events[0]);
+    checkpoints.afterApply(events[0], keys, providers);
+    expect(checkpoints.latestAtOrBefore(new Date(t0 + 10_000))).toBeUndefined();
   });
 });

@@ -77,6 +77,24 @@ export function describeEventStoreContract(
         expect(await store.readStream(s)).toHaveLength(2);
       });
 
+      it('reads a page of a stream: at most `limit` events after revision `after`, oldest first', async () => {
+        const s = stream();
+        await store.append(
+          s,
+          Array.from({ length: 7 }, (_, i) => quarantined(500 + i)),
+          'no_stream',
+        );
+
+        const revisions = async (page: { after?: number; limit: number }) => (await store.readStream(s, page)).map((e) => e.revision);
+        expect(await revisions({ limit: 3 })).toEqual([0, 1, 2]);
+        expect(await revisions({ after: 2, limit: 3 })).toEqual([3, 4, 5]);
+        expect(await revisions({ after: 5, limit: 3 })).toEqual([6]);
+        expect(await revisions({ after: 6, limit: 3 })).toEqual([]);
+        expect(await store.readStream(stream('unknown'), { limit: 3 })).toEqual([]);
+        const [fourth] = await store.readStream(s, { after: 3, limit: 1 });
+        expect(fourth).toEqual((await store.readStream(s))[4]);
+      });
+
       it('reads an unknown stream as []', async () => {
         expect(await store.readStream(stream('unknown'))).toEqual([]);
       });

@@ -23,6 +23,7 @@ import {
   ExpectedRevision,
   NewEvent,
   RecordedEvent,
+  StreamPage,
   Subscription,
 } from '../event-store';
 import { NO_STREAM_REVISION } from '../expected-revision';
@@ -82,8 +83,8 @@ export class EsdbEventStore implements EventStore {
     return { nextRevision, position: last?.position ?? appendedAt?.commit ?? 0n, recorded };
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
-    return this.readStreamFrom(stream, 0, undefined);
+  async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
+    return page ? this.readStreamFrom(stream, (page.after ?? -1) + 1, page.limit) : this.readStreamFrom(stream, 0, undefined);
   }
 
   async *readAll(after?: bigint): AsyncIterable<RecordedEvent> {

@@ -1,4 +1,13 @@
-import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
+import {
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+  StreamPage,
+  Subscription,
+} from '../event-store';
 import { revisionMismatch } from '../expected-revision';
 import { PagedSubscription, readAllPages } from '../paged-subscription';
 
@@ -39,8 +48,11 @@ export class InMemoryEventStore implements EventStore {
     return { nextRevision: last.revision, position: last.position, recorded: recorded.map(copy) };
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
-    return (this.streams.get(stream) ?? []).map(copy);
+  async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
+    const events = this.streams.get(stream) ?? [];
+    if (!page) return events.map(copy);
+    const start = Math.max(0, (page.after ?? -1) + 1);
+    return events.slice(start, start + page.limit).map(copy);
   }
 
   readAll(after = 0n): AsyncIterable<RecordedEvent> {

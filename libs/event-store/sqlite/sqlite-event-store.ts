@@ -1,7 +1,16 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { AppendResult, EventHandler, EventStore, ExpectedRevision, NewEvent, RecordedEvent, Subscription } from '../event-store';
+import {
+  AppendResult,
+  EventHandler,
+  EventStore,
+  ExpectedRevision,
+  NewEvent,
+  RecordedEvent,
+  StreamPage,
+  Subscription,
+} from '../event-store';
 import { NO_STREAM_REVISION, revisionMismatch } from '../expected-revision';
 import { PagedSubscription, readAllPages } from '../paged-subscription';
 
@@ -13,6 +22,8 @@ export interface SqliteEventStoreOptions {
 }
 
 const PAGE_SIZE = 1000;
+/** `readAll` pages: small, so a reader that yields between events is never held long by one read. */
+const READ_ALL_PAGE_SIZE = 200;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
@@ -57,6 +68,7 @@ export class SqliteEventStore implements EventStore {
   private readonly lastEventStmt: Database.Statement<[string]>;
   private readonly insertStmt: Database.Statement<[string, number, string, string, string]>;
   private readonly streamStmt: Database.Statement<[string]>;
+  private readonly streamPageStmt: Database.Statement<[string, number, number]>;
   private readonly pageStmt: Database.Statement<[bigint, number]>;
   private readonly headStmt: Database.Statement<[]>;
   private readonly claimStmt: Database.Statement<[string, string, number, number]>;
@@ -81,6 +93,10 @@ export class SqliteEventStore implements EventStore {
       .safeIntegers();
     this.insertStmt = this.db.prepare('INSERT INTO events (stream, revision, type, data, at) VALUES (?, ?, ?, ?, ?)').safeIntegers();
     this.streamStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? ORDER BY revision`).raw().safeIntegers();
+    this.streamPageStmt = this.db
+      .prepare(`SELECT ${COLUMNS} FROM events WHERE stream = ? AND revision > ? ORDER BY revision LIMIT ?`)
+      .raw()
+      .safeIntegers();
     this.pageStmt = this.db.prepare(`SELECT ${COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?`).raw().safeIntegers();
     this.headStmt = this.db.prepare('SELECT COALESCE(MAX(position), 0) FROM events').pluck().safeIntegers();
     // One statement under SQLite's write lock: the row is taken only when absent or run out.
@@ -109,12 +125,13 @@ export class SqliteEventStore implements EventStore {
     return result;
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
-    return (this.streamStmt.all(stream) as Row[]).map(toRecorded);
+  async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
+    const rows = page ? this.streamPageStmt.all(stream, page.after ?? -1, page.limit) : this.streamStmt.all(stream);
+    return (rows as Row[]).map(toRecorded);
   }
 
   readAll(after = 0n): AsyncIterable<RecordedEvent> {
-    return readAllPages((from) => this.page(from), after);
+    return readAllPages((from) => this.page(from, READ_ALL_PAGE_SIZE), after);
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
@@ -173,8 +190,8 @@ export class SqliteEventStore implements EventStore {
       : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
   }
 
-  private page(after: bigint): RecordedEvent[] {
-    return (this.pageStmt.all(after, PAGE_SIZE) as Row[]).map(toRecorded);
+  private page(after: bigint, size = PAGE_SIZE): RecordedEvent[] {
+    return (this.pageStmt.all(after, size) as Row[]).map(toRecorded);
   }
 
   private wakeSubscriptions(): void {

@@ -16,7 +16,7 @@ import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain
 import { DisableProviderCommand, EnableProviderCommand, RestoreKeyCommand } from '../core/commands';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
-import { DisableProviderDto, KeyDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto } from './admin.dto';
+import { DisableProviderDto, KeyDto, KeyEventDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto } from './admin.dto';
 import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProviderDto } from './admin.queries';
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
@@ -29,6 +29,25 @@ export function parseAt(at: string | undefined): Date | undefined {
     throw new ApiError(400, `'at' must be an ISO 8601 time (e.g. 2025-01-31T12:00:00Z).`, { param: 'at', code: 'invalid_at' });
   }
   return date;
+}
+
+/** History pages: 100 events unless asked otherwise, never more than 1000 (one answer stays small). */
+const HISTORY_LIMIT = { default: 100, max: 1000 };
+
+/** A whole number in `[min, max]` from a query parameter, its default when absent, or a 400 naming it. */
+export function parseCount(
+  value: string | undefined,
+  param: string,
+  fallback: number | undefined,
+  min: number,
+  max: number,
+): number | undefined {
+  if (value === undefined || value === '') return fallback;
+  const n = /^\d{1,16}$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ApiError(400, `'${param}' must be a whole number from ${min} to ${max}.`, { param, code: `invalid_${param}` });
+  }
+  return n;
 }
 
 export function checkFingerprint(fingerprint: string): string {
@@ -66,15 +85,33 @@ export class AdminController {
   }
 
   @Get('keys/:fingerprint/history')
-  @ApiOperation({ summary: "Every event of one key's stream, oldest first." })
+  @ApiOperation({
+    summary:
+      "One key's events, oldest first, a page at a time: follow `next` (same `limit`, `after` = the last revision) until it is absent.",
+  })
   @ApiParam({ name: 'fingerprint', description: 'First 16 hex digits of sha256(secret).' })
+  @ApiQuery({ name: 'limit', required: false, description: `Events per page, 1-${HISTORY_LIMIT.max} (default ${HISTORY_LIMIT.default}).` })
+  @ApiQuery({ name: 'after', required: false, description: 'Only events after this revision (from the first when omitted).' })
   @ApiOkResponse({ type: KeyHistoryDto })
   @ApiNotFoundResponse({ description: 'No key with this fingerprint was ever registered.' })
-  async keyHistory(@Param('fingerprint') fingerprint: string): Promise<KeyHistoryDto> {
-    const events = await this.queries.execute(new KeyHistoryQuery(checkFingerprint(fingerprint)));
-    if (events.length === 0)
+  async keyHistory(
+    @Param('fingerprint') fingerprint: string,
+    @Query('limit') limitParam?: string,
+    @Query('after') afterParam?: string,
+  ): Promise<KeyHistoryDto> {
+    checkFingerprint(fingerprint);
+    const limit = parseCount(limitParam, 'limit', HISTORY_LIMIT.default, 1, HISTORY_LIMIT.max)!;
+    const after = parseCount(afterParam, 'after', undefined, 0, Number.MAX_SAFE_INTEGER);
+    // One more than asked tells whether a next page exists without a second read.
+    const events = await this.queries.execute<KeyHistoryQuery, KeyEventDto[]>(
+      new KeyHistoryQuery(fingerprint, { after, limit: limit + 1 }),
+    );
+    if (events.length === 0 && after === undefined)
       throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
-    return { fingerprint, events };
+    const page = events.slice(0, limit);
+    const next =
+      events.length > limit ? `/admin/keys/${fingerprint}/history?after=${page[page.length - 1].revision}&limit=${limit}` : undefined;
+    return { fingerprint, events: page, ...(next && { next }) };
   }
 
   @Post('keys/:fingerprint/restore')

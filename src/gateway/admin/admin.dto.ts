@@ -62,8 +62,14 @@ export class KeyHistoryDto {
   @ApiProperty()
   fingerprint!: string;
 
-  @ApiProperty({ type: [KeyEventDto], description: 'Oldest first.' })
+  @ApiProperty({ type: [KeyEventDto], description: 'Oldest first, at most `limit` of them.' })
   events!: KeyEventDto[];
+
+  @ApiPropertyOptional({
+    description: 'The next page (a path with `after` and `limit`), while there are more events.',
+    example: '/admin/keys/3f2a9c1d0b7e4a66/history?after=99&limit=100',
+  })
+  next?: string;
 }
 
 export class ProviderDto {

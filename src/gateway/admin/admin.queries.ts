@@ -4,11 +4,12 @@ import {
   apiKeyStream,
   replayUntil,
   KeyPoolProjection,
+  ProjectionCheckpoints,
   ProviderHealthProjection,
   type KeyView,
   type ProviderView,
 } from '@switchboard/domain';
-import type { EventStore } from '@switchboard/event-store';
+import type { EventStore, StreamPage } from '@switchboard/event-store';
 import { EVENT_STORE } from '../tokens';
 import type { KeyDto, KeyEventDto, ProviderDto } from './admin.dto';
 
@@ -21,7 +22,10 @@ export class ListKeysQuery {
 }
 
 export class KeyHistoryQuery {
-  constructor(readonly fingerprint: string) {}
+  constructor(
+    readonly fingerprint: string,
+    readonly page: StreamPage,
+  ) {}
 }
 
 export class ListProvidersQuery {
@@ -46,15 +50,22 @@ export const toProviderDto = (p: ProviderView): ProviderDto => ({
   enabled: p.enabled,
 });
 
+/** Both read models at `at`: from the feed's latest checkpoint before it, reading only the events after that. */
+function replayAt(store: EventStore, checkpoints: ProjectionCheckpoints, at: Date): ReturnType<typeof replayUntil> {
+  const from = checkpoints.latestAtOrBefore(at);
+  return replayUntil(store.readAll(from?.position), at, from);
+}
+
 @QueryHandler(ListKeysQuery)
 export class ListKeysHandler implements IQueryHandler<ListKeysQuery, KeyDto[]> {
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly keys: KeyPoolProjection,
+    private readonly checkpoints: ProjectionCheckpoints,
   ) {}
 
   async execute(q: ListKeysQuery): Promise<KeyDto[]> {
-    const projection = q.at ? (await replayUntil(this.store.readAll(), q.at)).keys : this.keys;
+    const projection = q.at ? (await replayAt(this.store, this.checkpoints, q.at)).keys : this.keys;
     return projection.list(q.provider).map(toKeyDto);
   }
 }
@@ -64,7 +75,7 @@ export class KeyHistoryHandler implements IQueryHandler<KeyHistoryQuery, KeyEven
   constructor(@Inject(EVENT_STORE) private readonly store: EventStore) {}
 
   async execute(q: KeyHistoryQuery): Promise<KeyEventDto[]> {
-    const events = await this.store.readStream(apiKeyStream(q.fingerprint));
+    const events = await this.store.readStream(apiKeyStream(q.fingerprint), q.page);
     return events.map((e) => ({ type: e.type, at: e.at, revision: e.revision, data: e.data }));
   }
 }
@@ -74,10 +85,11 @@ export class ListProvidersHandler implements IQueryHandler<ListProvidersQuery, P
   constructor(
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly providers: ProviderHealthProjection,
+    private readonly checkpoints: ProjectionCheckpoints,
   ) {}
 
   async execute(q: ListProvidersQuery): Promise<ProviderDto[]> {
-    const projection = q.at ? (await replayUntil(this.store.readAll(), q.at)).providers : this.providers;
+    const projection = q.at ? (await replayAt(this.store, this.checkpoints, q.at)).providers : this.providers;
     return projection.list().map(toProviderDto);
   }
 }

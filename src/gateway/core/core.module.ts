@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
-import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
 import { EVENT_STORE, GATEWAY_CONFIG } from '../tokens';
 import { GATEWAY_ENV } from './core.tokens';
@@ -40,6 +40,7 @@ export class CoreModule {
         { provide: KeyVault, useValue: new KeyVault() },
         { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
+        { provide: ProjectionCheckpoints, useValue: new ProjectionCheckpoints() },
         DomainWriter,
         ProjectionFeed,
         KeySync,
@@ -53,6 +54,7 @@ export class CoreModule {
         KeyVault,
         KeyPoolProjection,
         ProviderHealthProjection,
+        ProjectionCheckpoints,
         DomainWriter,
         ProjectionFeed,
       ],

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@switchboard/event-store';
 import { EVENT_STORE } from '../tokens';
 
@@ -12,6 +12,7 @@ export interface FollowingProjection {
  * Feeds both projections, and any other read model that asks to follow (before start-up), from one
  * catch-up subscription over all events, from the start. Events appended by other replicas (or the
  * keeper process) arrive here; local appends arrive twice and the projections ignore the repeat.
+ * On the way it leaves checkpoints for the admin's time travel.
  */
 @Injectable()
 export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
@@ -28,6 +29,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
+    private readonly checkpoints: ProjectionCheckpoints,
   ) {}
 
   /** For readiness: false until the initial catch-up is done, and again once the feed has stopped. */
@@ -67,6 +69,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
   private apply(event: RecordedEvent): void {
     this.keys.apply(event);
     this.providers.apply(event);
+    this.checkpoints.afterApply(event, this.keys, this.providers);
     for (const follower of this.followers) follower.apply(event);
   }
 }

@@ -21,6 +21,7 @@ interface Keys {
 interface History {
   fingerprint: string;
   events: Array<{ type: string; at: string; revision: number; data: Record<string, unknown> }>;
+  next?: string;
 }
 interface ProviderRow {
   name: string;
@@ -147,6 +148,29 @@ describe('admin API', () => {
       expect(body.events[2].data).toMatchObject({ reason: 'admin' });
       const times = body.events.map((e) => Date.parse(e.at));
       expect([...times].sort((x, y) => x - y)).toEqual(times);
+    });
+
+    it('pages with ?limit= and ?after=, linking each page to the next until the last', async () => {
+      const first = await get<History>(`/admin/keys/${fp.a}/history?limit=2`);
+      expect(first.body.events.map((e) => e.revision)).toEqual([0, 1]);
+      expect(first.body.next).toBe(`/admin/keys/${fp.a}/history?after=1&limit=2`);
+      const last = await get<History>(first.body.next!);
+      expect(last.body.events.map((e) => e.revision)).toEqual([2]);
+      expect(last.body).not.toHaveProperty('next');
+      const beyond = await get<History>(`/admin/keys/${fp.a}/history?after=2`);
+      expect([beyond.status, beyond.body.events]).toEqual([200, []]);
+    });
+
+    it.each([
+      ['limit', 'limit=0'],
+      ['limit', 'limit=1001'],
+      ['limit', 'limit=ten'],
+      ['after', 'after=-1'],
+      ['after', 'after=1e3'],
+    ])('answers 400 naming %s for ?%s', async (param, query) => {
+      const { status, body } = await get<ErrorBody>(`/admin/keys/${fp.a}/history?${query}`);
+      expect(status).toBe(400);
+      expect(body.error).toMatchObject({ param, type: 'invalid_request_error' });
     });
 
     it('answers 404 for a fingerprint never registered', async () => {

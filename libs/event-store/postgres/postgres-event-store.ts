@@ -7,6 +7,7 @@ import {
   ExpectedRevision,
   NewEvent,
   RecordedEvent,
+  StreamPage,
   Subscription,
 } from '../event-store';
 import { NO_STREAM_REVISION } from '../expected-revision';
@@ -103,11 +104,14 @@ export class PostgresEventStore implements EventStore {
     return { nextRevision: last.revision, position: last.position, recorded };
   }
 
-  async readStream(stream: string): Promise<RecordedEvent[]> {
+  async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
     await this.ready();
-    const { rows } = await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM switchboard_events WHERE stream = $1 ORDER BY revision`, [
-      stream,
-    ]);
+    const { rows } = page
+      ? await this.pool.query<EventRow>(
+          `SELECT ${COLUMNS} FROM switchboard_events WHERE stream = $1 AND revision > $2 ORDER BY revision LIMIT $3`,
+          [stream, page.after ?? -1, page.limit],
+        )
+      : await this.pool.query<EventRow>(`SELECT ${COLUMNS} FROM switchboard_events WHERE stream = $1 ORDER BY revision`, [stream]);
     return rows.map(toRecorded);
   }
 

@@ -1,13 +1,52 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import { apiKeyStream, KeyPoolProjection, ProviderHealthProjection, providerStream } from '@switchboard/domain';
-import { SqliteEventStore, type NewEvent } from '@switchboard/event-store';
+import { createEventStore, SqliteEventStore, type EventStore, type NewEvent } from '@switchboard/event-store';
 
 export interface EventStoreResult {
+  /** Which store: `SQLite` or `PostgreSQL`. */
+  store: string;
   appendsPerSecond: number;
   rebuildEvents: number;
   rebuildMs: number;
+}
+
+/** A store that is not there (PostgreSQL unreachable) is reported with the reason, not measured. */
+export interface EventStoreSkipped {
+  store: string;
+  skipped: string;
+}
+
+/** The server the PostgreSQL figures are taken on; a database of its own is created and dropped. */
+const POSTGRES_URL = process.env.BENCH_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+
+/** SQLite (a temp file) and PostgreSQL (a temp database), one after the other. */
+export async function benchEventStores(): Promise<Array<EventStoreResult | EventStoreSkipped>> {
+  const results: Array<EventStoreResult | EventStoreSkipped> = [];
+  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-store-'));
+  try {
+    results.push({ store: 'SQLite', ...(await benchEventStore(new SqliteEventStore(join(dir, 'events.db')))) });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const name = `switchboard_bench_${randomBytes(4).toString('hex')}`;
+  try {
+    await onServer(`CREATE DATABASE ${name}`);
+  } catch (error) {
+    results.push({ store: 'PostgreSQL', skipped: `unreachable at ${redacted(POSTGRES_URL)} (${(error as Error).message})` });
+    return results;
+  }
+  try {
+    const url = new URL(POSTGRES_URL);
+    url.pathname = `/${name}`;
+    results.push({ store: 'PostgreSQL', ...(await benchEventStore(createEventStore(url.toString()))) });
+  } finally {
+    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+  return results;
 }
 
 /**
@@ -15,11 +54,12 @@ export interface EventStoreResult {
  * how many state changes per second it can record during an outage, and how fast a fresh
  * replica rebuilds its projections from the whole history.
  */
-export async function benchEventStore(rebuildEvents = 100_000, appendCount = 2_000): Promise<EventStoreResult> {
-  const dir = mkdtempSync(join(tmpdir(), 'sb-bench-store-'));
+export async function benchEventStore(
+  store: EventStore,
+  rebuildEvents = 100_000,
+  appendCount = 2_000,
+): Promise<Omit<EventStoreResult, 'store'>> {
   try {
-    const store = new SqliteEventStore(join(dir, 'events.db'));
-
     // Durable single-event appends, each with its expected revision, as commands do them.
     const t0 = process.hrtime.bigint();
     for (let i = 0; i < appendCount; i++) {
@@ -49,11 +89,26 @@ export async function benchEventStore(rebuildEvents = 100_000, appendCount = 2_0
       health.apply(event);
     }
     const rebuildMs = Number(process.hrtime.bigint() - t1) / 1e6;
-    await store.close();
     return { appendsPerSecond, rebuildEvents: written, rebuildMs };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await store.close();
   }
+}
+
+async function onServer(sql: string): Promise<void> {
+  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+function redacted(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.password) parsed.password = '***';
+  return parsed.toString();
 }
 
 const registered = (i: number, fp = `append${i.toString(16).padStart(10, '0')}`): NewEvent => ({
@@ -73,3 +128,8 @@ const restored = (k: number): NewEvent => ({
   type: 'KeyRestored',
   data: { fingerprint: `k${k.toString(16).padStart(15, '0')}`, reason: 'deadline_passed' },
 });
+
+// The store figures alone, without the HTTP rounds: `node dist/bench/event-store.bench.js`.
+if (require.main === module) {
+  void benchEventStores().then((results) => console.log(results));
+}

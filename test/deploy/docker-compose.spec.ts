@@ -41,6 +41,28 @@ describe('docker-compose.yml', () => {
     );
   });
 
+  it('offers the shared store as a profile, KurrentDB or PostgreSQL, each with its own gateway and Keeper on it', () => {
+    const { services } = compose;
+    const inProfile = (profile: string) => Object.keys(services).filter((name) => services[name].profiles?.includes(profile));
+    expect(inProfile('kurrentdb').sort()).toEqual(['eventstore', 'gateway', 'keeper']);
+    expect(inProfile('postgres').sort()).toEqual(['gateway-postgres', 'keeper-postgres', 'postgres']);
+    // NATS and the tool server serve either.
+    expect(services.nats.profiles).toBeUndefined();
+    expect(services.tools.profiles).toBeUndefined();
+
+    const pg = services['gateway-postgres'];
+    expect(pg.environment.EVENT_STORE_URL).toMatch(/^postgres:\/\/switchboard:.*@postgres:5432\/switchboard$/);
+    expect(services['keeper-postgres'].environment.EVENT_STORE_URL).toBe(pg.environment.EVENT_STORE_URL);
+    expect(services.postgres.environment.POSTGRES_DB).toBe('switchboard');
+    expect(pg.depends_on.postgres).toEqual({ condition: 'service_healthy' });
+    // Apart from its store, the same gateway and Keeper as the KurrentDB profile's.
+    const { EVENT_STORE_URL: _pgUrl, ...pgEnv } = pg.environment;
+    const { EVENT_STORE_URL: _esdbUrl, ...esdbEnv } = services.gateway.environment;
+    expect(pgEnv).toEqual(esdbEnv);
+    expect(pg.command).toEqual(services.gateway.command);
+    expect(services['keeper-postgres'].command).toEqual(services.keeper.command);
+  });
+
   it('builds every app from the Dockerfile, whose entry points exist in the build', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     expect(dockerfile).toMatch(/RUN npm ci/);

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -6,11 +7,14 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { AppModule } from './app.module';
+import { KeySync } from './core/key-sync';
 import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
 import { serveConsole } from './http/console';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
+import { countRequestsInFlight, requestsFinished, shutdownGraceMs } from './http/graceful-shutdown';
+import { Readiness } from './health/readiness';
 import { installRequestId } from './v1/request-id.hook';
 
 export interface GatewayOptions {
@@ -32,12 +36,18 @@ export interface RunningGateway {
   /** The address actually bound, e.g. `0.0.0.0:8080` or `127.0.0.1:8080`, for the start-up log. */
   bound: string;
   close(): Promise<void>;
+  /**
+   * SIGTERM's work: not ready at once, the requests in flight (streams too) served to their end or
+   * until SHUTDOWN_GRACE_MS, then everything closed in order (NATS drained, the store last).
+   */
+  shutdown(): Promise<void>;
 }
 
 /** Builds, wires and starts the gateway. Throws `ConfigError` (every problem listed) on a bad config. */
 export async function createGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
+  const graceMs = shutdownGraceMs(env);
   // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
   const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env }), adapter, {
@@ -47,10 +57,11 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
   try {
     const fastify = app.getHttpAdapter().getInstance();
     // Before auth: its 401 carries the request id too.
+    const inFlight = countRequestsInFlight(fastify);
     installRequestId(fastify);
     installAuth(fastify, config.auth);
     app.useGlobalFilters(new OpenAiExceptionFilter());
-    app.enableShutdownHooks();
+    // No enableShutdownHooks: Nest's would close the store under the requests in flight (see shutdown).
     setupSwagger(app);
     await serveConsole(app);
     // Loopback unless HOST says otherwise: the container image sets HOST=0.0.0.0.
@@ -59,7 +70,24 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     const { address, port } = app.getHttpServer().address() as AddressInfo;
     const bracket = (a: string) => (a.includes(':') ? `[${a}]` : a);
     const reachable = address === '0.0.0.0' || address === '::' ? '127.0.0.1' : address;
-    return { app, url: `http://${bracket(reachable)}:${port}`, bound: `${bracket(address)}:${port}`, close: () => app.close() };
+    const shutdown = async () => {
+      const logger = new Logger('Shutdown');
+      app.get(Readiness).drain();
+      logger.log(`not ready; letting ${inFlight.count} request(s) in flight finish (up to ${graceMs} ms)`);
+      if (!(await requestsFinished(inFlight, graceMs))) {
+        logger.warn(`${inFlight.count} request(s) still in flight after ${graceMs} ms: closing them`);
+        // Their sockets go now, so the relays abort their upstream calls and the close below is not held up.
+        (app.getHttpServer() as Server).closeAllConnections();
+      }
+      await app.close();
+    };
+    const url = `http://${bracket(reachable)}:${port}`;
+    const bound = `${bracket(address)}:${port}`;
+    new Logger('Switchboard').log(`listening on ${bound} (docs: ${url}/docs)`);
+    // Listening already, so probes see the catch-up (readiness 503) instead of a refused connection.
+    await app.get(KeySync).started;
+    new Logger('Switchboard').log('started: projections caught up and keys synced');
+    return { app, url, bound, close: () => app.close(), shutdown };
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
@@ -84,7 +112,20 @@ function setupSwagger(app: NestFastifyApplication): void {
 
 if (require.main === module) {
   createGateway()
-    .then(({ url, bound }) => new Logger('Switchboard').log(`listening on ${bound} (docs: ${url}/docs)`))
+    .then((gateway) => {
+      const stop = (signal: NodeJS.Signals) => {
+        new Logger('Shutdown').log(`${signal}: shutting down`);
+        gateway.shutdown().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            new Logger('Shutdown').error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGTERM', stop);
+      process.once('SIGINT', stop);
+    })
     .catch((err: unknown) => {
       reportStartupFailure(err);
       process.exit(1);

@@ -9,6 +9,7 @@ import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '.
 import { EVENT_STORE, GATEWAY_CONFIG } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
+import { ProjectionFeed } from '../gateway/core/projection-feed';
 
 /**
  * The Keeper moves time-driven state forward without waiting for a request: it restores keys
@@ -37,6 +38,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly providers: ProviderHealthProjection,
     private readonly vault: KeyVault,
     private readonly commands: CommandBus,
+    private readonly feed: ProjectionFeed,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -55,6 +57,8 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private tick(): void {
+    // Start-up no longer waits for the catch-up: a half-read history is no ground for a command.
+    if (!this.feed.caughtUp) return;
     const now = Date.now();
     for (const key of this.keys.dueForRestore(now)) {
       this.once(`restore:${key.fingerprint}`, () => this.commands.execute(new RestoreKeyCommand(key.fingerprint, 'deadline_passed')));

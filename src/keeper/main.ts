@@ -6,6 +6,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { CoreModule } from '../gateway/core/core.module';
+import { KeySync } from '../gateway/core/key-sync';
 import { reportStartupFailure } from '../gateway/core/startup-failure';
 import { HealthModule } from '../gateway/health/health.module';
 import { KeeperModule } from './keeper.module';
@@ -39,7 +40,13 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
   if (opts.port === undefined) {
     const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env, probes: false }), options);
     app.enableShutdownHooks();
-    await app.init();
+    try {
+      await app.init();
+      await app.get(KeySync).started;
+    } catch (err) {
+      await app.close().catch(() => undefined);
+      throw err;
+    }
     return app;
   }
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -51,6 +58,7 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
   try {
     // Loopback unless HOST says otherwise, as the gateway (the image and deploy/k8s set HOST=0.0.0.0).
     await app.listen({ port: opts.port, host: opts.host ?? (env.HOST || '127.0.0.1') });
+    await app.get(KeySync).started;
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '@switchboard/config';
+import { shutdownGraceMs } from '../../src/gateway/http/graceful-shutdown';
 import { renderKustomization, type K8sObject } from '../support/kustomize';
 
 /**
@@ -145,6 +146,11 @@ describe('deploy/k8s', () => {
     const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(gateway.command.join(' '))?.[1]);
     expect(mebibytes(gateway.resources.limits.memory)).toBeGreaterThan(oldSpace);
     for (const name of deployments) expect(containerOf(name).resources.requests.cpu).toBeDefined();
+  });
+
+  it('the gateway gets longer to stop than SHUTDOWN_GRACE_MS lets its requests in flight run', () => {
+    const grace = shutdownGraceMs({ SHUTDOWN_GRACE_MS: envOf(containerOf('switchboard-gateway')).SHUTDOWN_GRACE_MS?.value });
+    expect(deployment('switchboard-gateway').spec.template.spec.terminationGracePeriodSeconds! * 1000).toBeGreaterThan(grace);
   });
 
   it('the gateway runs with the node flags of `npm start`', () => {

@@ -51,7 +51,10 @@ export class NatsToolBus implements ToolBus {
   }
 
   async close(): Promise<void> {
-    if (this.opts.ownsConnection && !this.nc.isClosed()) await this.nc.drain();
+    if (!this.opts.ownsConnection || this.nc.isClosed()) return;
+    // Drain flushes what is pending; it refuses while the server is gone, and then reconnect timers
+    // would keep the process alive: close outright.
+    await this.nc.drain().catch(() => this.nc.close());
   }
 
   private async request(subject: string, data: unknown, timeout: number, signal?: AbortSignal): Promise<unknown> {

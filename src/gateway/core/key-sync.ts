@@ -29,7 +29,19 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly feed: ProjectionFeed,
   ) {}
 
-  async onApplicationBootstrap(): Promise<void> {
+  /**
+   * Settles once the projections have caught up and the start-up sync is done (rejects when that
+   * sync fails: the start must stop). Not awaited by Nest's start, so the HTTP server listens, and
+   * readiness answers, while the store is being read; `createGateway` awaits it after listening.
+   */
+  started: Promise<void> = Promise.resolve();
+
+  onApplicationBootstrap(): void {
+    this.started = this.start();
+    this.started.catch(() => undefined); // the caller of `started` reports it
+  }
+
+  private async start(): Promise<void> {
     await this.feed.ready;
     for (const profile of Object.values(this.config.providers)) {
       await this.writer.provider({

@@ -48,17 +48,25 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     this.followers.push(projection);
   }
 
-  async onModuleInit(): Promise<void> {
+  /**
+   * Starts following the store without waiting for the catch-up, so the HTTP server can listen (and
+   * readiness say 503) while a large or unreachable store is being read; `ready` tells when it is done.
+   */
+  onModuleInit(): void {
     this.subscription = this.store.subscribeToAll(undefined, (event) => this.apply(event));
     void this.subscription.failed.then((error) => {
       this.stoppedBy = error instanceof Error ? error.message : String(error);
       this.logger.error(`projections stopped following the event store: ${this.stoppedBy}`);
     });
-    await this.subscription.caughtUp;
-    this.caught = true;
-    this.resolveReady();
-    this.logger.log(
-      `projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`,
+    this.subscription.caughtUp.then(
+      () => {
+        this.caught = true;
+        this.resolveReady();
+        this.logger.log(
+          `projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`,
+        );
+      },
+      () => undefined, // a subscription that fails before catching up reports it through `failed`
     );
   }
 

@@ -14,8 +14,8 @@ export interface PrivateNats {
  * A NATS server of the test's own (JetStream, a temp store dir, a free port), for outage tests: the
  * shared one on 4222 is never stopped. Needs `nats-server` on PATH (the machine's, as the shared one).
  */
-export async function startPrivateNats(): Promise<PrivateNats> {
-  const port = await freePort();
+export async function startPrivateNats(opts: { port?: number } = {}): Promise<PrivateNats> {
+  const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
   const child: ChildProcess = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

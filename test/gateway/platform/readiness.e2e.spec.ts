@@ -54,6 +54,16 @@ describeWithNats('/health/ready with NATS configured', () => {
     });
     expect(chat.status).toBe(200);
   });
+
+  it('reports NATS up again once its server is back', async () => {
+    nats = await startPrivateNats({ port: Number(new URL(nats.url).port) });
+    const { status, body } = await eventually(
+      () => ready(gw.url),
+      (r) => r.body.details.nats?.status === 'up',
+    );
+    expect(status).toBe(200);
+    expect(body.details.nats).toEqual({ status: 'up' });
+  });
 });
 
 describe('/health/ready without NATS_URL', () => {

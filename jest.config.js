@@ -1,4 +1,10 @@
 /** Unit (`*.spec.ts`), integration (`*.int.spec.ts`) and end-to-end (`*.e2e.spec.ts`) tests in one run. */
+const { compilerOptions } = require('./tsconfig.json');
+
+/** The `@switchboard/*` aliases come from tsconfig's `paths`, their one list (tsc-alias reads the same). */
+const libAliases = Object.fromEntries(
+  Object.entries(compilerOptions.paths).map(([alias, [target]]) => [`^${alias}$`, `<rootDir>/${target}`]),
+);
 const swc = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
@@ -19,9 +25,7 @@ module.exports = {
   // (the console) requires content-disposition, ESM only since 3: compiled the same way.
   // The pattern looks at the innermost node_modules folder of a path only.
   transformIgnorePatterns: ['/node_modules/(?!(.*/)?node_modules/)(?!@nestjs/|cookie/|content-disposition/)'],
-  moduleNameMapper: {
-    '^@switchboard/(config|dialects|domain|event-store|providers|react|response-store)$': '<rootDir>/libs/$1/index.ts',
-  },
+  moduleNameMapper: libAliases,
   testTimeout: 30000,
   maxWorkers: 2,
 };

@@ -1,6 +1,6 @@
 export * from './provider';
 export * from './shared';
-export { SseDecoder, encodeSse } from './http/sse';
+export { SseDecoder, encodeSse, DONE_DATA, SSE_DONE } from './http/sse';
 export { UpstreamNetworkError } from './http/upstream-network-error';
 export { Cancellation, onCancel, type CancelSignal } from './http/cancellation';
 export { UndiciTransport, type UndiciTransportOptions } from './http/undici-transport';

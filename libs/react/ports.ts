@@ -78,7 +78,3 @@ export interface StepPublisher {
 }
 
 export const noopStepPublisher: StepPublisher = { publish: () => undefined };
-
-export function isToolError(result: ToolResult): result is { error: string } {
-  return 'error' in result;
-}

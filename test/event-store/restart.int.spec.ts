@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SqliteEventStore } from '@switchboard/event-store';
-import { spawnAppender, waitFor } from './fixtures/spawn-appender';
+import { waitFor } from '../support/eventually';
+import { spawnAppender } from './fixtures/spawn-appender';
 
 jest.setTimeout(90_000);
 
@@ -20,7 +21,7 @@ describe('SqliteEventStore after its writer is killed (SIGKILL) mid-stream', () 
     const streams = ['apikey-k1', 'apikey-k2'];
     const writer = spawnAppender({ file, writer: 'doomed', streams, count: null, batch: 3 });
 
-    await waitFor(() => writer.acks.length >= 30);
+    await waitFor('30 acknowledged appends', () => writer.acks.length >= 30, 20_000);
     writer.child.kill('SIGKILL');
     const exit = await writer.exited;
     expect(exit.signal).toBe('SIGKILL');

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RecordedEvent, SqliteEventStore } from '@switchboard/event-store';
-import { spawnAppender, waitFor } from './fixtures/spawn-appender';
+import { waitFor } from '../support/eventually';
+import { spawnAppender } from './fixtures/spawn-appender';
 
 jest.setTimeout(90_000);
 
@@ -60,7 +61,7 @@ describe('SqliteEventStore shared by several processes', () => {
 
     const writer = spawnAppender({ file: join(dir, 'events.db'), writer: 'b', streams: ['apikey-remote'], count: 40 });
     expect((await writer.exited).code).toBe(0);
-    await waitFor(() => seen.length >= 41);
+    await waitFor('41 events seen', () => seen.length >= 41, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     const remote = seen.filter((e) => e.stream === 'apikey-remote');

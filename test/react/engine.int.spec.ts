@@ -1,5 +1,6 @@
 import { reactStream } from '@switchboard/domain';
 import { replaySession } from '@switchboard/react';
+import { waitFor } from '../support/eventually';
 import { reply } from '../support/scripted-upstream';
 import { describeWithNats } from './support/nats';
 import { startReactHarness, textAction, textAnswer, toolCallCompletion, type ReactHarness } from './support/react-harness';
@@ -239,10 +240,6 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
 });
 
 async function waitForCalls(h: ReactHarness, key: string, count: number) {
-  const deadline = Date.now() + 10_000;
-  while (h.upstream.callsFor(key).length < count) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${count} calls of ${key}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await waitFor(`${count} calls of ${key}`, () => h.upstream.callsFor(key).length >= count, 10_000);
   return h.upstream.callsFor(key);
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import OpenAI from 'openai';
 import { parse } from 'yaml';
+import { waitFor } from '../support/eventually';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { describeWithNats, NATS_URL, uniquePrefix } from './support/nats';
@@ -101,7 +102,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
   /** What NATS delivered for a session, once `count` messages are in. */
   async function publishedFor(id: string, count: number) {
     const mine = () => published.filter((m) => m.subject.startsWith(`switchboard.react.${id}.`));
-    await until(() => mine().length >= count, `${count} NATS messages for ${id}`);
+    await waitFor(`${count} NATS messages for ${id}`, () => mine().length >= count);
     return mine();
   }
 
@@ -223,13 +224,13 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
       );
       const seen: SseMessage[] = [];
       const reading = readSse(response, (m) => void seen.push(m)).catch(() => undefined);
-      await until(() => upstream.callsFor('sk-gone').length === 2, 'the second model call');
+      await waitFor('the second model call', () => upstream.callsFor('sk-gone').length === 2);
       client.abort();
       await reading;
       await upstream.waitForClientClose(upstream.callsFor('sk-gone')[1]);
 
       const id = JSON.parse(seen[0].data).id as string;
-      await until(async () => (await replay(id)).status !== 'running', 'the session to stop');
+      await waitFor('the session to stop', async () => (await replay(id)).status !== 'running');
       const session = await replay(id);
       expect(session.status).toBe('failed');
       expect(session.events.at(-1)).toEqual({ type: 'error', data: { message: 'client disconnected', step: 2 } });
@@ -432,12 +433,3 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
     });
   });
 });
-
-/** Polls `ready` until it holds (a test waits for an outcome, never for a duration). */
-async function until(ready: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await ready())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}

@@ -23,14 +23,3 @@ export type ApiKeyEvent =
   | { type: 'ProbeSucceeded'; data: { fingerprint: string; latencyMs: number } }
   | { type: 'ProbeFailed'; data: { fingerprint: string; reason: string; status?: number } }
   | { type: 'KeyRemoved'; data: { fingerprint: string } };
-
-export type ApiKeyEventType = ApiKeyEvent['type'];
-export const API_KEY_EVENT_TYPES: readonly ApiKeyEventType[] = [
-  'KeyRegistered',
-  'KeyQuarantined',
-  'KeyRestored',
-  'KeyRetired',
-  'ProbeSucceeded',
-  'ProbeFailed',
-  'KeyRemoved',
-];

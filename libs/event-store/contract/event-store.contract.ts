@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, EventStore, NewEvent, RecordedEvent, Subscription } from '../event-store';
+import { waitFor } from '../../../test/support/eventually';
 
 export interface EventStoreContractOptions {
   /** When set, the suite is reported as skipped with this reason in its name. */
@@ -271,7 +272,7 @@ export function describeEventStoreContract(
 
         await store.append(s, [restored()], 1);
         await store.append(s, [quarantined(500)], 2);
-        await waitFor(() => seen.length >= 4);
+        await waitFor('4 events delivered', () => seen.length >= 4);
         await settle();
         expect(seen.map((event) => event.revision)).toEqual([0, 1, 2, 3]);
         expect(seen[0]).toEqual(recorded[0]);
@@ -324,7 +325,7 @@ export function describeEventStoreContract(
           running--;
         });
         await store.append(s, [quarantined(429), restored()], 1);
-        await waitFor(() => seen.length >= 4);
+        await waitFor('4 events delivered', () => seen.length >= 4);
         expect(overlapped).toBe(false);
         expect(seen).toEqual([0, 1, 2, 3]);
       });
@@ -388,7 +389,7 @@ export function describeEventStoreContract(
           }),
         );
         const expected = appended.flat().sort((a, b) => (a.position < b.position ? -1 : 1));
-        await waitFor(() => seen.length >= expected.length, 20_000);
+        await waitFor('every event delivered', () => seen.length >= expected.length, 20_000);
         await settle();
 
         expect(seen.map(({ stream, revision, position }) => ({ stream, revision, position }))).toEqual(
@@ -413,7 +414,7 @@ export function describeEventStoreContract(
         await closed.close();
         await store.append(s, [restored()], 0);
 
-        await waitFor(() => witnessSeen.length >= 2);
+        await waitFor("the witness's 2 events", () => witnessSeen.length >= 2);
         await settle();
         expect(closedSeen).toEqual([0]);
       });
@@ -429,14 +430,6 @@ async function collect(events: AsyncIterable<RecordedEvent>, streams: string[]):
   const ours: RecordedEvent[] = [];
   for await (const event of events) if (streams.includes(event.stream)) ours.push(event);
   return ours;
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
 }
 
 /** Gives a store time to deliver anything it should not (duplicates, events after close). */

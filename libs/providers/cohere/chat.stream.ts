@@ -1,3 +1,4 @@
+import { DONE_DATA } from '../http/sse';
 import { UpstreamStreamError, type StreamMapper, type StreamStep } from '../provider';
 import {
   errorMessage,
@@ -35,7 +36,7 @@ export const cohereStream: StreamMapper<CohereStreamState> = {
 };
 
 function mapEvent(state: CohereStreamState, name: string | undefined, data: string): StreamStep<CohereStreamState> {
-  if (!data.trim() || data.trim() === '[DONE]') return { state, chunks: [], done: data.trim() === '[DONE]' };
+  if (!data.trim() || data.trim() === DONE_DATA) return { state, chunks: [], done: data.trim() === DONE_DATA };
   const event = JSON.parse(data) as CohereStreamEvent & { message?: string };
   const type = event.type ?? name;
   const message = event.delta?.message;

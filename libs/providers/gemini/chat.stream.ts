@@ -1,3 +1,4 @@
+import { DONE_DATA } from '../http/sse';
 import { UpstreamStreamError, type StreamMapper, type StreamStep } from '../provider';
 import {
   errorMessage,
@@ -26,7 +27,7 @@ export const geminiStream: StreamMapper<GeminiStreamState> = {
 };
 
 function mapEvent(state: GeminiStreamState, data: string): StreamStep<GeminiStreamState> {
-  if (!data.trim() || data.trim() === '[DONE]') return { state, chunks: [], done: data.trim() === '[DONE]' };
+  if (!data.trim() || data.trim() === DONE_DATA) return { state, chunks: [], done: data.trim() === DONE_DATA };
   const body = JSON.parse(data) as GeminiGenerateResponse & { error?: unknown };
   // An error after the first byte cannot fail over: the router turns this into the stream's error event.
   if (body.error) {

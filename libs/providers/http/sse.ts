@@ -40,11 +40,23 @@ export class SseDecoder {
   }
 }
 
-/** One SSE frame for the gateway's output; multi-line data becomes several `data:` lines. */
+/** The data of the event that ends an OpenAI stream (and the only place it is written). */
+export const DONE_DATA = '[DONE]';
+
+/**
+ * The one SSE encoder: a frame of the gateway's output. Multi-line data becomes several `data:`
+ * lines (any of CRLF, CR, LF); single-line data, every JSON chunk, is framed as it is, without a
+ * split: the stream relay frames each chunk through here.
+ */
 export function encodeSse(data: string, event?: string): string {
+  const head = event ? `event: ${event}\n` : '';
+  if (!data.includes('\n') && !data.includes('\r')) return `${head}data: ${data}\n\n`;
   const lines = data
     .split(/\r\n|\r|\n/)
     .map((line) => `data: ${line}\n`)
     .join('');
-  return `${event ? `event: ${event}\n` : ''}${lines}\n`;
+  return `${head}${lines}\n`;
 }
+
+/** The frame that ends an OpenAI stream: `data: [DONE]`. */
+export const SSE_DONE = encodeSse(DONE_DATA);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SendOptions, Transport, UpstreamRequest, UpstreamResponse } from '../provider';
 import type { CancelSignal } from '../http/cancellation';
+import { encodeSse, SSE_DONE } from '../http/sse';
 import { header } from '../shared';
 import {
   chatChunks,
@@ -83,7 +84,7 @@ export class MockTransport implements Transport {
   }
 
   private sse(chunks: unknown[], signal: CancelSignal | undefined): UpstreamResponse {
-    const frames = [...chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`), 'data: [DONE]\n\n'];
+    const frames = [...chunks.map((c) => encodeSse(JSON.stringify(c))), SSE_DONE];
     return {
       status: 200,
       headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' },

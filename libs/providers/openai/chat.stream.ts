@@ -1,3 +1,4 @@
+import { DONE_DATA } from '../http/sse';
 import type { SseEvent, StreamMapper, StreamStep } from '../provider';
 
 /** Stateless: an OpenAI-format stream needs no memory between events. */
@@ -24,7 +25,7 @@ export function isBookkeeping(data: string): boolean {
 /** Each upstream `data:` payload is forwarded as the same string; `[DONE]` ends the stream. */
 export function passthroughStep(state: PassthroughState, event: SseEvent): StreamStep<PassthroughState> {
   const data = event.data.trim();
-  if (data === '[DONE]') return { state, chunks: [], done: true };
+  if (data === DONE_DATA) return { state, chunks: [], done: true };
   if (data === '' || isBookkeeping(data)) return { state, chunks: [] };
   return { state, chunks: [event.data] };
 }

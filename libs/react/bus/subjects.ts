@@ -12,8 +12,6 @@ export interface ToolSubjects {
  */
 export const toolSubjects = (prefix = DEFAULT_TOOLS_SUBJECT_PREFIX): ToolSubjects => ({ list: `${prefix}.list`, call: `${prefix}.call` });
 
-export const TOOL_SUBJECTS: ToolSubjects = toolSubjects();
-
 /** Where each streamed step of a session is published for downstream subscribers. */
 export const reactStepSubject = (sessionId: string, type: string): string => `switchboard.react.${sessionId}.${type}`;
 

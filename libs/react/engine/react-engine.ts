@@ -151,8 +151,6 @@ export async function runReactSession(
   }
 }
 
-export const ReactEngine = { run: runReactSession };
-
 type CallTool = (name: string, input: unknown) => Promise<ToolResult>;
 
 /** A turn with native `tool_calls`: its text is the thought, each call an action and an observation. */

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { FastifyReply } from 'fastify';
+import { encodeSse, SSE_DONE } from '@switchboard/providers';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -23,27 +24,15 @@ export function startSse(reply: FastifyReply, opts: { firstEventFollows?: boolea
   return raw;
 }
 
-/** Frames one event. Strings are sent as they are (already-serialized JSON), objects as JSON. */
-export function formatSseEvent(data: unknown, event?: string): string {
-  const text = typeof data === 'string' ? data : JSON.stringify(data);
-  const lines = text.includes('\n')
-    ? text
-        .split(/\r?\n/)
-        .map((l) => `data: ${l}`)
-        .join('\n')
-    : `data: ${text}`;
-  return event ? `event: ${event}\n${lines}\n\n` : `${lines}\n\n`;
-}
-
-/** Writes one event; returns false when the socket buffer is full (wait for 'drain'). */
+/** Writes one event (objects as JSON); returns false when the socket buffer is full (wait for 'drain'). */
 export function writeSseEvent(raw: ServerResponse, data: unknown, event?: string): boolean {
   if (raw.writableEnded || raw.destroyed) return false;
-  return raw.write(formatSseEvent(data, event));
+  return raw.write(encodeSse(typeof data === 'string' ? data : JSON.stringify(data), event));
 }
 
 /** Ends an OpenAI-style stream: `data: [DONE]` then close (skip `[DONE]` for non-OpenAI streams). */
 export function endSse(raw: ServerResponse, opts: { done?: boolean } = {}): void {
   if (raw.writableEnded || raw.destroyed) return;
-  if (opts.done ?? true) raw.write('data: [DONE]\n\n');
+  if (opts.done ?? true) raw.write(SSE_DONE);
   raw.end();
 }

@@ -1,4 +1,3 @@
-import type { Operation } from '@switchboard/providers';
 import type { Served } from './route-result';
 
 /**
@@ -6,11 +5,11 @@ import type { Served } from './route-result';
  * untouched (no parse, no re-serialization: the fast path); other types were mapped once, while
  * failover was still possible (`served.answer`).
  */
-export function answerBody(_op: Operation, served: Served): Buffer | string {
+export function answerBody(served: Served): Buffer | string {
   return served.answer ? JSON.stringify(served.answer) : served.body;
 }
 
 /** The same answer as a value, for in-process callers (the ReAct engine's model client). */
-export function answerJson(_op: Operation, served: Served): Record<string, unknown> {
+export function answerJson(served: Served): Record<string, unknown> {
   return served.answer ?? (JSON.parse(served.body.toString('utf8')) as Record<string, unknown>);
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import { onCancel, encodeSse, type CancelSignal } from '@switchboard/providers';
+import { onCancel, encodeSse, SSE_DONE, type CancelSignal } from '@switchboard/providers';
 import { settleStreamFailure } from './outcome-consequences';
 import type { RequestContext } from './request-context';
 import type { Streaming } from './route-result';
@@ -18,12 +18,10 @@ export interface StreamFraming {
   interrupted(reason: string): string;
 }
 
-const DONE = 'data: [DONE]\n\n';
-
 /** OpenAI's own stream: `data: <chunk>` events, `data: [DONE]` at the end. */
 export const OPENAI_FRAMING: StreamFraming = {
   chunk: frame,
-  end: () => DONE,
+  end: () => SSE_DONE,
   interrupted: (reason) => encodeSse(JSON.stringify(streamError(reason))),
 };
 
@@ -79,8 +77,7 @@ function drained(out: Writable, signal: CancelSignal): Promise<void> {
 }
 
 function frame(chunk: Chunk): string {
-  const data = typeof chunk === 'string' ? chunk : JSON.stringify(chunk);
-  return data.includes('\n') ? encodeSse(data) : `data: ${data}\n\n`;
+  return encodeSse(typeof chunk === 'string' ? chunk : JSON.stringify(chunk));
 }
 
 function streamError(reason: string): Record<string, unknown> {

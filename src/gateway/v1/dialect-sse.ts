@@ -1,9 +1,9 @@
 import type { Chunk } from '../routing/stream-cursor';
-import type { ChatCompletionChunk } from '@switchboard/providers';
+import { encodeSse, type ChatCompletionChunk } from '@switchboard/providers';
 
 /** A named SSE event, as the Responses and Anthropic streams carry them (`event:` is the payload's `type`). */
 export function namedEvent(event: { type: string }): string {
-  return `event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`;
+  return encodeSse(JSON.stringify(event), event.type);
 }
 
 export function namedEvents(events: Array<{ type: string }>): string {

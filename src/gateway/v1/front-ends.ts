@@ -54,7 +54,7 @@ function openAiFrontEnd(endpoint: Endpoint, op: FrontEnd['op']): OpenAiFrontEnd 
     endpoint,
     op,
     check: VALIDATORS[op],
-    answer: (reply, alias, result) => sendResult(reply, op, alias, result),
+    answer: sendResult,
     framing: OPENAI_FRAMING,
   };
 }

@@ -103,7 +103,7 @@ function answerMessage(
 ): number {
   switch (result.kind) {
     case 'served': {
-      const message = dialect.toMessage(answerJson('chat', result) as unknown as ChatCompletion, who);
+      const message = dialect.toMessage(answerJson(result) as unknown as ChatCompletion, who);
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
       void reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(message));
       return 200;

@@ -1,5 +1,4 @@
 import type { FastifyReply } from 'fastify';
-import type { Operation } from '@switchboard/providers';
 import { openAiError } from '../http/openai-error';
 import { answerBody } from '../routing/answer';
 import type { Skip } from '../routing/request-context';
@@ -29,7 +28,7 @@ export function sendError(
 }
 
 /** Answers every non-streaming outcome; returns the status sent (for metrics). */
-export function sendResult(reply: FastifyReply, op: Operation, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>): number {
+export function sendResult(reply: FastifyReply, alias: string, result: Exclude<RouteResult, { kind: 'streaming' }>): number {
   switch (result.kind) {
     case 'served': {
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
@@ -37,7 +36,7 @@ export function sendResult(reply: FastifyReply, op: Operation, alias: string, re
       void reply
         .code(200)
         .header('content-type', type ?? 'application/json')
-        .send(answerBody(op, result));
+        .send(answerBody(result));
       return 200;
     }
     case 'client_error': {

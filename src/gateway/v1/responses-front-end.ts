@@ -96,8 +96,8 @@ async function openResponse(
   return {
     body: chat,
     answer: async (reply: FastifyReply, alias, result) => {
-      if (result.kind !== 'served') return sendResult(reply, 'chat', alias, result);
-      const response = dialect.toResponse(answerJson('chat', result) as unknown as ChatCompletion, skeleton);
+      if (result.kind !== 'served') return sendResult(reply, alias, result);
+      const response = dialect.toResponse(answerJson(result) as unknown as ChatCompletion, skeleton);
       await keep(response);
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
       void reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(response));

@@ -39,7 +39,7 @@ export class RoutedModelClient implements ModelClient {
 function replyOf(alias: string, result: RouteResult): ModelReply {
   switch (result.kind) {
     case 'served': {
-      const answer = answerJson('chat', result);
+      const answer = answerJson(result);
       const choice = (answer.choices as Array<{ message?: ModelReply['message']; finish_reason?: string }> | undefined)?.[0];
       if (!choice?.message) throw new Error(`${result.target.name} answered without a message`);
       const message: ModelReply['message'] = { content: choice.message.content ?? null };

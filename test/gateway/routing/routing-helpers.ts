@@ -4,6 +4,8 @@ import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 import type { ScriptedUpstream } from '../../support/scripted-upstream';
 
+export { waitFor } from '../../support/eventually';
+
 export { fingerprint };
 
 export interface Answer {
@@ -147,12 +149,4 @@ export async function providerState(gw: StartedGateway, name: string): Promise<{
   const view = (res.json.providers as Array<{ name: string; circuit: string; enabled: boolean }>).find((p) => p.name === name);
   if (!view) throw new Error(`provider ${name} not listed`);
   return view;
-}
-
-export async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }

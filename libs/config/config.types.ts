@@ -1,4 +1,5 @@
-import type { Prices } from '@switchboard/domain';
+import type { ClientLimits, ConfiguredClient, Prices } from '@switchboard/domain';
+import type { AdminKey } from './auth-config';
 import type { ProviderType } from '@switchboard/providers';
 
 /** The validated, interpolated, defaults-filled configuration. Secrets live only in `keys`. */
@@ -8,7 +9,9 @@ export interface GatewayConfig {
     /** Largest accepted request body (413 above it). */
     bodyLimitBytes: number;
   };
-  auth: { clientKeys: string[]; adminKeys: string[] };
+  auth: { clientKeys: ConfiguredClient[]; adminKeys: AdminKey[] };
+  /** Where rate-limit counters fail: `allow` (fail open, the default) or `deny` when Redis is unreachable. */
+  limits: { onRedisError: 'allow' | 'deny' };
   providers: Record<string, ProviderProfile>;
   models: Record<string, ModelAlias>;
   routing: RoutingConfig;
@@ -60,6 +63,8 @@ export interface ModelAlias {
   pattern?: string;
   tools?: string[];
   maxSteps?: number;
+  /** rpm, tpm, maxParallel shared by every client of the alias (no budget: that is a client's). */
+  limits?: Omit<ClientLimits, 'budget'>;
 }
 
 export interface RoutingConfig {

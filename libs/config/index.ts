@@ -4,3 +4,4 @@ export * from './keys';
 export * from './key-vault';
 export * from './keys-sync';
 export * from './keys-watcher';
+export * from './auth-config';

@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import type { ModelPrice } from '@switchboard/domain';
 import { defaultBaseUrl, PROVIDER_TYPES } from '@switchboard/providers';
 import type { ChainEntry, GatewayConfig, ModelAlias, ProviderProfile } from './config.types';
+import { readAdminKeys, readClientKeys, readLimits } from './auth-config';
 import { Fields, join, type Mapping } from './fields';
 import { interpolate } from './interpolate';
 import { readKeysFileEntries } from './keys';
@@ -73,6 +74,7 @@ const TOP_LEVEL = [
   'prices',
   'responses',
   'analytics',
+  'limits',
 ] as const;
 const PROFILE_FIELDS = [
   'type',
@@ -86,7 +88,7 @@ const PROFILE_FIELDS = [
   'max_tokens_default',
   'probe_interval_ms',
 ] as const;
-const ALIAS_FIELDS = ['chain', 'reasoning_mode', 'pattern', 'tools', 'max_steps'] as const;
+const ALIAS_FIELDS = ['chain', 'reasoning_mode', 'pattern', 'tools', 'max_steps', 'rpm', 'tpm', 'max_parallel'] as const;
 
 function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
   const root = f.mapping(raw, '(root)', TOP_LEVEL);
@@ -152,8 +154,12 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
   return {
     server: { port, bodyLimitBytes: f.int(server, 'body_limit_bytes', 'server', 4 * MiB, 1024) },
     auth: {
-      clientKeys: f.stringList(auth, 'client_keys', 'auth').filter(Boolean),
-      adminKeys: f.stringList(auth, 'admin_keys', 'auth').filter(Boolean),
+      clientKeys: readClientKeys(auth, f, ctx.env),
+      adminKeys: readAdminKeys(auth, f, ctx.env),
+    },
+    limits: {
+      onRedisError:
+        f.oneOf(f.mapping(root.limits, 'limits', ['on_redis_error']), 'on_redis_error', 'limits', ['allow', 'deny'] as const) ?? 'allow',
     },
     providers,
     models,
@@ -311,7 +317,8 @@ function readAlias(
   }
   const maxSteps = m.max_steps === undefined ? undefined : f.int(m, 'max_steps', path, 8, 1, 100);
   const tools = m.tools === undefined ? undefined : f.stringList(m, 'tools', path);
-  return { name, chain, reasoningMode, pattern, tools, maxSteps };
+  const limits = readLimits({ rpm: m.rpm, tpm: m.tpm, max_parallel: m.max_parallel }, path, f);
+  return { name, chain, reasoningMode, pattern, tools, maxSteps, ...(Object.keys(limits).length ? { limits } : {}) };
 }
 
 const DAY_MS = 86_400_000;

@@ -26,3 +26,19 @@ export class ProviderNotRegisteredError extends DomainError {
     this.name = 'ProviderNotRegisteredError';
   }
 }
+
+export class ClientExistsError extends DomainError {
+  readonly code = 'CLIENT_EXISTS';
+  constructor(readonly client: string) {
+    super(`client '${client}' already has a key (revoke it first, or change its limits)`);
+    this.name = 'ClientExistsError';
+  }
+}
+
+export class ClientNotFoundError extends DomainError {
+  readonly code = 'CLIENT_NOT_FOUND';
+  constructor(readonly client: string) {
+    super(`no active client named '${client}'`);
+    this.name = 'ClientNotFoundError';
+  }
+}

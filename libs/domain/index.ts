@@ -14,3 +14,7 @@ export * from './projections/key-pool.projection';
 export * from './projections/provider-health.projection';
 export * from './projections/replay';
 export * from './usage/cost';
+export * from './client/client.events';
+export * from './client/client.commands';
+export * from './client/client.decider';
+export * from './projections/client-keys.projection';

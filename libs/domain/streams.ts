@@ -2,8 +2,9 @@
 export const apiKeyStream = (fingerprint: string): string => `apikey-${fingerprint}`;
 export const providerStream = (profile: string): string => `provider-${profile}`;
 export const reactStream = (sessionId: string): string => `react-${sessionId}`;
+export const clientStream = (name: string): string => `client-${name}`;
 
-export type StreamCategory = 'apikey' | 'provider' | 'react';
+export type StreamCategory = 'apikey' | 'provider' | 'react' | 'client';
 
 /** `apikey-abc` -> `{category: 'apikey', id: 'abc'}`; the id may itself contain dashes. */
 export function parseStream(stream: string): { category: string; id: string } {

@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
 import { CoreModule } from './core/core.module';
 import { HealthModule } from './health/health.module';
+import { LimitsModule } from './limits/limits.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { ReactModule } from './react/react.module';
 import { V1Module } from './v1/v1.module';
@@ -21,6 +22,7 @@ export class AppModule {
         CoreModule.forRoot(opts),
         MetricsModule,
         HealthModule.forRoot(),
+        LimitsModule,
         AdminModule,
         V1Module,
         ReactModule,

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
+import { ClientKeysProjection } from '@switchboard/domain';
 import { AppModule } from './app.module';
 import { KeySync } from './core/key-sync';
 import { reportStartupFailure } from './core/startup-failure';
@@ -59,7 +60,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     // Before auth: its 401 carries the request id too.
     const inFlight = countRequestsInFlight(fastify);
     installRequestId(fastify);
-    installAuth(fastify, config.auth);
+    installAuth(fastify, config.auth, app.get(ClientKeysProjection));
     app.useGlobalFilters(new OpenAiExceptionFilter());
     // No enableShutdownHooks: Nest's would close the store under the requests in flight (see shutdown).
     setupSwagger(app);

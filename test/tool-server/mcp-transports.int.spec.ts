@@ -14,7 +14,10 @@ describeWithNats('tool server MCP endpoint: transports and keys', () => {
 
   beforeAll(async () => {
     server = await createToolServer(
-      { tools: toolsConfig(), auth: { clientKeys: [CLIENT_KEY], adminKeys: [ADMIN_KEY] } },
+      {
+        tools: toolsConfig(),
+        auth: { clientKeys: [{ name: 'client', key: CLIENT_KEY, limits: {} }], adminKeys: [{ name: 'admin', key: ADMIN_KEY }] },
+      },
       { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: uniquePrefix(), logger: false },
     );
   });

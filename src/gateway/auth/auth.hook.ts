@@ -1,8 +1,18 @@
 import { Logger } from '@nestjs/common';
 import type { GatewayConfig } from '@switchboard/config';
+import type { ClientKeysProjection, ClientView } from '@switchboard/domain';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { openAiError } from '../http/openai-error';
 import { KeyRing, presentedKey, surfaceOf, type Surface } from './key-ring';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The client whose key a /v1 request presented (null on an open gateway). */
+    client: ClientView | null;
+    /** The name of the admin key an /admin request presented (null when admin is open to loopback). */
+    adminName: string | null;
+  }
+}
 
 const MISSING =
   "You didn't provide an API key. Send it in an Authorization header using Bearer auth (Authorization: Bearer YOUR_KEY) or in an x-api-key header.";
@@ -20,34 +30,53 @@ export function isLoopback(address: string | undefined): boolean {
 /**
  * Checks keys in Fastify's onRequest hook, before the body is read or a route runs, so an
  * unauthenticated request costs nothing. Both the raw path and the matched route are checked, so
- * no spelling of a path slips past.
+ * no spelling of a path slips past. Client keys come from the client-keys projection (configured
+ * and issued ones), so a key issued or revoked on any replica counts here as soon as its event
+ * arrives; /v1 is open only while no client key exists at all.
  */
-export function installAuth(fastify: FastifyInstance, auth: GatewayConfig['auth']): void {
-  const rings: Record<Exclude<Surface, 'open'>, KeyRing> = {
-    client: new KeyRing(auth.clientKeys),
-    admin: new KeyRing(auth.adminKeys),
-  };
+export function installAuth(fastify: FastifyInstance, auth: GatewayConfig['auth'], clients: ClientKeysProjection): void {
+  const admin = new KeyRing(auth.adminKeys);
   const logger = new Logger('Auth');
-  if (rings.client.open) logger.warn('auth.client_keys is empty: /v1 is open to anyone who can reach it');
-  if (rings.admin.open) logger.warn('auth.admin_keys is empty: /admin answers only loopback clients');
+  if (clients.empty) logger.warn('no client keys (auth.client_keys, /admin/clients): /v1 is open to anyone who can reach it');
+  if (admin.open) logger.warn('auth.admin_keys is empty: /admin answers only loopback clients');
+  fastify.decorateRequest('client', null);
+  fastify.decorateRequest('adminName', null);
 
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const surface = surfaceFor(request);
     if (surface === 'open') return done();
-    if (rings[surface].open) {
+    if (surface === 'client') {
+      if (clients.empty) return done();
+      const key = presentedKey(request.headers);
+      const client = key === undefined ? undefined : clients.identify(key);
+      if (client) {
+        request.client = client;
+        return done();
+      }
+      return refuse(reply, key);
+    }
+    if (admin.open) {
       // An open admin surface is a local operator's convenience, never the network's.
-      if (surface === 'client' || isLoopback(request.socket.remoteAddress)) return done();
+      if (isLoopback(request.socket.remoteAddress)) return done();
       void reply.code(403).send(openAiError(403, LOOPBACK_ONLY, { type: 'permission_error', code: 'admin_loopback_only' }));
       return;
     }
     const key = presentedKey(request.headers);
-    if (key !== undefined && rings[surface].accepts(key)) return done();
-    const body =
-      key === undefined
-        ? openAiError(401, MISSING, { type: 'invalid_request_error', code: 'invalid_api_key' })
-        : openAiError(401, WRONG, { type: 'authentication_error', code: 'invalid_api_key' });
-    void reply.code(401).header('www-authenticate', 'Bearer').send(body);
+    const name = key === undefined ? undefined : admin.find(key);
+    if (name !== undefined) {
+      request.adminName = name;
+      return done();
+    }
+    refuse(reply, key);
   });
+}
+
+function refuse(reply: FastifyReply, key: string | undefined): void {
+  const body =
+    key === undefined
+      ? openAiError(401, MISSING, { type: 'invalid_request_error', code: 'invalid_api_key' })
+      : openAiError(401, WRONG, { type: 'authentication_error', code: 'invalid_api_key' });
+  void reply.code(401).header('www-authenticate', 'Bearer').send(body);
 }
 
 function surfaceFor(request: FastifyRequest): Surface {

@@ -7,21 +7,26 @@ const digest = (key: string): Buffer => createHash('sha256').update(key).digest(
  * digests and every entry is compared, so neither the length nor the position of a match leaks.
  */
 export class KeyRing {
-  private readonly digests: Buffer[];
+  private readonly entries: Array<{ name: string; digest: Buffer }>;
 
-  constructor(keys: readonly string[]) {
-    this.digests = keys.map(digest);
+  constructor(keys: ReadonlyArray<{ name: string; key: string }>) {
+    this.entries = keys.map(({ name, key }) => ({ name, digest: digest(key) }));
   }
 
   /** No keys configured: the surface is open. */
   get open(): boolean {
-    return this.digests.length === 0;
+    return this.entries.length === 0;
   }
 
   accepts(key: string): boolean {
+    return this.find(key) !== undefined;
+  }
+
+  /** The name of the matching key, or undefined. */
+  find(key: string): string | undefined {
     const candidate = digest(key);
-    let match = false;
-    for (const known of this.digests) match = timingSafeEqual(known, candidate) || match;
+    let match: string | undefined;
+    for (const known of this.entries) if (timingSafeEqual(known.digest, candidate)) match ??= known.name;
     return match;
   }
 }

@@ -1,4 +1,4 @@
-import type { ProbeResult, QuarantineReason } from '@switchboard/domain';
+import type { ClientLimits, ProbeResult, QuarantineReason } from '@switchboard/domain';
 
 export type { ProbeResult } from '@switchboard/domain';
 
@@ -81,5 +81,28 @@ export class DisableProviderCommand {
 }
 
 export class EnableProviderCommand {
+  constructor(readonly name: string) {}
+}
+
+/** Issue a key to a client: the caller made the key and passes only its hash. */
+export class IssueClientKeyCommand {
+  constructor(
+    readonly name: string,
+    readonly keyHash: string,
+    readonly models: string[] | null,
+    readonly limits: ClientLimits,
+  ) {}
+}
+
+/** Replace a client's models and limits (already merged with the current ones). */
+export class ChangeClientLimitsCommand {
+  constructor(
+    readonly name: string,
+    readonly models: string[] | null,
+    readonly limits: ClientLimits,
+  ) {}
+}
+
+export class RevokeClientKeyCommand {
   constructor(readonly name: string) {}
 }

@@ -1,6 +1,6 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
-import { KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
+import { ClientKeysProjection, KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
 import { EVENT_STORE, GATEWAY_CONFIG } from '../tokens';
 import { GATEWAY_ENV } from './core.tokens';
@@ -16,6 +16,13 @@ class StoreCloser implements OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.store.close();
   }
+}
+
+/** Issued keys arrive through the feed; the configured ones are known from the start. */
+function clientKeys(config: GatewayConfig): ClientKeysProjection {
+  const projection = new ClientKeysProjection();
+  projection.configure(config.auth.clientKeys, new Date().toISOString());
+  return projection;
 }
 
 export interface CoreOptions {
@@ -41,6 +48,7 @@ export class CoreModule {
         { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
         { provide: ProjectionCheckpoints, useValue: new ProjectionCheckpoints() },
+        { provide: ClientKeysProjection, useValue: clientKeys(config) },
         DomainWriter,
         ProjectionFeed,
         KeySync,
@@ -55,6 +63,7 @@ export class CoreModule {
         KeyPoolProjection,
         ProviderHealthProjection,
         ProjectionCheckpoints,
+        ClientKeysProjection,
         DomainWriter,
         ProjectionFeed,
       ],

@@ -1,4 +1,4 @@
-import { fingerprint, KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { ClientKeysProjection, fingerprint, KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { InMemoryEventStore } from '@switchboard/event-store';
 import { DomainWriter } from './domain-writer';
 
@@ -9,7 +9,7 @@ const inAnHour = '2025-01-01T13:00:00.000Z';
 /** One gateway replica: its own projections, writing to the shared store. */
 function replica(store: InMemoryEventStore) {
   const keys = new KeyPoolProjection();
-  return { keys, writer: new DomainWriter(store, keys, new ProviderHealthProjection()) };
+  return { keys, writer: new DomainWriter(store, keys, new ProviderHealthProjection(), new ClientKeysProjection()) };
 }
 
 describe('DomainWriter', () => {

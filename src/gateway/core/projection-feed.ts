@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
+import { ClientKeysProjection, KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
 import type { EventStore, RecordedEvent, Subscription } from '@switchboard/event-store';
 import { EVENT_STORE } from '../tokens';
 
@@ -9,7 +9,7 @@ export interface FollowingProjection {
 }
 
 /**
- * Feeds both projections, and any other read model that asks to follow (before start-up), from one
+ * Feeds the key-pool, provider-health and client-keys projections, and any other read model that asks to follow (before start-up), from one
  * catch-up subscription over all events, from the start. Events appended by other replicas (or the
  * keeper process) arrive here; local appends arrive twice and the projections ignore the repeat.
  * On the way it leaves checkpoints for the admin's time travel.
@@ -30,6 +30,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
     private readonly checkpoints: ProjectionCheckpoints,
+    private readonly clients: ClientKeysProjection,
   ) {}
 
   /** For readiness: false until the initial catch-up is done, and again once the feed has stopped. */
@@ -79,5 +80,6 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     this.providers.apply(event);
     this.checkpoints.afterApply(event, this.keys, this.providers);
     for (const follower of this.followers) follower.apply(event);
+    this.clients.apply(event);
   }
 }

@@ -65,6 +65,10 @@ function fromDomainCode(code: string, error: Error): MappedError {
     case 'KEY_NOT_REGISTERED':
     case 'PROVIDER_NOT_REGISTERED':
       return { status: 404, body: openAiError(404, error.message, { code: code.toLowerCase() }), unexpected: false };
+    case 'CLIENT_NOT_FOUND':
+      return { status: 404, body: openAiError(404, error.message, { code: 'client_not_found', param: 'name' }), unexpected: false };
+    case 'CLIENT_EXISTS':
+      return { status: 409, body: openAiError(409, error.message, { code: 'client_exists', param: 'name' }), unexpected: false };
     case 'KEY_REMOVED':
       return { status: 409, body: openAiError(409, error.message, { code: code.toLowerCase() }), unexpected: false };
     case 'unsupported_parameter':

@@ -15,6 +15,7 @@ export function finishRequest(request: RequestContext, endpoint: Endpoint, resul
     result.kind === 'served' ? (result.answer ?? result.body) : result.kind === 'streaming' ? request.lastChunk : undefined;
   const record = new FinishedRequest(
     requestId,
+    request.client,
     endpoint,
     request.alias.name,
     request.stream,
@@ -31,10 +32,21 @@ export function finishRequest(request: RequestContext, endpoint: Endpoint, resul
 }
 
 /** A request refused before routing (a malformed body, an unknown model): no alias, no attempts. */
-export function finishRefused(deps: RoutingDeps, endpoint: Endpoint, status: number, requestId: string, startedAt: number): void {
+export function finishRefused(
+  deps: RoutingDeps,
+  endpoint: Endpoint,
+  status: number,
+  requestId: string,
+  startedAt: number,
+  client: string | null = null,
+  alias: string | null = null,
+): void {
   if (deps.observers.length === 0) return;
   const latency = performance.now() - startedAt;
-  deliver(deps, new FinishedRequest(requestId, endpoint, null, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined));
+  deliver(
+    deps,
+    new FinishedRequest(requestId, client, endpoint, alias, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined),
+  );
 }
 
 const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);
@@ -50,12 +62,12 @@ function deliver(deps: RoutingDeps, record: RequestRecord): void {
 }
 
 class FinishedRequest implements RequestRecord {
-  readonly client = null;
   private usageRead = false;
   private usageFound: Usage | null = null;
 
   constructor(
     readonly requestId: string,
+    readonly client: string | null,
     readonly endpoint: Endpoint,
     readonly alias: string | null,
     readonly stream: boolean,

@@ -25,6 +25,8 @@ export interface RequestContext {
   readonly stream: boolean;
   readonly signal: CancelSignal;
   readonly deps: RoutingDeps;
+  /** The client's name (its key's), for the record; null on an open gateway. */
+  readonly client: string | null;
   /** `performance.now()` when routing began: the origin of the record's durations. */
   readonly startedAt: number;
   /** Epoch ms past which no upstream call starts (`routing.requestDeadlineMs`). */
@@ -57,6 +59,7 @@ export function openRequest(
   deps: RoutingDeps,
   signal: CancelSignal,
   stream: boolean,
+  client: string | null = null,
 ): RequestContext {
   return {
     op,
@@ -65,6 +68,7 @@ export function openRequest(
     stream,
     signal,
     deps,
+    client,
     startedAt: performance.now(),
     deadline: deps.now() + deps.routing.requestDeadlineMs,
     attempts: [],

@@ -33,7 +33,7 @@ export type Endpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddi
 export interface RequestRecord {
   /** The `x-request-id` the client got. */
   readonly requestId: string;
-  /** The client's name when it authenticated with a named client key; null until clients exist. */
+  /** The client's name (its key's: issued, or `auth.client_keys`); null on an open gateway. */
   readonly client: string | null;
   readonly endpoint: Endpoint;
   /** The resolved model alias; null when the request was refused before one (bad body, unknown model). */

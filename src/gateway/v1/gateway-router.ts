@@ -62,8 +62,15 @@ export class GatewayRouter implements OnApplicationShutdown {
   }
 
   /** A request about to be routed: the one context object that travels down the pipeline. */
-  open(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream: boolean): RequestContext {
-    return openRequest(op, body, alias, this.deps, signal, stream);
+  open(
+    op: RoutedOp,
+    body: Record<string, unknown>,
+    alias: RouteAlias,
+    signal: CancelSignal,
+    stream: boolean,
+    client: string | null = null,
+  ): RequestContext {
+    return openRequest(op, body, alias, this.deps, signal, stream, client);
   }
 
   /** Routes in-process (the ReAct engine's model calls): no front end, no record. */
@@ -77,10 +84,17 @@ export class GatewayRouter implements OnApplicationShutdown {
     finishRequest(request, endpoint, result, status, requestIdOf(reply));
   }
 
-  /** The front end refused the request before routing (bad body, unknown model). */
-  refused(endpoint: Endpoint, status: number, reply: FastifyReply, startedAt: number): void {
+  /** The front end refused the request before routing (bad body, unknown model, a client limit). */
+  refused(
+    endpoint: Endpoint,
+    status: number,
+    reply: FastifyReply,
+    startedAt: number,
+    client: string | null = null,
+    alias: string | null = null,
+  ): void {
     if (this.deps.observers.length === 0) return;
-    finishRefused(this.deps, endpoint, status, requestIdOf(reply), startedAt);
+    finishRefused(this.deps, endpoint, status, requestIdOf(reply), startedAt, client, alias);
   }
 
   async onApplicationShutdown(): Promise<void> {

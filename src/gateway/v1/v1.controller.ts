@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@n
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientGone } from '../http/client-gone';
 import { startSse } from '../http/sse';
+import { ClientLimiter } from '../limits/client-limiter';
 import { routeRequest } from '../routing/route-request';
 import { relayStream } from '../routing/stream-relay';
 import type { ResponseStore } from '@switchboard/response-store';
@@ -20,6 +21,7 @@ import {
 import { messagesFrontEnd } from './messages-front-end';
 import { responsesFrontEnd } from './responses-front-end';
 import { GatewayRouter } from './gateway-router';
+import { admitClient, type Refusal } from './admit-client';
 import { ReactChat } from './react-bridge';
 import { routingHeaders, sendError } from './respond';
 import { ChatCompletionRequestDto, CompletionRequestDto, EmbeddingRequestDto, ModelListDto } from './v1.dto';
@@ -42,6 +44,7 @@ export class V1Controller {
     private readonly router: GatewayRouter,
     private readonly react: ReactChat,
     @Inject(RESPONSE_STORE) private readonly store: ResponseStore,
+    private readonly limiter: ClientLimiter,
   ) {
     this.responses = responsesFrontEnd(store);
     const created = Math.floor(Date.now() / 1000);
@@ -109,11 +112,12 @@ export class V1Controller {
   /** Every front end runs here: check, resolve the alias, route, answer, finish. */
   private async serve(front: FrontEnd, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
-    const refuse = (status: number, message: string, fields: { param?: string | null; code?: string | null }) => {
+    const client = req.client;
+    const refuse = (status: number, message: string, fields: Refusal['fields'], aliasName: string | null = null) => {
       routingHeaders(reply, 0);
       if ('open' in front) front.error(reply, status, message, fields);
       else void sendError(reply, status, message, fields);
-      this.router.refused(front.endpoint, status, reply, started);
+      this.router.refused(front.endpoint, status, reply, started, client?.name ?? null, aliasName);
     };
     const invalid = front.check(req.body);
     if (invalid) return refuse(400, invalid.message, { param: invalid.param });
@@ -125,33 +129,42 @@ export class V1Controller {
         code: 'model_not_found',
       });
     }
-    if (alias.reasoningMode === 'react') {
-      // TODO(issue 21): an agent's answer is written by the ReAct module and ends in no record yet.
-      if (front === CHAT) return this.react.complete(alias.name, body, reply);
+    if (alias.reasoningMode === 'react' && front !== CHAT) {
       return refuse(400, `'${alias.name}' is an agent (reasoning_mode: react): only /v1/chat/completions serves it.`, { param: 'model' });
     }
-    // Translate in: an endpoint in another format becomes the OpenAI body the pipeline routes.
-    let writer: AnswerWriter = front as OpenAiFrontEnd;
-    let exchange: Exchange | undefined;
-    if ('open' in front) {
-      const opened = await front.open(body);
-      if ('invalid' in opened) return refuse(400, opened.invalid.message, { param: opened.invalid.param });
-      exchange = writer = opened;
-      body = opened.body;
+    const admitted = admitClient(this.limiter, client, alias.name, reply);
+    const ticket = admitted instanceof Promise ? await admitted : admitted;
+    if ('refused' in ticket) return refuse(ticket.status, ticket.message, ticket.fields, alias.name);
+    try {
+      // TODO(issue 21): an agent's answer is written by the ReAct module and ends in no record yet.
+      if (alias.reasoningMode === 'react') return await this.react.complete(alias.name, body, reply);
+      // Translate in: an endpoint in another format becomes the OpenAI body the pipeline routes.
+      let writer: AnswerWriter = front as OpenAiFrontEnd;
+      let exchange: Exchange | undefined;
+      if ('open' in front) {
+        const opened = await front.open(body);
+        if ('invalid' in opened) return refuse(400, opened.invalid.message, { param: opened.invalid.param }, alias.name);
+        exchange = writer = opened;
+        body = opened.body;
+      }
+      const signal = clientGone(reply);
+      const stream = front.op !== 'embeddings' && body.stream === true;
+      const request = this.router.open(front.op, body, alias, signal, stream, client?.name ?? null);
+      const result = await routeRequest(request);
+      let status: number;
+      if (result.kind === 'streaming') {
+        routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
+        // The stream's first chunks are already read (the router waited for them before committing).
+        await relayStream(request, result, startSse(reply, { firstEventFollows: true }), writer.framing);
+        status = 200;
+      } else {
+        status = await writer.answer(reply, alias.name, result);
+      }
+      this.router.finish(request, front.endpoint, result, status, reply);
+      if (exchange?.finished) await exchange.finished();
+    } finally {
+      // Tokens and spend are charged from the request's record (LimitsObserver); the slot in flight here.
+      this.limiter.release(ticket);
     }
-    const signal = clientGone(reply);
-    const request = this.router.open(front.op, body, alias, signal, front.op !== 'embeddings' && body.stream === true);
-    const result = await routeRequest(request);
-    let status: number;
-    if (result.kind === 'streaming') {
-      routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
-      // The stream's first chunks are already read (the router waited for them before committing).
-      await relayStream(request, result, startSse(reply, { firstEventFollows: true }), writer.framing);
-      status = 200;
-    } else {
-      status = await writer.answer(reply, alias.name, result);
-    }
-    this.router.finish(request, front.endpoint, result, status, reply);
-    if (exchange?.finished) await exchange.finished();
   }
 }

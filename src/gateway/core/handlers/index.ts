@@ -14,6 +14,7 @@ import {
   OpenCircuitHandler,
   RegisterProviderHandler,
 } from './provider.handlers';
+import { ChangeClientLimitsHandler, IssueClientKeyHandler, RevokeClientKeyHandler } from './client.handlers';
 
 export const CommandHandlers = [
   RegisterKeyHandler,
@@ -28,4 +29,7 @@ export const CommandHandlers = [
   CloseCircuitHandler,
   DisableProviderHandler,
   EnableProviderHandler,
+  IssueClientKeyHandler,
+  ChangeClientLimitsHandler,
+  RevokeClientKeyHandler,
 ];

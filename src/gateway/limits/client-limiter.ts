@@ -1,0 +1,207 @@
+import type { ClientLimits, ClientView } from '@switchboard/domain';
+import type { LimitCounters, LimitName, LimitRule, SpendRule, Usage, WindowState } from './limit-counters';
+
+/** Limits shared by every client of an alias (`models.<alias>.rpm|tpm|max_parallel`). */
+export type AliasLimits = Omit<ClientLimits, 'budget'>;
+
+/** What an admitted request carries to its end: the rules to release and to charge tokens to. */
+export interface Ticket {
+  readonly rules: readonly LimitRule[];
+  readonly spend: SpendRule | undefined;
+}
+
+/** The answer to "may this request go on": headers for the reply, or a refusal to send. */
+export type Verdict =
+  | { ok: true; ticket: Ticket; headers: RateLimitHeaders | undefined }
+  | { ok: false; status: 429 | 503; message: string; code: string; headers: Record<string, string> };
+
+export type RateLimitHeaders = Record<string, string>;
+
+export interface LimiterHooks {
+  /** The counters could not be reached (Redis down): count it, log it (throttled by the caller). */
+  storeFailed(error: unknown, failOpen: boolean): void;
+  refused(limit: LimitName): void;
+}
+
+const OPEN: Ticket = Object.freeze({ rules: Object.freeze([]) as readonly LimitRule[], spend: undefined });
+const NOTHING: Verdict = Object.freeze({ ok: true, ticket: OPEN, headers: undefined });
+
+const MESSAGES: Record<LimitName, string> = {
+  rpm: 'Rate limit reached: requests per minute.',
+  tpm: 'Rate limit reached: tokens per minute.',
+  max_parallel: 'Rate limit reached: too many requests in flight.',
+  budget: 'You exceeded your current quota: the budget of this period is spent.',
+};
+
+/**
+ * Client and alias limits around the request path. A request without a client or alias limit
+ * takes the `NOTHING` fast path (no allocation); the rest costs one `admit` on the counters and,
+ * when the answer is in, one `release` and one `charge`.
+ */
+export class ClientLimiter {
+  /** Rules per client name and limits object: rebuilt only when limits change. */
+  private readonly ruleCache = new WeakMap<object, LimitRule>();
+
+  /** By alias name; replaced as a whole when the config changes. */
+  aliasLimits: ReadonlyMap<string, AliasLimits> = new Map();
+
+  constructor(
+    private readonly counters: LimitCounters,
+    private readonly failOpen: boolean,
+    private readonly hooks: LimiterHooks,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  admit(client: ClientView | null, alias: string): Verdict | Promise<Verdict> {
+    const rules = this.rules(client, alias);
+    if (rules === undefined) return NOTHING;
+    const now = this.now();
+    const spend = client ? spendRule(client, now) : undefined;
+    try {
+      const admission = this.counters.admit(rules, spend, now);
+      if (admission instanceof Promise)
+        return admission.then(
+          (a) => this.verdict(a, rules, spend),
+          (e) => this.unreachable(e, rules, spend),
+        );
+      return this.verdict(admission, rules, spend);
+    } catch (error) {
+      return this.unreachable(error, rules, spend);
+    }
+  }
+
+  /** The request ended (answered, refused upstream, or the client left): free its slots in flight. */
+  release(ticket: Ticket): void {
+    if (ticket.rules.length === 0) return;
+    this.quietly(() => this.counters.release(ticket.rules));
+  }
+
+  /** Whether a request of this client to this alias is counted at all (else its usage need not be read). */
+  counts(client: ClientView | undefined, alias: string | null): boolean {
+    return client !== undefined || (alias !== null && this.aliasLimits.has(alias));
+  }
+
+  /** A finished request's answer reported `tokens` costing `usd`: charged to its client's and alias's windows and period. */
+  charge(client: ClientView | undefined, alias: string | null, tokens: number, usd: number): void {
+    if (tokens <= 0 && usd <= 0) return;
+    const rules = this.rules(client ?? null, alias ?? '');
+    if (rules === undefined) return;
+    const now = this.now();
+    const spend = client ? spendRule(client, now) : undefined;
+    this.quietly(() => this.counters.charge(rules, spend, Math.round(tokens), usd, now));
+  }
+
+  /** A client's usage in its current budget period (a month when it has no budget). */
+  async usage(client: ClientView): Promise<Usage & { period: string }> {
+    const spend = spendRule(client, this.now());
+    return { period: spend.period, ...(await this.counters.usage(client.name, spend.period)) };
+  }
+
+  private verdict(
+    admission: { refused?: LimitName; retryAfterMs: number; requests?: WindowState; tokens?: WindowState },
+    rules: readonly LimitRule[],
+    spend: SpendRule | undefined,
+  ): Verdict {
+    if (admission.refused === undefined) {
+      const headers = rateLimitHeaders(admission.requests, admission.tokens);
+      return { ok: true, ticket: { rules, spend }, headers };
+    }
+    this.hooks.refused(admission.refused);
+    const retryAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
+    const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
+    if (admission.refused === 'rpm') Object.assign(headers, windowHeaders('requests', minOf(rules, 'rpm'), 0, admission.retryAfterMs));
+    if (admission.refused === 'tpm') Object.assign(headers, windowHeaders('tokens', minOf(rules, 'tpm'), 0, admission.retryAfterMs));
+    const budget = admission.refused === 'budget';
+    return {
+      ok: false,
+      status: 429,
+      message: MESSAGES[admission.refused],
+      code: budget ? 'insufficient_quota' : 'rate_limit_exceeded',
+      headers,
+    };
+  }
+
+  private unreachable(error: unknown, rules: readonly LimitRule[], spend: SpendRule | undefined): Verdict {
+    this.hooks.storeFailed(error, this.failOpen);
+    if (this.failOpen) return { ok: true, ticket: { rules, spend }, headers: undefined };
+    return {
+      ok: false,
+      status: 503,
+      message: 'Rate limits cannot be checked right now (limits.on_redis_error: deny); retry shortly.',
+      code: 'limits_unavailable',
+      headers: { 'retry-after': '1' },
+    };
+  }
+
+  /** The client's and the alias's rules; undefined when neither limits nor counts anything. */
+  private rules(client: ClientView | null, alias: string): readonly LimitRule[] | undefined {
+    const clientRule = client ? this.rule(`c:${client.name}`, client.limits) : undefined;
+    const aliasLimits = this.aliasLimits.get(alias);
+    const aliasRule = aliasLimits ? this.rule(`a:${alias}`, aliasLimits) : undefined;
+    if (clientRule && aliasRule) return [clientRule, aliasRule];
+    if (clientRule) return [clientRule];
+    return aliasRule ? [aliasRule] : undefined;
+  }
+
+  private rule(id: string, limits: Omit<ClientLimits, 'budget'>): LimitRule {
+    let rule = this.ruleCache.get(limits);
+    if (!rule || rule.id !== id) {
+      rule = { id, rpm: limits.rpm, tpm: limits.tpm, maxParallel: limits.maxParallel };
+      this.ruleCache.set(limits, rule);
+    }
+    return rule;
+  }
+
+  private quietly(run: () => void | Promise<void>): void {
+    try {
+      const pending = run();
+      if (pending instanceof Promise) pending.catch((error: unknown) => this.hooks.storeFailed(error, this.failOpen));
+    } catch (error) {
+      this.hooks.storeFailed(error, this.failOpen);
+    }
+  }
+}
+
+/** The client's budget period (UTC day or month; a month without a budget, for its usage). */
+export function spendRule(client: ClientView, now: number): SpendRule {
+  const d = new Date(now);
+  const budget = client.limits.budget;
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  if (budget?.per === 'day') {
+    return {
+      client: client.name,
+      period: d.toISOString().slice(0, 10),
+      periodEndsAt: Date.UTC(y, m, d.getUTCDate() + 1),
+      budgetUsd: budget.usd,
+    };
+  }
+  return { client: client.name, period: d.toISOString().slice(0, 7), periodEndsAt: Date.UTC(y, m + 1, 1), budgetUsd: budget?.usd };
+}
+
+/** OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit. */
+function rateLimitHeaders(requests: WindowState | undefined, tokens: WindowState | undefined): RateLimitHeaders | undefined {
+  if (!requests && !tokens) return undefined;
+  const headers: RateLimitHeaders = {};
+  if (requests) Object.assign(headers, windowHeaders('requests', requests.limit, requests.remaining, requests.resetMs));
+  if (tokens) Object.assign(headers, windowHeaders('tokens', tokens.limit, tokens.remaining, tokens.resetMs));
+  return headers;
+}
+
+function windowHeaders(kind: 'requests' | 'tokens', limit: number | undefined, remaining: number, resetMs: number): Record<string, string> {
+  if (limit === undefined) return {};
+  return {
+    [`x-ratelimit-limit-${kind}`]: String(limit),
+    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, remaining)),
+    [`x-ratelimit-reset-${kind}`]: `${Math.max(0, Math.ceil(resetMs / 1000))}s`,
+  };
+}
+
+function minOf(rules: readonly LimitRule[], field: 'rpm' | 'tpm'): number | undefined {
+  let min: number | undefined;
+  for (const rule of rules) {
+    const value = rule[field];
+    if (value !== undefined && (min === undefined || value < min)) min = value;
+  }
+  return min;
+}

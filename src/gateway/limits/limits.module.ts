@@ -1,0 +1,91 @@
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import type { GatewayConfig } from '@switchboard/config';
+import { Counter } from 'prom-client';
+import { GATEWAY_ENV } from '../core/core.tokens';
+import { GATEWAY_CONFIG } from '../tokens';
+import { GatewayMetrics } from '../metrics/gateway-metrics';
+import { ClientLimiter, type AliasLimits } from './client-limiter';
+import { LimitsObserver } from './limits.observer';
+import type { LimitCounters } from './limit-counters';
+import { MemoryLimitCounters } from './memory-limit-counters';
+import { RedisLimitCounters } from './redis-limit-counters';
+
+/** A store failure is logged at most this often (Redis down means every request fails the same way). */
+const LOG_EVERY_MS = 10_000;
+
+/** Owns the counters (memory, or Redis with `REDIS_URL`) and closes them last. */
+@Injectable()
+export class LimitCountersHolder implements OnApplicationShutdown {
+  readonly counters: LimitCounters;
+  constructor(@Inject(GATEWAY_ENV) env: NodeJS.ProcessEnv) {
+    this.counters = env.REDIS_URL
+      ? new RedisLimitCounters(env.REDIS_URL, env.REDIS_KEY_PREFIX || 'switchboard:limits:')
+      : new MemoryLimitCounters();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.counters.close();
+  }
+}
+
+function makeLimiter(holder: LimitCountersHolder, config: GatewayConfig, metrics?: GatewayMetrics): ClientLimiter {
+  const logger = new Logger('Limits');
+  const registers = metrics ? [metrics.registry] : [];
+  const storeErrors = new Counter({
+    name: 'switchboard_limits_store_errors_total',
+    help: 'Rate-limit checks that could not reach the counters (Redis), by what was done: allowed (fail open) or denied.',
+    labelNames: ['action'],
+    registers,
+  });
+  const refusals = new Counter({
+    name: 'switchboard_limit_refusals_total',
+    help: 'Requests refused by a client or alias limit, by limit (rpm, tpm, max_parallel, budget).',
+    labelNames: ['limit'],
+    registers,
+  });
+  let lastLog = 0;
+  let unlogged = 0;
+  const failOpen = config.limits.onRedisError === 'allow';
+  const limiter = new ClientLimiter(holder.counters, failOpen, {
+    storeFailed(error, open) {
+      storeErrors.inc({ action: open ? 'allowed' : 'denied' });
+      const now = Date.now();
+      if (now - lastLog < LOG_EVERY_MS) {
+        unlogged++;
+        return;
+      }
+      const more = unlogged > 0 ? ` (${unlogged} more since the last line)` : '';
+      logger.error(
+        `rate-limit counters unreachable, requests are ${open ? 'allowed (fail open)' : 'refused (limits.on_redis_error: deny)'}: ${error instanceof Error ? error.message : String(error)}${more}`,
+      );
+      lastLog = now;
+      unlogged = 0;
+    },
+    refused(limit) {
+      refusals.inc({ limit });
+    },
+  });
+  limiter.aliasLimits = aliasLimitsOf(config);
+  return limiter;
+}
+
+export function aliasLimitsOf(config: GatewayConfig): Map<string, AliasLimits> {
+  const limits = new Map<string, AliasLimits>();
+  for (const alias of Object.values(config.models)) if (alias.limits) limits.set(alias.name, alias.limits);
+  return limits;
+}
+
+/** Client and alias limits, budgets; global so /v1 and /admin/clients share the limiter. */
+@Global()
+@Module({
+  providers: [
+    LimitCountersHolder,
+    {
+      provide: ClientLimiter,
+      useFactory: makeLimiter,
+      inject: [LimitCountersHolder, GATEWAY_CONFIG, { token: GatewayMetrics, optional: true }],
+    },
+    LimitsObserver,
+  ],
+  exports: [ClientLimiter],
+})
+export class LimitsModule {}

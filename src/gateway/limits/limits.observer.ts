@@ -1,0 +1,33 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { GatewayConfig } from '@switchboard/config';
+import { ClientKeysProjection, costUsd } from '@switchboard/domain';
+import type { RequestObserver, RequestRecord } from '../routing/request-record';
+import { GATEWAY_CONFIG } from '../tokens';
+import { RequestObservers } from '../v1/request-observers';
+import { ClientLimiter } from './client-limiter';
+
+/**
+ * Charges each finished request's reported tokens (tpm) and cost (budgets) from its record, so
+ * the request path carries no limit bookkeeping of its own after the answer. A request of no
+ * client to an alias without limits is not counted, and its usage is never read.
+ */
+@Injectable()
+export class LimitsObserver implements RequestObserver {
+  constructor(
+    observers: RequestObservers,
+    private readonly limiter: ClientLimiter,
+    private readonly clients: ClientKeysProjection,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    observers.register(this);
+  }
+
+  requestFinished(record: RequestRecord): void {
+    const client = record.client === null ? undefined : this.clients.get(record.client);
+    if (!this.limiter.counts(client, record.alias)) return;
+    const usage = record.usage;
+    if (!usage) return;
+    const usd = record.model === null ? 0 : costUsd(this.config.prices, record.model, usage);
+    this.limiter.charge(client, record.alias, usage.total_tokens, usd);
+  }
+}

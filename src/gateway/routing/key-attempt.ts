@@ -8,10 +8,11 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from '@switchboard/providers';
-import { applyFailure, confirmServed, failureOutcome, noteAttempt, type Failure } from './outcome-consequences';
+import { applyFailure, confirmServed, failureOutcome, noteAttempt, withoutSecrets, type Failure } from './outcome-consequences';
 import { passKey, type RequestContext } from './request-context';
 import type { Fallthrough, RouteResult } from './route-result';
 import type { RouteTarget } from './route-table';
+import { scrubSecrets } from './scrub-secrets';
 import { contentTypeOf, describeError, readAnswer } from './upstream-answer';
 
 /**
@@ -84,15 +85,18 @@ async function callKey(
     }
     const text = await res.body.text();
     const classified = target.provider.classify(res.status, res.headers, errorBodyValue(text), deps.now());
-    outcome =
-      classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified;
+    outcome = withoutSecrets(
+      request,
+      target,
+      classified.kind === 'ok' ? { kind: 'quarantine', status: res.status, reason: 'upstream_error', rateLimited: false } : classified,
+    );
     if (outcome.kind === 'client_error') {
       noteAttempt(request, target, res.status, outcome.kind, outcome.reason);
       return clientError(request, target, res.status, contentTypeOf(res.headers), text);
     }
   } catch (error) {
     if (signal.aborted) return { kind: 'aborted', attempts: request.attempts };
-    outcome = failureOutcome(deps, target, res, error);
+    outcome = withoutSecrets(request, target, failureOutcome(deps, target, res, error));
     // An error event before the stream's first chunk that is the client's own (a 400 said as SSE):
     // nothing reached the client yet, so it gets the error as the HTTP answer it stands for.
     if (outcome.kind === 'client_error') {
@@ -134,5 +138,7 @@ function clientError(
   body: string,
 ): RouteResult {
   const { attempts, key: fingerprint } = request;
-  return { kind: 'client_error', target, fingerprint, status, body, attempts, ...(contentType ? { contentType } : {}) };
+  // The upstream's own error goes back to the client, minus any key it echoes.
+  const scrubbed = scrubSecrets(body, request.deps.secrets, target.name, fingerprint);
+  return { kind: 'client_error', target, fingerprint, status, body: scrubbed, attempts, ...(contentType ? { contentType } : {}) };
 }

@@ -6,6 +6,7 @@ import type { Attempt } from './request-record';
 import type { Fallthrough, Served, Streaming } from './route-result';
 import type { RouteTarget } from './route-table';
 import type { RoutingDeps } from './routing-deps';
+import { scrubSecrets } from './scrub-secrets';
 import { describeError, UpstreamAnswerError } from './upstream-answer';
 
 /**
@@ -28,6 +29,16 @@ export function noteAttempt(
   const ms = performance.now() - request.callStartedAt;
   request.attempts.push({ profile: target.name, model: target.model, key: request.key, status, outcome, reason, ms });
   request.deps.metrics?.upstreamAttempt(target.name, outcome === 'quarantine' ? reason : outcome);
+}
+
+/**
+ * The failure with a reason that names no key of the profile: a reason can carry the upstream's
+ * words (a 4xx message), and it reaches the client (503 attempts, a stream's error event), the
+ * log and, for a retirement, an event.
+ */
+export function withoutSecrets(request: RequestContext, target: RouteTarget, outcome: Failure): Failure {
+  const reason = scrubSecrets(outcome.reason, request.deps.secrets, target.name, request.key);
+  return reason === outcome.reason ? outcome : { ...outcome, reason };
 }
 
 /** The answer is the client's: the attempt is noted, the circuit's failure count resets, a trial closes it. */
@@ -87,8 +98,8 @@ export async function applyFailure(request: RequestContext, target: RouteTarget,
  * last attempt.
  */
 export async function settleStreamFailure(request: RequestContext, streaming: Streaming, error: unknown): Promise<Attempt> {
-  const outcome = failureOutcome(request.deps, streaming.target, streaming, error);
   request.key = streaming.fingerprint;
+  const outcome = withoutSecrets(request, streaming.target, failureOutcome(request.deps, streaming.target, streaming, error));
   request.trial = false;
   noteAttempt(request, streaming.target, outcome.status || null, outcome.kind, outcome.reason);
   await applyFailure(request, streaming.target, outcome);

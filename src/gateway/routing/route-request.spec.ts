@@ -41,7 +41,7 @@ function given(...chain: RouteTarget[]) {
       earliestAvailableAt: () => undefined,
     },
     health: { get: () => undefined },
-    secrets: { secret: () => 'sk-secret' },
+    secrets: { secret: () => 'sk-secret', fingerprints: () => [] },
     commands: { execute: () => Promise.reject(new Error('no command was expected')) },
     circuits: new CircuitBreakers(5),
     routing,

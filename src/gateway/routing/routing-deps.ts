@@ -18,6 +18,8 @@ export interface HealthReader {
 /** The key vault: the only holder of secrets. */
 export interface SecretSource {
   secret(fingerprint: string): string | undefined;
+  /** The keys a profile holds, by fingerprint: what an upstream error is scrubbed of. */
+  fingerprints(profile: string): string[];
 }
 
 /** The CQRS command bus: state changes go through it and are applied before it resolves. */

@@ -32,6 +32,8 @@ export function sendResult(reply: FastifyReply, alias: string, result: Exclude<R
   switch (result.kind) {
     case 'served': {
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
+      // The upstream's headers stay behind (they may carry anything, a key echoed too): of them
+      // only a passthrough answer's content type is relayed; the rest are the gateway's own.
       const type = result.target.passthrough ? headerValue(result.headers['content-type']) : undefined;
       void reply
         .code(200)

@@ -10,8 +10,12 @@ export type { ProviderType };
  * does not type-check.
  */
 
-/** The OpenAI endpoints a client can call through the gateway. */
-export type Operation = 'chat' | 'completions' | 'embeddings' | 'models';
+/**
+ * What a client can ask an upstream for through the gateway: the OpenAI endpoints, and
+ * `count_tokens` (the token count of a chat request, which only Anthropic's API offers:
+ * `/v1/messages/count_tokens`).
+ */
+export type Operation = 'chat' | 'completions' | 'embeddings' | 'models' | 'count_tokens';
 
 /** What a provider function needs to know about the profile it serves (resolved config, no secrets). */
 export interface ProfileInfo {

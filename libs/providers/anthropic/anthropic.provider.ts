@@ -1,20 +1,27 @@
 import { UnsupportedFeatureError, type Operation, type Provider, type StreamStep } from '../provider';
 import type { ChatCompletionRequest } from '../shared/openai-wire';
-import type { AnthropicResponse } from './anthropic-wire';
+import type { AnthropicRequest, AnthropicResponse } from './anthropic-wire';
 import { toAnthropicRequest } from './chat.request';
 import { toChatCompletion } from './chat.response';
 import { initStreamState, nextStreamStep, type AnthropicStreamState } from './chat.stream';
-import { headers, messagesUrl, probeUrl } from './endpoint';
+import { countTokensUrl, headers, messagesUrl, probeUrl } from './endpoint';
 import { classifyAnthropic } from './outcome';
 
 function onlyChat(op: Operation): void {
-  if (op !== 'chat') throw new UnsupportedFeatureError(op === 'completions' ? 'prompt' : op, 'anthropic', `the ${op} endpoint`);
+  if (op !== 'chat' && op !== 'count_tokens')
+    throw new UnsupportedFeatureError(op === 'completions' ? 'prompt' : op, 'anthropic', `the ${op} endpoint`);
+}
+
+/** What `/v1/messages/count_tokens` takes of a Messages body: the prompt, not the sampling settings. */
+function countTokensBody(body: AnthropicRequest): Partial<AnthropicRequest> {
+  const { model, messages, system, tools, tool_choice } = body;
+  return { model, messages, ...(system ? { system } : {}), ...(tools ? { tools } : {}), ...(tool_choice ? { tool_choice } : {}) };
 }
 
 export const anthropicProvider: Provider<AnthropicStreamState> = {
   type: 'anthropic',
   defaultBaseUrl: 'https://api.anthropic.com',
-  operations: new Set<Operation>(['chat']),
+  operations: new Set<Operation>(['chat', 'count_tokens']),
 
   request(op, body, ctx) {
     onlyChat(op);
@@ -23,16 +30,19 @@ export const anthropicProvider: Provider<AnthropicStreamState> = {
       stream: ctx.stream,
       maxTokensDefault: ctx.profile.maxTokensDefault,
     });
+    const counting = op === 'count_tokens';
     return {
       method: 'POST',
-      url: messagesUrl(ctx.profile),
+      url: counting ? countTokensUrl(ctx.profile) : messagesUrl(ctx.profile),
       headers: headers(ctx.key, ctx.profile, true),
-      body: JSON.stringify(anthropicBody),
+      body: JSON.stringify(counting ? countTokensBody(anthropicBody) : anthropicBody),
     };
   },
 
   response(op, body, ctx) {
     onlyChat(op);
+    // `{input_tokens}` is already what the client asked for.
+    if (op === 'count_tokens') return body as Record<string, unknown>;
     const message = body as AnthropicResponse;
     // The upstream's message id names the completion, so a client's id can be found in Anthropic's logs.
     return toChatCompletion(message, {

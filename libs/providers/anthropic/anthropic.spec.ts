@@ -110,8 +110,30 @@ describe('anthropic request mapping', () => {
     );
   });
 
-  it('serves chat only', () => {
-    expect([...anthropicProvider.operations]).toEqual(['chat']);
+  it('counts tokens at /v1/messages/count_tokens with the prompt only, and hands the count back as it came', () => {
+    const body = {
+      model: 'x',
+      messages: [
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'hi' },
+      ],
+      max_tokens: 5,
+      temperature: 0.2,
+      tools: [{ type: 'function', function: { name: 'f' } }],
+    };
+    const req = anthropicProvider.request('count_tokens', body, callContext());
+    expect(req.url).toBe('https://api.anthropic.com/v1/messages/count_tokens');
+    expect(JSON.parse(req.body ?? '')).toEqual({
+      model: 'claude-sonnet-4-5',
+      system: 'Be brief.',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ name: 'f', input_schema: { type: 'object', properties: {} } }],
+    });
+    expect(anthropicProvider.response?.('count_tokens', { input_tokens: 14 }, callContext())).toEqual({ input_tokens: 14 });
+  });
+
+  it('serves chat and token counts only', () => {
+    expect([...anthropicProvider.operations]).toEqual(['chat', 'count_tokens']);
     expect(() => anthropicProvider.request('embeddings', { model: 'x', input: 'hi' }, callContext())).toThrow(UnsupportedFeatureError);
   });
 

@@ -13,6 +13,10 @@ export function messagesUrl(profile: ProfileInfo): string {
   return `${root(profile)}/v1/messages`;
 }
 
+export function countTokensUrl(profile: ProfileInfo): string {
+  return `${root(profile)}/v1/messages/count_tokens`;
+}
+
 /** The cheapest authenticated GET: one page of one model. */
 export function probeUrl(profile: ProfileInfo): string {
   return `${root(profile)}/v1/models?limit=1`;

@@ -1,4 +1,4 @@
-import type { CallContext, Operation, Provider, UpstreamRequest } from '../provider';
+import { UnsupportedFeatureError, type CallContext, type Operation, type Provider, type UpstreamRequest } from '../provider';
 import { passthroughBody } from '../openai/chat.request';
 import type { PassthroughState } from '../openai/chat.stream';
 import { azureStream } from './chat.stream';
@@ -11,6 +11,7 @@ import { classify } from './outcome';
  */
 function request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest {
   if (op === 'models') return modelsRequest(ctx);
+  if (op === 'count_tokens') throw new UnsupportedFeatureError('count_tokens', 'azure', 'token counting is an Anthropic endpoint');
   return { method: 'POST', url: url(ctx.profile, op, ctx.model), headers: headers(ctx.key, true), body: passthroughBody(body, ctx.model) };
 }
 

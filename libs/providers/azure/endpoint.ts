@@ -2,7 +2,7 @@ import type { CallContext, Operation, ProfileInfo, UpstreamRequest } from '../pr
 
 export const DEFAULT_AZURE_API_VERSION = '2024-10-21';
 
-const PATHS: Record<Exclude<Operation, 'models'>, string> = {
+const PATHS: Record<Exclude<Operation, 'models' | 'count_tokens'>, string> = {
   chat: 'chat/completions',
   completions: 'completions',
   embeddings: 'embeddings',
@@ -13,7 +13,7 @@ function apiVersion(profile: ProfileInfo): string {
 }
 
 /** The chain entry's model is the deployment name: Azure routes by URL, not by body. */
-export function url(profile: ProfileInfo, op: Exclude<Operation, 'models'>, deployment: string): string {
+export function url(profile: ProfileInfo, op: Exclude<Operation, 'models' | 'count_tokens'>, deployment: string): string {
   return `${profile.baseUrl}/openai/deployments/${encodeURIComponent(deployment)}/${PATHS[op]}?api-version=${apiVersion(profile)}`;
 }
 

@@ -1,4 +1,4 @@
-import type { CallContext, InProcessProvider, Operation, UpstreamRequest } from '../provider';
+import { UnsupportedFeatureError, type CallContext, type InProcessProvider, type Operation, type UpstreamRequest } from '../provider';
 import { passthroughBody } from '../openai/chat.request';
 import { passthroughStream, type PassthroughState } from '../openai/chat.stream';
 import { classifyHttp } from '../shared';
@@ -10,7 +10,7 @@ import { MockTransport } from './mock.transport';
  */
 export const MOCK_KEY = 'mock';
 
-const PATHS: Record<Operation, string> = {
+const PATHS: Record<Exclude<Operation, 'count_tokens'>, string> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
@@ -19,12 +19,13 @@ const PATHS: Record<Operation, string> = {
 
 const DEFAULT_MOCK_BASE_URL = 'mock://local';
 
-function url(ctx: Pick<CallContext, 'profile'>, op: Operation): string {
+function url(ctx: Pick<CallContext, 'profile'>, op: Exclude<Operation, 'count_tokens'>): string {
   return `${ctx.profile.baseUrl || DEFAULT_MOCK_BASE_URL}${PATHS[op]}`;
 }
 
 function request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest {
   if (op === 'models') return probe(ctx);
+  if (op === 'count_tokens') throw new UnsupportedFeatureError('count_tokens', 'mock', 'token counting is an Anthropic endpoint');
   return {
     method: 'POST',
     url: url(ctx, op),

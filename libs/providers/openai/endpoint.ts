@@ -1,6 +1,6 @@
 import type { CallContext, Operation, ProfileInfo, UpstreamRequest } from '../provider';
 
-const PATHS: Record<Operation, string> = {
+const PATHS: Record<Exclude<Operation, 'count_tokens'>, string> = {
   chat: '/chat/completions',
   completions: '/completions',
   embeddings: '/embeddings',
@@ -8,7 +8,7 @@ const PATHS: Record<Operation, string> = {
 };
 
 /** `base_url` is the root the OpenAI SDK takes (`https://api.openai.com/v1`, `http://localhost:11434/v1`). */
-export function url(profile: ProfileInfo, op: Operation): string {
+export function url(profile: ProfileInfo, op: Exclude<Operation, 'count_tokens'>): string {
   return `${profile.baseUrl}${PATHS[op]}`;
 }
 

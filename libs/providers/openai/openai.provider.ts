@@ -1,4 +1,4 @@
-import type { CallContext, Operation, Provider, UpstreamRequest } from '../provider';
+import { UnsupportedFeatureError, type CallContext, type Operation, type Provider, type UpstreamRequest } from '../provider';
 import { passthroughBody } from './chat.request';
 import { passthroughStream, type PassthroughState } from './chat.stream';
 import { headers, modelsRequest, url } from './endpoint';
@@ -6,6 +6,7 @@ import { classify } from './outcome';
 
 function request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest {
   if (op === 'models') return modelsRequest(ctx);
+  if (op === 'count_tokens') throw new UnsupportedFeatureError('count_tokens', 'openai', 'token counting is an Anthropic endpoint');
   return { method: 'POST', url: url(ctx.profile, op), headers: headers(ctx.key, true), body: passthroughBody(body, ctx.model) };
 }
 

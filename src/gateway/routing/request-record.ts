@@ -19,7 +19,8 @@ export interface Usage {
 }
 
 /** The /v1 front ends of the routing pipeline: each one's requests end in a record. */
-export type Endpoint = '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings' | '/v1/responses' | '/v1/messages';
+export type Endpoint =
+  '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings' | '/v1/responses' | '/v1/messages' | '/v1/messages/count_tokens';
 
 /**
  * What one finished `/v1` request came to: built once when it ends (answered, refused, chain

@@ -49,7 +49,7 @@ export interface TranslatingFrontEnd extends FrontEndBase {
 
 export type FrontEnd = OpenAiFrontEnd | TranslatingFrontEnd;
 
-function openAiFrontEnd(endpoint: Endpoint, op: FrontEnd['op']): OpenAiFrontEnd {
+function openAiFrontEnd(endpoint: Endpoint, op: keyof typeof VALIDATORS): OpenAiFrontEnd {
   return {
     endpoint,
     op,

@@ -69,6 +69,22 @@ export function messagesFrontEnd(): TranslatingFrontEnd {
   };
 }
 
+/**
+ * `POST /v1/messages/count_tokens`: the same translation, routed as `count_tokens`, which only
+ * Anthropic profiles serve: the chain's first Anthropic profile answers, and a chain without one
+ * is refused with 400 saying so.
+ */
+export function countTokensFrontEnd(): TranslatingFrontEnd {
+  return {
+    endpoint: '/v1/messages/count_tokens',
+    op: 'count_tokens',
+    check: checkMessages,
+    // The count needs no answer budget; the translation wants one.
+    open: (body) => Promise.resolve(openMessage({ ...(body as dialect.MessagesRequest), max_tokens: 1, stream: false }, true)),
+    error: (reply, status, message, fields) => sendAnthropicError(reply, status, message, fields),
+  };
+}
+
 function checkMessages(body: unknown): Invalid | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body))
     return { param: null, message: 'The request body must be a JSON object.' };
@@ -79,7 +95,7 @@ function checkMessages(body: unknown): Invalid | undefined {
   return undefined;
 }
 
-function openMessage(req: dialect.MessagesRequest): Exchange | { invalid: Invalid } {
+function openMessage(req: dialect.MessagesRequest, counting = false): Exchange | { invalid: Invalid } {
   let chat: Json;
   try {
     chat = dialect.toChatRequest(req);
@@ -90,7 +106,7 @@ function openMessage(req: dialect.MessagesRequest): Exchange | { invalid: Invali
   const who = { id: `msg_${randomBytes(12).toString('hex')}`, model: req.model };
   return {
     body: chat,
-    answer: (reply, alias, result) => answerMessage(reply, alias, result, who),
+    answer: (reply, alias, result) => answerMessage(reply, alias, result, who, counting),
     framing: messagesFraming(who),
   };
 }
@@ -100,10 +116,12 @@ function answerMessage(
   alias: string,
   result: Exclude<RouteResult, { kind: 'streaming' }>,
   who: dialect.MessageIdentity,
+  counting: boolean,
 ): number {
   switch (result.kind) {
     case 'served': {
-      const message = dialect.toMessage(answerJson(result) as unknown as ChatCompletion, who);
+      const answer = answerJson(result);
+      const message = counting ? answer : dialect.toMessage(answer as unknown as ChatCompletion, who);
       routingHeaders(reply, result.attempts.length, result.target, result.fingerprint);
       void reply.code(200).header('content-type', 'application/json; charset=utf-8').send(JSON.stringify(message));
       return 200;

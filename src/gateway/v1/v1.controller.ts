@@ -18,7 +18,7 @@ import {
   type OpenAiFrontEnd,
   type TranslatingFrontEnd,
 } from './front-ends';
-import { messagesFrontEnd } from './messages-front-end';
+import { countTokensFrontEnd, messagesFrontEnd } from './messages-front-end';
 import { responsesFrontEnd } from './responses-front-end';
 import { GatewayRouter } from './gateway-router';
 import { admitClient, type Refusal } from './admit-client';
@@ -39,6 +39,7 @@ export class V1Controller {
   private readonly modelList: string;
   private readonly responses: TranslatingFrontEnd;
   private readonly messages = messagesFrontEnd();
+  private readonly countTokens = countTokensFrontEnd();
 
   constructor(
     private readonly router: GatewayRouter,
@@ -100,6 +101,12 @@ export class V1Controller {
   })
   messagesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(this.messages, req, reply);
+  }
+
+  @Post('messages/count_tokens')
+  @ApiOperation({ summary: "Anthropic's token count of a Messages request, from the alias chain's first Anthropic profile" })
+  messagesCountTokens(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    return this.serve(this.countTokens, req, reply);
   }
 
   @Get('models')

@@ -64,7 +64,7 @@ export function validateEmbeddings(body: unknown): Invalid | undefined {
   });
 }
 
-export const VALIDATORS: Record<Exclude<Operation, 'models'>, (body: unknown) => Invalid | undefined> = {
+export const VALIDATORS: Record<Exclude<Operation, 'models' | 'count_tokens'>, (body: unknown) => Invalid | undefined> = {
   chat: validateChat,
   completions: validateCompletions,
   embeddings: validateEmbeddings,

@@ -76,6 +76,7 @@ export function anthropicModel(script: Script): (req: Received) => Reply {
   return (req) => {
     const body = asJson(req.body);
     const messages = (body.messages as Json[]) ?? [];
+    if (req.url === '/v1/messages/count_tokens') return { json: { input_tokens: 10 * messages.length + (body.tools ? 100 : 0) } };
     const last = messages[messages.length - 1] ?? {};
     const results = Array.isArray(last.content) ? (last.content as Json[]).filter((b) => b.type === 'tool_result') : [];
     const tools = Array.isArray(body.tools) ? (body.tools as Json[]) : [];

@@ -148,7 +148,12 @@ describe('Anthropic SDK through /v1/messages', () => {
 
   it('answers errors in Anthropic shape, naming the field', async () => {
     await expect(
-      client.messages.create({ model: 'claude-direct', max_tokens: 10, top_k: 5, messages: [{ role: 'user', content: 'x' }] }),
+      client.messages.create({
+        model: 'claude-direct',
+        max_tokens: 10,
+        messages: [{ role: 'user', content: 'x' }],
+        ...({ top_k: 5 } as object),
+      }),
     ).rejects.toMatchObject({
       status: 400,
       error: { type: 'error', error: { type: 'invalid_request_error', param: 'top_k' } },

@@ -18,3 +18,6 @@ export * from './client/client.events';
 export * from './client/client.commands';
 export * from './client/client.decider';
 export * from './projections/client-keys.projection';
+export * from './prompt/prompt.events';
+export * from './prompt/prompt.decider';
+export * from './prompt/line-diff';

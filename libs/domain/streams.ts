@@ -3,8 +3,9 @@ export const apiKeyStream = (fingerprint: string): string => `apikey-${fingerpri
 export const providerStream = (profile: string): string => `provider-${profile}`;
 export const reactStream = (sessionId: string): string => `react-${sessionId}`;
 export const clientStream = (name: string): string => `client-${name}`;
+export const promptStream = (pattern: string): string => `prompt-${pattern}`;
 
-export type StreamCategory = 'apikey' | 'provider' | 'react' | 'client';
+export type StreamCategory = 'apikey' | 'provider' | 'react' | 'client' | 'prompt';
 
 /** `apikey-abc` -> `{category: 'apikey', id: 'abc'}`; the id may itself contain dashes. */
 export function parseStream(stream: string): { category: string; id: string } {

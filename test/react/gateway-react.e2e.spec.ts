@@ -404,12 +404,12 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
       expect(onDisk('basic_react').system_prompt).toBe(shipped('basic_react').system_prompt);
     });
 
-    it('saves a valid prompt to its file, and the next session of that pattern uses it', async () => {
+    it('saves a valid prompt to the store, leaves its file alone, and the next session of that pattern uses it', async () => {
       const prompt = 'You are ZEBRA, a careful agent.\nTools:\n{{tools}}\nNames: {{tool_names}}\nQuestion: {{question}}\n';
       const response = await admin('/admin/prompts/deepseek_react', { method: 'PUT', body: JSON.stringify({ system_prompt: prompt }) });
       expect(response.status).toBe(200);
       await expect(response.json()).resolves.toMatchObject({ pattern: 'deepseek_react', system_prompt: prompt });
-      expect(onDisk('deepseek_react').system_prompt).toBe(prompt);
+      expect(onDisk('deepseek_react').system_prompt).toBe(shipped('deepseek_react').system_prompt);
 
       upstream.script('sk-prompt', reply.chat('<think>Easy.</think>\nFinal Answer: 4'));
       const steps = await runSession('agent-prompt', 'What is 2 + 2?');

@@ -32,14 +32,13 @@ describe('PatternRegistry', () => {
     expect(prompt).toContain('Question: what is {{tools}}?');
   });
 
-  it('saves a valid prompt to the file, keeping its comments, and a fresh load sees it', async () => {
+  it('replaces a valid prompt in memory and leaves the file as it was (the store keeps prompts)', () => {
     const registry = PatternRegistry.load(dir);
+    const before = readFileSync(join(dir, 'basic_react.yaml'), 'utf8');
     const text = 'Be brief.\nTools:\n{{tools}}\nQuestion: {{question}}\n';
-    await expect(registry.saveSystemPrompt('basic_react', text)).resolves.toMatchObject({ ok: true });
+    expect(registry.setSystemPrompt('basic_react', text)).toMatchObject({ ok: true });
     expect(registry.get('basic_react')!.systemPrompt).toBe(text);
-    expect(PatternRegistry.load(dir).get('basic_react')!.systemPrompt).toBe(text);
-    const file = readFileSync(join(dir, 'basic_react.yaml'), 'utf8');
-    expect(file).toContain('# The classic ReAct text protocol');
+    expect(readFileSync(join(dir, 'basic_react.yaml'), 'utf8')).toBe(before);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
@@ -48,15 +47,15 @@ describe('PatternRegistry', () => {
     ['Question: {{question}}', 'system_prompt must keep the placeholder {{tools}}'],
     ['no placeholders', 'system_prompt must keep the placeholders {{tools}} and {{question}}'],
     ['{{tools}} {{question}}' + 'x'.repeat(40_000), 'system_prompt is longer than 32000 characters'],
-  ])('refuses %j without touching the file', async (text, reason) => {
+  ])('refuses %j and keeps the prompt', (text, reason) => {
     const registry = PatternRegistry.load(dir);
-    const before = readFileSync(join(dir, 'basic_react.yaml'), 'utf8');
-    await expect(registry.saveSystemPrompt('basic_react', text)).resolves.toEqual({ ok: false, code: 'invalid_prompt', reason });
-    expect(readFileSync(join(dir, 'basic_react.yaml'), 'utf8')).toBe(before);
+    const before = registry.get('basic_react')!.systemPrompt;
+    expect(registry.setSystemPrompt('basic_react', text)).toEqual({ ok: false, code: 'invalid_prompt', reason });
+    expect(registry.get('basic_react')!.systemPrompt).toBe(before);
   });
 
-  it('refuses an unknown pattern', async () => {
-    await expect(PatternRegistry.load(dir).saveSystemPrompt('nope', '{{tools}}{{question}}')).resolves.toMatchObject({
+  it('refuses an unknown pattern', () => {
+    expect(PatternRegistry.load(dir).setSystemPrompt('nope', '{{tools}}{{question}}')).toMatchObject({
       ok: false,
       code: 'unknown_pattern',
     });

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { rename, unlink, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { isMap, parseDocument, Scalar } from 'yaml';
+import { parseDocument } from 'yaml';
 import { systemPromptProblem, type Pattern, type StepMarkers } from './pattern';
 
 const PATTERN_EXTENSIONS = ['.yaml', '.yml'];
@@ -76,28 +74,15 @@ export class PatternRegistry {
   }
 
   /**
-   * Validates, then replaces the prompt in the pattern's file (comments kept) by writing a
-   * temporary file and renaming it over the old one, so a reader never sees half a file.
+   * Replaces a pattern's prompt in memory, from the store (`PromptChanged`): the files only seed
+   * the store, so a read-only config folder is fine and nothing in the tree changes.
    */
-  async saveSystemPrompt(name: string, text: unknown): Promise<SavePromptResult> {
+  setSystemPrompt(name: string, text: unknown): SavePromptResult {
     const pattern = this.patterns.get(name);
     if (!pattern) return { ok: false, code: 'unknown_pattern', reason: `unknown pattern '${name}'` };
     const problem = systemPromptProblem(text);
     if (problem) return { ok: false, code: 'invalid_prompt', reason: problem };
-    const doc = parseDocument(readFileSync(pattern.file, 'utf8'));
-    if (!isMap(doc.contents)) return { ok: false, code: 'invalid_prompt', reason: `${pattern.file} is not a mapping` };
-    const prompt = new Scalar(text);
-    prompt.type = Scalar.BLOCK_LITERAL;
-    doc.set('system_prompt', prompt);
-    const updated = parsePattern(pattern.file, doc.toString());
-    const tmp = `${pattern.file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, doc.toString(), 'utf8');
-      await rename(tmp, pattern.file);
-    } catch (error) {
-      await unlink(tmp).catch(() => undefined);
-      throw error;
-    }
+    const updated = { ...pattern, systemPrompt: text as string };
     this.patterns.set(name, updated);
     return { ok: true, pattern: updated };
   }

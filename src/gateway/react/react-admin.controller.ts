@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Param, Put, UsePipes } from '@nestjs/common';
+import { Body, Controller, Get, Param, Put, Req, UsePipes } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -11,14 +11,16 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import { PatternRegistry, type Pattern } from '@switchboard/react';
+import { PatternRegistry, systemPromptProblem, type Pattern } from '@switchboard/react';
+import type { FastifyRequest } from 'fastify';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
-import { PatternListDto, PromptDto, PromptListDto, PromptUpdateDto } from './react.dto';
+import { PromptStore } from './prompt-store';
+import { PatternListDto, PromptDto, PromptHistoryDto, PromptListDto, PromptUpdateDto } from './react.dto';
 
 /**
- * The ReAct patterns and their system prompts. A saved prompt is written back to its pattern
- * file and used from the next session on: the engine reads the same registry.
+ * The ReAct patterns and their system prompts. A saved prompt is appended to the store and used
+ * from the next session on by every replica: the engine reads the registry the store feeds.
  */
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -27,7 +29,10 @@ import { PatternListDto, PromptDto, PromptListDto, PromptUpdateDto } from './rea
 @UsePipes(BodyValidationPipe)
 @Controller('admin')
 export class ReactAdminController {
-  constructor(private readonly patterns: PatternRegistry) {}
+  constructor(
+    private readonly patterns: PatternRegistry,
+    private readonly prompts: PromptStore,
+  ) {}
 
   @Get('react/patterns')
   @ApiOperation({ summary: 'The ReAct patterns agents can use (`pattern:` of an alias), from config/patterns/' })
@@ -54,18 +59,38 @@ export class ReactAdminController {
     return toPromptDto(pattern);
   }
 
+  @Get('prompts/:pattern/history')
+  @ApiOperation({ summary: "Every change of a pattern's prompt, oldest first: who (admin key name, or file), when, the diff" })
+  @ApiParam({ name: 'pattern', example: 'basic_react' })
+  @ApiOkResponse({ type: PromptHistoryDto })
+  @ApiNotFoundResponse({ description: 'No such pattern.' })
+  async promptHistory(@Param('pattern') name: string): Promise<PromptHistoryDto> {
+    if (!this.patterns.get(name)) throw unknownPattern(name);
+    const events = await this.prompts.history(name);
+    return {
+      pattern: name,
+      changes: events.map((e) => {
+        const data = e.data as { diff: string[]; by: string; source: string };
+        return { at: e.at, revision: e.revision, by: data.by, source: data.source, diff: data.diff };
+      }),
+    };
+  }
+
   @Put('prompts/:pattern')
-  @ApiOperation({ summary: "Replace a pattern's system prompt; validated, saved to its file, used by the next session" })
+  @ApiOperation({
+    summary: "Replace a pattern's system prompt: validated, appended to the store (PromptChanged), used by every replica's next session",
+  })
   @ApiParam({ name: 'pattern', example: 'basic_react' })
   @ApiBody({ type: PromptUpdateDto })
   @ApiOkResponse({ type: PromptDto })
   @ApiBadRequestResponse({ description: 'The prompt is not valid (empty, too long, or missing a required placeholder).' })
   @ApiNotFoundResponse({ description: 'No such pattern.' })
-  async writePrompt(@Param('pattern') name: string, @Body() body?: PromptUpdateDto): Promise<PromptDto> {
-    const saved = await this.patterns.saveSystemPrompt(name, body?.system_prompt);
-    if (saved.ok) return toPromptDto(saved.pattern);
-    if (saved.code === 'unknown_pattern') throw unknownPattern(name);
-    throw new ApiError(400, saved.reason, { param: 'system_prompt', code: 'invalid_prompt' });
+  async writePrompt(@Param('pattern') name: string, @Body() body: PromptUpdateDto, @Req() req: FastifyRequest): Promise<PromptDto> {
+    if (!this.patterns.get(name)) throw unknownPattern(name);
+    const problem = systemPromptProblem(body.system_prompt);
+    if (problem) throw new ApiError(400, problem, { param: 'system_prompt', code: 'invalid_prompt' });
+    await this.prompts.change(name, body.system_prompt, req.adminName ?? 'local', 'admin');
+    return toPromptDto(this.patterns.get(name)!);
   }
 }
 

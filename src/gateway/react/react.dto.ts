@@ -108,3 +108,28 @@ export class PromptUpdateDto {
   @IsString()
   system_prompt!: string;
 }
+
+export class PromptChangeDto {
+  @ApiProperty()
+  at!: string;
+
+  @ApiProperty()
+  revision!: number;
+
+  @ApiProperty({ description: "The admin key's name, `local` for a loopback admin without keys, or `file` for a seed." })
+  by!: string;
+
+  @ApiProperty({ enum: ['file', 'admin'] })
+  source!: string;
+
+  @ApiProperty({ type: [String], description: 'Removed lines start with -, added ones with +.' })
+  diff!: string[];
+}
+
+export class PromptHistoryDto {
+  @ApiProperty()
+  pattern!: string;
+
+  @ApiProperty({ type: [PromptChangeDto], description: 'Oldest first.' })
+  changes!: PromptChangeDto[];
+}

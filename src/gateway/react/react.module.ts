@@ -5,6 +5,7 @@ import { ProjectionFeed } from '../core/projection-feed';
 import { GATEWAY_ENV } from '../core/core.tokens';
 import { GATEWAY_CONFIG, STEP_PUBLISHER, TOOL_BUS } from '../tokens';
 import { ReactChat } from '../v1/react-bridge';
+import { PromptStore } from './prompt-store';
 import { ReactAdminController } from './react-admin.controller';
 import { ReactChatService } from './react-chat.service';
 import { ReactSessions } from './react-sessions';
@@ -39,6 +40,7 @@ import { NatsReadinessCheck, openReactTransport, REACT_TRANSPORT, ReactTransport
       },
       inject: [ProjectionFeed],
     },
+    PromptStore,
     ReactSessions,
     ReactChatService,
     { provide: ReactChat, useExisting: ReactChatService },

@@ -106,9 +106,13 @@ export const reply = {
   hang: (): Behaviour => ({ kind: 'hang' }),
   reset: (): Behaviour => ({ kind: 'reset' }),
   /** A chat stream of these content pieces, as OpenAI sends it (role, contents, finish, `[DONE]`). */
-  stream: (pieces: string[], opts: { intervalMs?: number; model?: string } = {}): Behaviour => ({
+  stream: (pieces: string[], opts: { intervalMs?: number; model?: string; usage?: Record<string, number> } = {}): Behaviour => ({
     kind: 'sse',
-    events: [...chatChunks(pieces, opts.model ?? 'scripted'), '[DONE]'],
+    events: [
+      ...chatChunks(pieces, opts.model ?? 'scripted'),
+      ...(opts.usage ? [usageChunk(opts.usage, opts.model ?? 'scripted')] : []),
+      '[DONE]',
+    ],
     done: false,
     intervalMs: opts.intervalMs,
   }),
@@ -312,7 +316,13 @@ function autoAnswer(request: RecordedRequest, content?: string): Behaviour {
       usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
     });
   }
-  if (body.stream === true) return reply.stream(text.split(/(?<= )/), { model });
+  if (body.stream === true) {
+    // Like OpenAI: the closing usage-only chunk only when `stream_options.include_usage` asks for it.
+    const pieces = text.split(/(?<= )/);
+    const asked = (body.stream_options as { include_usage?: unknown } | undefined)?.include_usage === true;
+    const usage = { prompt_tokens: 3, completion_tokens: pieces.length, total_tokens: 3 + pieces.length };
+    return reply.stream(pieces, { model, ...(asked ? { usage } : {}) });
+  }
   return reply.json(chatCompletion(model, text));
 }
 
@@ -335,6 +345,11 @@ export function chatChunks(pieces: string[], model: string): object[] {
     ...pieces.map((piece) => ({ ...base, choices: [{ index: 0, delta: { content: piece }, finish_reason: null }] })),
     { ...base, choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] },
   ];
+}
+
+/** OpenAI's closing chunk of a stream asked for its usage: no choices, only the counts. */
+export function usageChunk(usage: Record<string, number>, model: string): object {
+  return { id: 'chatcmpl-scripted', object: 'chat.completion.chunk', created: 1700000000, model, choices: [], usage };
 }
 
 function delay(ms: number): Promise<void> {

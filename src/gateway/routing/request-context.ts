@@ -47,8 +47,13 @@ export interface RequestContext {
   callStartedAt: number;
   /** A stream's first chunk, ms after `startedAt`. */
   firstChunkMs: number | null;
-  /** A stream's last chunk written: where its usage is, when the client asked for it. */
+  /** A stream's last chunk: where its usage is (the client's, or the one asked for on its behalf). */
   lastChunk: Chunk | undefined;
+  /**
+   * The upstream was asked for the stream's usage chunk on the client's behalf (its tokens are
+   * the record's): the relay keeps that chunk from a client that did not ask for it.
+   */
+  readonly hideUsage: boolean;
 }
 
 /** `op` is what the upstream is asked for; the front end that translated the request may be another. */
@@ -61,9 +66,10 @@ export function openRequest(
   stream: boolean,
   client: string | null = null,
 ): RequestContext {
+  const hideUsage = stream && op !== 'embeddings' && !asksForUsage(body);
   return {
     op,
-    body,
+    body: hideUsage ? withUsageRequested(body) : body,
     alias,
     stream,
     signal,
@@ -80,7 +86,23 @@ export function openRequest(
     callStartedAt: 0,
     firstChunkMs: null,
     lastChunk: undefined,
+    hideUsage,
   };
+}
+
+function asksForUsage(body: Record<string, unknown>): boolean {
+  const options = body.stream_options as { include_usage?: unknown } | null | undefined;
+  return options?.include_usage === true;
+}
+
+/**
+ * A stream's tokens come only in its final usage chunk, which upstreams send on request: every
+ * stream asks (`stream_options.include_usage`), so finished streams carry their usage like any
+ * answer. One shallow copy per stream that did not ask; translating adapters read it from here too.
+ */
+function withUsageRequested(body: Record<string, unknown>): Record<string, unknown> {
+  const options = typeof body.stream_options === 'object' && body.stream_options !== null ? body.stream_options : {};
+  return { ...body, stream_options: { ...options, include_usage: true } };
 }
 
 /** Notes a key the path moves on from, so no later pick of this pass returns it. */

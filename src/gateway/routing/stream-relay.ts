@@ -3,7 +3,7 @@ import { onCancel, encodeSse, SSE_DONE, type CancelSignal } from '@switchboard/p
 import { settleStreamFailure } from './outcome-consequences';
 import type { RequestContext } from './request-context';
 import type { Streaming } from './route-result';
-import { cutOff, mapEvents, type Chunk } from './stream-cursor';
+import { chunkValue, cutOff, mapEvents, type Chunk } from './stream-cursor';
 
 export type RelayEnd = 'done' | 'upstream_failed' | 'aborted';
 
@@ -39,6 +39,7 @@ export async function relayStream(request: RequestContext, streaming: Streaming,
   let full = false;
   const write = (chunk: Chunk) => {
     request.lastChunk = chunk;
+    if (request.hideUsage && isUsageChunk(chunk)) return;
     if (!out.write(framing.chunk(chunk))) full = true;
   };
   try {
@@ -74,6 +75,16 @@ function drained(out: Writable, signal: CancelSignal): Promise<void> {
     const stopListening = onCancel(signal, done);
     out.once('drain', done);
   });
+}
+
+/**
+ * The final usage-only chunk (`choices: []`, `usage: {...}`). Passthrough text is parsed only when
+ * it may be one: with `include_usage` every other chunk says `"usage":null`.
+ */
+function isUsageChunk(chunk: Chunk): boolean {
+  if (typeof chunk === 'string' && (!chunk.includes('"usage"') || chunk.includes('"usage":null'))) return false;
+  const value = chunkValue(chunk);
+  return value !== undefined && value.usage != null && Array.isArray(value.choices) && value.choices.length === 0;
 }
 
 function frame(chunk: Chunk): string {

@@ -138,7 +138,10 @@ describe('streaming over HTTP', () => {
     expect(res.headers.get('content-type')).toContain('text/event-stream');
     const got = streamed(res);
     expect(got.content).toBe('the whole answer at once');
-    expect(got.chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 3 } });
+    // The usage chunk only for a client that asked for it (stream_options.include_usage).
+    expect(got.chunks.some((c) => c.choices.length === 0)).toBe(false);
+    const asked = streamed(await chat(gw, { stream: true, stream_options: { include_usage: true } }));
+    expect(asked.chunks.at(-1)).toMatchObject({ choices: [], usage: { prompt_tokens: 3 } });
     expect(got.chunks.some((c) => c.choices[0]?.finish_reason === 'stop')).toBe(true);
     expect(got.done).toBe(true);
     expect(res.headers.get('x-switchboard-attempts')).toBe('1');

@@ -195,7 +195,8 @@ describe('/v1 request surface', () => {
     expect(res.status).toBe(200);
     expect(upstream.requests[0].body).toEqual({ ...body, model: 'p1-model' });
     expect(streamed(await post(`${gw.url}/v1/chat/completions`, { ...body, stream: true })).done).toBe(true);
-    expect(upstream.requests[1].body).toEqual({ ...body, model: 'p1-model', stream: true });
+    // A stream also asks for its usage chunk, on the client's behalf (its tokens are the request's record).
+    expect(upstream.requests[1].body).toEqual({ ...body, model: 'p1-model', stream: true, stream_options: { include_usage: true } });
   });
 });
 

@@ -21,3 +21,6 @@ export * from './projections/client-keys.projection';
 export * from './prompt/prompt.events';
 export * from './prompt/prompt.decider';
 export * from './prompt/line-diff';
+export * from './usage/usage.events';
+export * from './usage/usage-rollup';
+export * from './usage/usage.projection';

@@ -16,7 +16,10 @@ export interface NatsProbe {
   nc: NatsConnection;
   jsm: JetStreamManager;
   /** Every message of a stream, through a durable consumer created now (acked, each once). */
-  consumeAll<T = Record<string, unknown>>(stream: string, durable?: string): Promise<Array<{ subject: string; msgId?: string; data: T }>>;
+  consumeAll<T = Record<string, unknown>>(
+    stream: string,
+    durable?: string,
+  ): Promise<Array<{ subject: string; msgId?: string; data: T; raw: string }>>;
   /** Deletes the streams of a prefix (the test's cleanup) and closes. */
   close(streamPrefix: string): Promise<void>;
 }
@@ -31,13 +34,13 @@ export async function natsProbe(url = NATS_URL): Promise<NatsProbe> {
     async consumeAll<T>(stream: string, durable = `probe_${Math.random().toString(36).slice(2, 8)}`) {
       await jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, deliver_policy: DeliverPolicy.All });
       const consumer = await js.consumers.get(stream, durable);
-      const out: Array<{ subject: string; msgId?: string; data: T }> = [];
+      const out: Array<{ subject: string; msgId?: string; data: T; raw: string }> = [];
       for (;;) {
         const { num_pending } = await consumer.info();
         if (num_pending === 0) break;
         const batch = await consumer.fetch({ max_messages: 500, expires: 2_000 });
         for await (const m of batch) {
-          out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') || undefined, data: m.json<T>() });
+          out.push({ subject: m.subject, msgId: m.headers?.get('Nats-Msg-Id') || undefined, data: m.json<T>(), raw: m.string() });
           m.ack();
         }
       }

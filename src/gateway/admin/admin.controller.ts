@@ -21,12 +21,12 @@ import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProvide
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
 
-/** `?at=` → a Date, or a 400 naming the parameter; the value is not quoted back (it may be anything pasted, a key too). */
-export function parseAt(at: string | undefined): Date | undefined {
+/** `?at=` (or another time parameter) → a Date, or a 400 naming the parameter; the value is not quoted back (it may be anything pasted, a key too). */
+export function parseAt(at: string | undefined, param = 'at'): Date | undefined {
   if (at === undefined || at === '') return undefined;
   const date = new Date(at);
   if (!/^\d{4}-\d{2}-\d{2}/.test(at) || Number.isNaN(date.getTime())) {
-    throw new ApiError(400, `'at' must be an ISO 8601 time (e.g. 2025-01-31T12:00:00Z).`, { param: 'at', code: 'invalid_at' });
+    throw new ApiError(400, `'${param}' must be an ISO 8601 time (e.g. 2025-01-31T12:00:00Z).`, { param, code: `invalid_${param}` });
   }
   return date;
 }

@@ -12,6 +12,7 @@ const STREAM_NOT_FOUND = 10059;
  */
 export class AnalyticsConnection {
   private connected = true;
+  private readonly reconnected: Array<() => void> = [];
 
   private constructor(
     readonly nc: NatsConnection,
@@ -40,6 +41,11 @@ export class AnalyticsConnection {
   /** False between a disconnect and the reconnect: finished requests are then buffered or dropped. */
   get isConnected(): boolean {
     return this.connected && !this.nc.isClosed();
+  }
+
+  /** Called after each reconnect (a publisher resumes what it held). */
+  onReconnect(listener: () => void): void {
+    this.reconnected.push(listener);
   }
 
   /** Creates both streams when absent (an existing stream's settings are the operator's). */
@@ -82,7 +88,10 @@ export class AnalyticsConnection {
   private async watch(): Promise<void> {
     for await (const status of this.nc.status()) {
       if (status.type === 'disconnect') this.connected = false;
-      else if (status.type === 'reconnect') this.connected = true;
+      else if (status.type === 'reconnect') {
+        this.connected = true;
+        for (const listener of this.reconnected) listener();
+      }
     }
   }
 }

@@ -1,0 +1,62 @@
+import { costUsd, type Prices } from '@switchboard/domain';
+import type { RequestRecord } from '../routing/request-record';
+
+/**
+ * The message of one finished /v1 request on `<prefix>.requests.completed`: what served it, how it
+ * went, its tokens and cost. Never a prompt, an answer, tool arguments or a secret: keys appear
+ * only as fingerprints, and attempts carry no upstream error text.
+ */
+export interface RequestCompletedMessage {
+  request_id: string;
+  /** When the request finished (ISO 8601). */
+  at: string;
+  client: string | null;
+  endpoint: string;
+  alias: string | null;
+  stream: boolean;
+  profile: string | null;
+  model: string | null;
+  key_fingerprint: string | null;
+  status: number;
+  attempts: Array<{ profile: string; model: string; key_fingerprint: string; outcome: string; status: number | null; ms: number }>;
+  latency_ms: number;
+  /** A stream's time to first token; null otherwise. */
+  ttft_ms: number | null;
+  usage: { prompt_tokens: number; completion_tokens: number; total_tokens: number } | null;
+  cost_usd: number;
+}
+
+export function requestCompletedMessage(record: RequestRecord, prices: Prices, atMs: number): RequestCompletedMessage {
+  const usage = record.usage;
+  return {
+    request_id: record.requestId,
+    at: new Date(atMs).toISOString(),
+    client: record.client,
+    endpoint: record.endpoint,
+    alias: record.alias,
+    stream: record.stream,
+    profile: record.profile,
+    model: record.model,
+    key_fingerprint: record.key,
+    status: record.status,
+    attempts: record.attempts.map((a) => ({
+      profile: a.profile,
+      model: a.model,
+      key_fingerprint: a.key,
+      outcome: a.outcome,
+      status: a.status,
+      ms: round(a.ms),
+    })),
+    latency_ms: round(record.latencyMs),
+    ttft_ms: record.firstTokenMs === null ? null : round(record.firstTokenMs),
+    usage: usage
+      ? { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens }
+      : null,
+    cost_usd: record.model ? costUsd(prices, record.model, usage ?? undefined) : 0,
+  };
+}
+
+/** Milliseconds to a tenth: enough for percentiles, shorter on the wire. */
+function round(ms: number): number {
+  return Math.round(ms * 10) / 10;
+}

@@ -1,0 +1,103 @@
+import type { LoggerService } from '@nestjs/common';
+import type { Prices } from '@switchboard/domain';
+import type { RequestObserver, RequestRecord } from '../routing/request-record';
+import type { AnalyticsConnection } from './analytics-connection';
+import { requestCompletedMessage } from './request-message';
+import { requestsCompletedSubject } from './subjects';
+
+/** Publishes in flight at once: enough to keep up with the gateway, few enough to bound memory. */
+const MAX_IN_FLIGHT = 64;
+const PUBLISH_TIMEOUT_MS = 5_000;
+
+/**
+ * Finished requests to `SWITCHBOARD_REQUESTS`, never in the request's way: the observer only
+ * encodes the message and queues it (bounded by `analytics.buffer_size`); publishing happens
+ * later, acknowledged by JetStream, a few at a time. While NATS is away the queue holds what fits
+ * and the rest is dropped and counted, as is a publish that fails: these messages are not retried
+ * (domain events are the ones that must not be lost, and they resume from their checkpoint).
+ */
+export class RequestPublisher implements RequestObserver {
+  private readonly queue: string[] = [];
+  private head = 0;
+  private inFlight = 0;
+  private scheduled = false;
+  private closed = false;
+  private idle?: () => void;
+  private readonly subject: string;
+  published = 0;
+
+  constructor(
+    private readonly nats: AnalyticsConnection,
+    private readonly prices: Prices,
+    private readonly bufferSize: number,
+    /** Told about each message dropped (the metrics counter). */
+    private readonly dropped: () => void,
+    private readonly logger: LoggerService,
+  ) {
+    this.subject = requestsCompletedSubject(nats.names.subjectPrefix);
+    nats.onReconnect(() => this.schedule());
+  }
+
+  requestFinished(record: RequestRecord): void {
+    if (this.closed || this.queue.length - this.head >= this.bufferSize) return this.dropped();
+    this.queue.push(JSON.stringify(requestCompletedMessage(record, this.prices, Date.now())));
+    this.schedule();
+  }
+
+  /** Waits (a bounded time) for what is queued to be published, then stops. */
+  async close(timeoutMs = 2_000): Promise<void> {
+    this.schedule();
+    if (this.pending() > 0 && this.nats.isConnected) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, timeoutMs);
+        this.idle = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.closed = true;
+  }
+
+  private pending(): number {
+    return this.queue.length - this.head + this.inFlight;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.inFlight < MAX_IN_FLIGHT && this.head < this.queue.length && this.nats.isConnected) {
+      const message = this.queue[this.head++];
+      this.inFlight++;
+      this.nats.js.publish(this.subject, message, { timeout: PUBLISH_TIMEOUT_MS }).then(
+        () => this.settled(true),
+        (err: unknown) => this.settled(false, err),
+      );
+    }
+    if (this.head === this.queue.length) {
+      this.queue.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.queue.splice(0, this.head);
+      this.head = 0;
+    }
+  }
+
+  private settled(ok: boolean, err?: unknown): void {
+    this.inFlight--;
+    if (ok) this.published++;
+    else {
+      this.dropped();
+      this.logger.debug?.(`a requests.completed message was dropped: ${err instanceof Error ? err.message : String(err)}`, 'Analytics');
+    }
+    if (this.pending() === 0) this.idle?.();
+    else this.schedule();
+  }
+}

@@ -1,6 +1,7 @@
 import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { AnalyticsConfig, AnalyticsStreamConfig } from '@switchboard/config';
+import { withoutCredentials } from '../react/react-transport';
 import { analyticsNames, eventsSubjects, requestsCompletedSubject, type AnalyticsNames } from './subjects';
 
 /** JetStream's "stream not found". */
@@ -33,6 +34,9 @@ export class AnalyticsConnection {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       reconnectJitter: 250,
+    }).catch((error: unknown) => {
+      const shown = servers.map(withoutCredentials).join(',');
+      throw new Error(`NATS_URL ${shown}: cannot connect (${error instanceof Error ? error.message : String(error)})`);
     });
     const jsm = await jetstreamManager(nc);
     return new AnalyticsConnection(nc, jetstream(nc), jsm, names);
@@ -59,8 +63,16 @@ export class AnalyticsConnection {
     });
   }
 
+  /** Drains what is in flight when connected; a connection whose server is gone is closed outright. */
   async close(): Promise<void> {
-    if (!this.nc.isClosed()) await this.nc.drain().catch(() => this.nc.close());
+    if (this.nc.isClosed()) return;
+    if (!this.connected) return this.nc.close();
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+
+  /** True when `err` says the stream does not exist (deleted, or a server that lost its store). */
+  static isStreamNotFound(err: unknown): boolean {
+    return err instanceof JetStreamApiError && err.code === STREAM_NOT_FOUND;
   }
 
   private async ensureStream(
@@ -73,7 +85,7 @@ export class AnalyticsConnection {
       await this.jsm.streams.info(name);
       return;
     } catch (err) {
-      if (!(err instanceof JetStreamApiError) || err.code !== STREAM_NOT_FOUND) throw err;
+      if (!AnalyticsConnection.isStreamNotFound(err)) throw err;
     }
     try {
       await this.jsm.streams.add({ name, subjects, max_age: nanos(limits.maxAgeMs), max_bytes: limits.maxBytes, ...extra });

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
 import type { EventStore, RecordedEvent, Subscription } from '@switchboard/event-store';
-import type { AnalyticsConnection } from './analytics-connection';
+import { AnalyticsConnection } from './analytics-connection';
 import { domainEventMessage, eventSubject } from './subjects';
 
 const RETRY_MIN_MS = 200;
@@ -53,6 +53,7 @@ export class DomainEventPublisher {
     private readonly nats: AnalyticsConnection,
     private readonly eventsMaxAgeMs: number,
     private readonly logger: LoggerService,
+    private readonly recreateStreams: () => Promise<void>,
   ) {}
 
   start(): void {
@@ -126,7 +127,12 @@ export class DomainEventPublisher {
 
   private async refreshCheckpoint(): Promise<void> {
     const name = this.nats.names.eventsStream;
-    const info = await this.nats.jsm.streams.info(name);
+    const info = await this.nats.jsm.streams.info(name).catch(async (err: unknown) => {
+      // Deleted, or a server that came back without its store: made again, and filled from the start.
+      if (!AnalyticsConnection.isStreamNotFound(err)) throw err;
+      await this.recreateStreams();
+      return this.nats.jsm.streams.info(name);
+    });
     if (info.state.messages === 0) {
       this.checkpoint =
         info.state.last_seq === 0 || this.eventsMaxAgeMs === 0

@@ -12,6 +12,7 @@ import {
 import { USAGE_GROUPINGS, UsageProjection, type UsageGrouping } from '@switchboard/domain';
 import { parseAt } from '../admin/admin.controller';
 import { ApiError } from '../http/openai-error';
+import { AnalyticsPublishing } from './analytics-publishing';
 
 class UsageTotalsDto {
   @ApiProperty({ description: 'Finished /v1 requests.' })
@@ -49,6 +50,23 @@ class UsageDto {
 }
 
 const DAY_MS = 86_400_000;
+const CATCH_UP_WAIT_MS = 5_000;
+
+/** Usage read before the store was caught up would be short: a 503 says to try again instead. */
+async function withDeadline(caughtUp: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+  try {
+    const outcome = await Promise.race([caughtUp.then(() => 'ready' as const), late]);
+    if (outcome === 'late')
+      throw new ApiError(503, 'Usage is still being read from the event store; try again shortly.', { code: 'usage_catching_up' });
+  } catch (err) {
+    if (err instanceof ApiError) throw err;
+    throw new ApiError(503, 'Usage cannot be read: the event store subscription failed.', { code: 'usage_unavailable' });
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 @ApiTags('admin')
 @ApiBearerAuth()
@@ -56,7 +74,10 @@ const DAY_MS = 86_400_000;
 @ApiUnauthorizedResponse({ description: 'Missing or wrong admin key (when auth.admin_keys is set).' })
 @Controller('admin')
 export class UsageController {
-  constructor(private readonly usage: UsageProjection) {}
+  constructor(
+    private readonly usage: UsageProjection,
+    private readonly analytics: AnalyticsPublishing,
+  ) {}
 
   @Get('usage')
   @ApiOperation({
@@ -68,7 +89,7 @@ export class UsageController {
   @ApiQuery({ name: 'to', required: false, description: 'ISO 8601; default: now.' })
   @ApiQuery({ name: 'by', required: false, enum: USAGE_GROUPINGS, description: 'Default: model.' })
   @ApiOkResponse({ type: UsageDto })
-  query(@Query('from') from?: string, @Query('to') to?: string, @Query('by') by?: string): UsageDto {
+  async query(@Query('from') from?: string, @Query('to') to?: string, @Query('by') by?: string): Promise<UsageDto> {
     const toMs = parseAt(to, 'to')?.getTime() ?? Date.now();
     const fromMs = parseAt(from, 'from')?.getTime() ?? toMs - DAY_MS;
     const grouping = (by || 'model') as UsageGrouping;
@@ -76,6 +97,7 @@ export class UsageController {
       throw new ApiError(400, `'by' must be one of ${USAGE_GROUPINGS.join(', ')}.`, { param: 'by', code: 'invalid_by' });
     }
     if (fromMs > toMs) throw new ApiError(400, "'from' must not be after 'to'.", { param: 'from', code: 'invalid_range' });
+    await withDeadline(this.analytics.usageCaughtUp, CATCH_UP_WAIT_MS);
     const { rows, total } = this.usage.query(fromMs, toMs, grouping);
     return { from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString(), by: grouping, rows, total };
   }

@@ -54,7 +54,7 @@ export async function openReactTransport(config: GatewayConfig, env: NodeJS.Proc
 }
 
 /** A NATS URL may carry a user and password: only its host is ever logged. */
-function withoutCredentials(url: string): string {
+export function withoutCredentials(url: string): string {
   try {
     const parsed = new URL(url.includes('://') ? url : `nats://${url}`);
     return `${parsed.protocol}//${parsed.host}`;

@@ -26,7 +26,7 @@ const DEFAULT_MAX_ATTEMPTS = 10;
  * decides `[]` once the change is in.
  */
 export async function runCommand<C, E extends NewEvent, S>(
-  store: EventStore,
+  store: Pick<EventStore, 'readStream' | 'append'>,
   stream: string,
   decider: Decider<C, E, S>,
   command: C,

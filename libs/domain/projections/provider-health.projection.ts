@@ -21,6 +21,11 @@ export class ProviderHealthProjection {
     return projection;
   }
 
+  /** Lets the stream's events after `revision` be applied again (see `StreamRevisions.rewind`). */
+  rewind(stream: string, revision: number): void {
+    this.revisions.rewind(stream, revision);
+  }
+
   /** Applies one recorded event; repeats, older revisions and other categories are ignored. */
   apply(recorded: RecordedEvent): void {
     this.revisions.advance(recorded);

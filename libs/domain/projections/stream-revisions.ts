@@ -16,6 +16,17 @@ export class StreamRevisions {
     if (event.position > this.position) this.position = event.position;
   }
 
+  /**
+   * Forgets what was applied to `stream` after `revision` (-1: all of it), so the stream's real
+   * events can be applied again over provisional ones (decided while the store was unreachable).
+   */
+  rewind(stream: string, revision: number): void {
+    const last = this.last.get(stream);
+    if (last === undefined || last <= revision) return;
+    if (revision < 0) this.last.delete(stream);
+    else this.last.set(stream, revision);
+  }
+
   /** True when `event` is new for its stream; records it as applied. */
   admit(event: RecordedEvent): boolean {
     const last = this.last.get(event.stream);

@@ -1,18 +1,24 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import type { EventStore } from '@switchboard/event-store';
+import { DomainWriter } from '../core/domain-writer';
 import { ProjectionFeed } from '../core/projection-feed';
 import { EVENT_STORE } from '../tokens';
 import { HealthController } from './health.controller';
 import { Readiness } from './readiness';
 
-/** The event store answers and the projections have caught up: requests see the real key states. */
+/**
+ * The event store answers and the projections have caught up: requests see the real key states.
+ * A store outage once the projections have caught up only degrades: requests are served from
+ * them and transitions wait in the outbox, so an outage does not pull every replica at once.
+ */
 @Injectable()
 class CoreReadinessChecks implements OnModuleInit {
   constructor(
     private readonly readiness: Readiness,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly feed: ProjectionFeed,
+    private readonly writer: DomainWriter,
   ) {}
 
   onModuleInit(): void {
@@ -20,8 +26,14 @@ class CoreReadinessChecks implements OnModuleInit {
       name: 'event_store',
       required: true,
       check: async () => {
-        await this.store.ping();
-        return { status: 'up' };
+        const waiting = `${this.writer.pending} transitions waiting to be appended`;
+        try {
+          await this.store.ping();
+        } catch (error) {
+          if (!this.feed.caughtUp) throw error;
+          return { status: 'degraded', message: `unreachable: serving from the projections; ${waiting}` };
+        }
+        return this.writer.pending > 0 ? { status: 'degraded', message: `reachable again; ${waiting}` } : { status: 'up' };
       },
     });
     this.readiness.register({

@@ -56,7 +56,16 @@ describeWithPostgres('three replicas and a keeper on one PostgreSQL store', () =
       childEnv({ SWITCHBOARD_CONFIG: join(a.dir, 'gateway.yaml'), EVENT_STORE_URL: database.url, PORT: '0', HOST: '127.0.0.1' }),
     );
     const [, address] = await child.waitFor(/listening on (127\.0\.0\.1:\d+)/, 60_000);
-    return { child, url: `http://${address}` };
+    const url = `http://${address}`;
+    // It listens while its projections catch up: ready means they have.
+    expect(
+      await eventually(
+        () => fetch(`${url}/health/ready`).then((res) => res.status),
+        (status) => status === 200,
+        30_000,
+      ),
+    ).toBe(200);
+    return { child, url };
   };
   const keysOf = async (url: string, provider: string): Promise<KeyRow[]> =>
     ((await (await fetch(`${url}/admin/keys?provider=${provider}`)).json()) as { keys: KeyRow[] }).keys;

@@ -20,9 +20,12 @@ export class KeyVault {
   private readonly listed = new Map<string, Map<string, string>>();
   /** fingerprint → the profile holding the key. */
   private holders = new Map<string, string>();
+  /** Moves whenever the keys change, so redaction by value knows to read `secrets()` again. */
+  revision = 0;
 
   /** Sets the keys a profile lists; returns those of them another profile holds. */
   replace(profile: string, secrets: readonly string[]): HeldElsewhere[] {
+    this.revision++;
     this.listed.set(profile, new Map(secrets.map((secret) => [fingerprint(secret), secret])));
     const next = new Map<string, string>();
     for (const [fp, holder] of this.holders) {
@@ -35,6 +38,11 @@ export class KeyVault {
     return [...this.listed.get(profile)!.keys()]
       .filter((fp) => next.get(fp) !== profile)
       .map((fp) => ({ fingerprint: fp, holder: next.get(fp)! }));
+  }
+
+  /** Every secret any profile lists: what logs must never show. */
+  *secrets(): Iterable<string> {
+    for (const keys of this.listed.values()) yield* keys.values();
   }
 
   secret(fp: string): string | undefined {

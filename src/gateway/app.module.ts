@@ -1,10 +1,9 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { CqrsModule } from '@nestjs/cqrs';
-import type { GatewayConfig } from '@switchboard/config';
 import { KeeperModule } from '../keeper/keeper.module';
 import { AdminModule } from './admin/admin.module';
 import { AnalyticsModule } from './analytics/analytics.module';
-import { CoreModule } from './core/core.module';
+import { CoreModule, type CoreOptions } from './core/core.module';
 import { HealthModule } from './health/health.module';
 import { LimitsModule } from './limits/limits.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -14,7 +13,7 @@ import { V1Module } from './v1/v1.module';
 /** The whole gateway; the Keeper runs inside it unless `keeper.enabled` is false (then run it alone). */
 @Module({})
 export class AppModule {
-  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv }): DynamicModule {
+  static forRoot(opts: CoreOptions): DynamicModule {
     return {
       module: AppModule,
       imports: [

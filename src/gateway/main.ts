@@ -5,8 +5,9 @@ import { Logger, type LoggerService, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { loadConfig, type GatewayConfig } from '@switchboard/config';
+import { KeyVault, loadConfig, type GatewayConfig } from '@switchboard/config';
 import { ClientKeysProjection } from '@switchboard/domain';
+import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { KeySync } from './core/key-sync';
 import { reportStartupFailure } from './core/startup-failure';
@@ -16,6 +17,8 @@ import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
 import { countRequestsInFlight, requestsFinished, shutdownGraceMs } from './http/graceful-shutdown';
 import { Readiness } from './health/readiness';
+import { openProcessLogging, RequestLog } from './logging';
+import { RequestObservers } from './v1/request-observers';
 import { installRequestId } from './v1/request-id.hook';
 
 export interface GatewayOptions {
@@ -26,8 +29,13 @@ export interface GatewayOptions {
   /** Defaults to config.server.port (PORT env already applied by loadConfig); 0 picks a free port. */
   port?: number;
   host?: string;
-  /** Log levels, or a logger of the caller's (tests capture the logs to prove no secret is in them). */
+  /**
+   * Omitted or true: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), one per finished request
+   * among them. Log levels or a logger of the caller's: Nest's text logs there, and no request lines.
+   */
   logger?: boolean | LogLevel[] | LoggerService;
+  /** Where the JSON lines go instead of standard output (tests read them). */
+  logStream?: DestinationStream;
 }
 
 export interface RunningGateway {
@@ -42,6 +50,8 @@ export interface RunningGateway {
    * until SHUTDOWN_GRACE_MS, then everything closed in order (NATS drained, the store last).
    */
   shutdown(): Promise<void>;
+  /** Writes out log lines still buffered (call before `process.exit`). */
+  flushLogs(): void;
 }
 
 /** Builds, wires and starts the gateway. Throws `ConfigError` (every problem listed) on a bad config. */
@@ -51,14 +61,18 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
   const graceMs = shutdownGraceMs(env);
   // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
   const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env }), adapter, {
-    logger: opts.logger === true || opts.logger === undefined ? ['log', 'warn', 'error'] : opts.logger,
+  const vault = new KeyVault();
+  const json = opts.logger === true || opts.logger === undefined;
+  const logging = json ? openProcessLogging({ config, env, vault, destination: opts.logStream }) : undefined;
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env, vault }), adapter, {
+    logger: logging ? logging.nest : (opts.logger as false | LogLevel[] | LoggerService),
     abortOnError: false,
   });
   try {
     const fastify = app.getHttpAdapter().getInstance();
     // Before auth: its 401 carries the request id too.
     const inFlight = countRequestsInFlight(fastify);
+    if (logging) app.get(RequestObservers).register(new RequestLog(logging.logger));
     installRequestId(fastify);
     installAuth(fastify, config.auth, app.get(ClientKeysProjection));
     app.useGlobalFilters(new OpenAiExceptionFilter());
@@ -88,7 +102,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     // Listening already, so probes see the catch-up (readiness 503) instead of a refused connection.
     await app.get(KeySync).started;
     new Logger('Switchboard').log('started: projections caught up and keys synced');
-    return { app, url, bound, close: () => app.close(), shutdown };
+    return { app, url, bound, close: () => app.close(), shutdown, flushLogs: () => logging?.flush() };
   } catch (err) {
     await app.close().catch(() => undefined);
     throw err;
@@ -117,9 +131,13 @@ if (require.main === module) {
       const stop = (signal: NodeJS.Signals) => {
         new Logger('Shutdown').log(`${signal}: shutting down`);
         gateway.shutdown().then(
-          () => process.exit(0),
+          () => {
+            gateway.flushLogs();
+            process.exit(0);
+          },
           (err: unknown) => {
             new Logger('Shutdown').error(`shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+            gateway.flushLogs();
             process.exit(1);
           },
         );

@@ -4,17 +4,18 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
-import { loadConfig, type GatewayConfig } from '@switchboard/config';
+import { KeyVault, loadConfig, type GatewayConfig } from '@switchboard/config';
 import { CoreModule } from '../gateway/core/core.module';
 import { KeySync } from '../gateway/core/key-sync';
 import { reportStartupFailure } from '../gateway/core/startup-failure';
 import { HealthModule } from '../gateway/health/health.module';
+import { openProcessLogging } from '../gateway/logging';
 import { KeeperModule } from './keeper.module';
 
 /** The Keeper alone: the shared core (store, projections, keys sync) and the timers; no HTTP server. */
 @Module({})
 class KeeperAppModule {
-  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv; probes: boolean }): DynamicModule {
+  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv; vault: KeyVault; probes: boolean }): DynamicModule {
     return {
       module: KeeperAppModule,
       imports: [CqrsModule.forRoot(), CoreModule.forRoot(opts), KeeperModule, ...(opts.probes ? [HealthModule.forRoot()] : [])],
@@ -36,9 +37,12 @@ export interface KeeperOptions {
 export async function createKeeper(opts: KeeperOptions = {}): Promise<INestApplicationContext> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
-  const options = { logger: opts.logger ?? ['log', 'warn', 'error'], abortOnError: false } as const;
+  const vault = new KeyVault();
+  // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the keys it probes redacted.
+  const logger = opts.logger ?? openProcessLogging({ config, env, vault }).nest;
+  const options = { logger, abortOnError: false } as const;
   if (opts.port === undefined) {
-    const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env, probes: false }), options);
+    const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env, vault, probes: false }), options);
     app.enableShutdownHooks();
     try {
       await app.init();
@@ -50,7 +54,7 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
     return app;
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    KeeperAppModule.forRoot({ config, env, probes: true }),
+    KeeperAppModule.forRoot({ config, env, vault, probes: true }),
     new FastifyAdapter(),
     options,
   );

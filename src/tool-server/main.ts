@@ -8,6 +8,7 @@ import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { Readiness } from '../gateway/health/readiness';
 import { installMcpAuth } from './mcp/mcp-auth';
+import { openProcessLogging } from '../gateway/logging';
 import { ToolServerModule } from './tool-server.module';
 
 export interface ToolServerOptions {
@@ -41,7 +42,17 @@ export async function createToolServer(
   const app = await NestFactory.create<NestFastifyApplication>(
     ToolServerModule.forRoot({ catalog, config: config.tools, subjects }),
     new FastifyAdapter(),
-    { logger: opts.logger === undefined || opts.logger === true ? ['log', 'warn', 'error'] : opts.logger, abortOnError: false },
+    {
+      // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
+      logger:
+        opts.logger === undefined || opts.logger === true
+          ? openProcessLogging({
+              config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools },
+              env: process.env,
+            }).nest
+          : opts.logger,
+      abortOnError: false,
+    },
   );
   installMcpAuth(app.getHttpAdapter().getInstance(), config.auth ?? { clientKeys: [], adminKeys: [] });
   try {

@@ -23,6 +23,8 @@ export interface StartGatewayOptions {
   keysDir?: string;
   /** Nest log levels (defaults to warnings and errors only), or a LoggerService that captures them. */
   logger?: boolean | LogLevel[] | LoggerService;
+  /** The gateway's JSON log lines (pino, LOG_LEVEL from `env`) go here: the request lines included. */
+  logStream?: { write(line: string): void };
 }
 
 export interface StartedGateway {
@@ -59,7 +61,14 @@ export async function startGateway(opts: StartGatewayOptions): Promise<StartedGa
   if (ownStreams) Object.assign(env, analyticsPrefixes());
 
   try {
-    const gateway = await createGateway({ configPath, env, port: 0, host: '127.0.0.1', logger: opts.logger ?? ['warn', 'error'] });
+    const gateway = await createGateway({
+      configPath,
+      env,
+      port: 0,
+      host: '127.0.0.1',
+      logger: opts.logStream ? true : (opts.logger ?? ['warn', 'error']),
+      logStream: opts.logStream,
+    });
     return {
       url: gateway.url,
       app: gateway.app,

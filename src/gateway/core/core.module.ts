@@ -28,6 +28,8 @@ function clientKeys(config: GatewayConfig): ClientKeysProjection {
 export interface CoreOptions {
   config: GatewayConfig;
   env: NodeJS.ProcessEnv;
+  /** The process's key vault when it exists before the app (the logger redacts its secrets). */
+  vault?: KeyVault;
 }
 
 /**
@@ -37,14 +39,14 @@ export interface CoreOptions {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot({ config, env }: CoreOptions): DynamicModule {
+  static forRoot({ config, env, vault }: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_ENV, useValue: env },
         { provide: EVENT_STORE, useFactory: () => createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV }) },
-        { provide: KeyVault, useValue: new KeyVault() },
+        { provide: KeyVault, useValue: vault ?? new KeyVault() },
         { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
         { provide: ProjectionCheckpoints, useValue: new ProjectionCheckpoints() },

@@ -1,0 +1,86 @@
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+
+const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Header names whose values are credentials, wherever they appear in a logged object. */
+const SECRET_FIELDS = ['authorization', 'x-api-key', 'api-key', 'apiKey'];
+const REDACT_PATHS = ['', '*', '*.*', 'req.headers', '*.headers'].flatMap((prefix) =>
+  SECRET_FIELDS.map((field) => (/^\w+$/.test(field) ? (prefix ? `${prefix}.${field}` : field) : `${prefix}["${field}"]`)),
+);
+const CENSOR = '[REDACTED]';
+
+/**
+ * Where the secret values come from (upstream keys, client and admin keys), asked again whenever
+ * `revision` moves: keys files change at run time.
+ */
+export interface SecretSource {
+  readonly revision: number;
+  secrets(): Iterable<string>;
+}
+
+export interface RootLoggerOptions {
+  env: NodeJS.ProcessEnv;
+  secrets: SecretSource;
+  /** Where lines go (tests capture them); standard output otherwise. */
+  destination?: DestinationStream;
+}
+
+export interface RootLogger {
+  logger: Logger;
+  /** Writes out what the asynchronous destination still holds (before `process.exit`). */
+  flush(): void;
+}
+
+/**
+ * The process's one logger: JSON lines at `LOG_LEVEL` (default info), pretty only with
+ * LOG_PRETTY=1. Credentials are redacted by configuration twice over: by field (authorization,
+ * x-api-key, api-key headers, wherever they sit in a logged object) and by value (every key the
+ * process holds, wherever it appears in a line, a message or an error text included).
+ */
+export function createRootLogger({ env, secrets, destination }: RootLoggerOptions): RootLogger {
+  const level = (env.LOG_LEVEL || 'info').toLowerCase() as LevelWithSilent;
+  if (!LEVELS.includes(level)) throw new Error(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
+  const redactor = new SecretValues(secrets);
+  const options = {
+    level,
+    base: { pid: process.pid },
+    redact: { paths: REDACT_PATHS, censor: CENSOR },
+    hooks: { streamWrite: (line: string) => redactor.redact(line) },
+  };
+  if (destination) return { logger: pino(options, destination), flush: () => undefined };
+  if (env.LOG_PRETTY === '1') {
+    // Loaded only when asked for: a production process never pays for it.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
+    return { logger: pino(options, pretty({ colorize: true, sync: true })), flush: () => undefined };
+  }
+  // Asynchronous: a request's line is copied into a buffer and written by the event loop later.
+  const stdout = pino.destination({ dest: 1, sync: false });
+  return { logger: pino(options, stdout), flush: () => stdout.flushSync() };
+}
+
+/** Replaces every secret value in a line; the pattern is rebuilt only when the secrets change. */
+class SecretValues {
+  private revision = -1;
+  private pattern: RegExp | undefined;
+
+  constructor(private readonly source: SecretSource) {}
+
+  redact(line: string): string {
+    if (this.revision !== this.source.revision) this.rebuild();
+    return this.pattern ? line.replace(this.pattern, CENSOR) : line;
+  }
+
+  private rebuild(): void {
+    this.revision = this.source.revision;
+    // Longest first, so a key that contains another is replaced whole. JSON escaping could change
+    // a secret's spelling in a line only for quotes, backslashes and control characters, which
+    // API keys do not hold.
+    const values = [...new Set(this.source.secrets())].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
+    this.pattern = values.length === 0 ? undefined : new RegExp(values.map(escapeRegExp).join('|'), 'g');
+  }
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

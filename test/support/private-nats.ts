@@ -8,6 +8,10 @@ export interface PrivateNats {
   url: string;
   /** Stops this server (and only this one) and removes its store. */
   stop(): Promise<void>;
+  /** Stops the server but keeps its store (JetStream's streams survive), for `resume`. */
+  pause(): Promise<void>;
+  /** Starts it again on the same port with the same store. */
+  resume(): Promise<void>;
 }
 
 /**
@@ -17,27 +21,44 @@ export interface PrivateNats {
 export async function startPrivateNats(opts: { port?: number } = {}): Promise<PrivateNats> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
+  let running: { child: ChildProcess; exited: Promise<void> } | undefined = await spawnServer(port, dir).catch((err: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
+  const pause = async () => {
+    if (!running) return;
+    const { child, exited } = running;
+    running = undefined;
+    child.kill('SIGTERM');
+    await exited;
+  };
+  let stopped: Promise<void> | undefined;
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    pause,
+    resume: async () => {
+      running ??= await spawnServer(port, dir);
+    },
+    stop: () =>
+      (stopped ??= (async () => {
+        await pause();
+        rmSync(dir, { recursive: true, force: true });
+      })()),
+  };
+}
+
+async function spawnServer(port: number, dir: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
   const child: ChildProcess = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   while (!(await answers(port))) {
     if (Date.now() > deadline || child.exitCode !== null) {
       child.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
       throw new Error(`private nats-server on port ${port} did not start`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  let stopped: Promise<void> | undefined;
-  return {
-    url: `nats://127.0.0.1:${port}`,
-    stop: () =>
-      (stopped ??= (async () => {
-        child.kill('SIGTERM');
-        await exited;
-        rmSync(dir, { recursive: true, force: true });
-      })()),
-  };
+  return { child, exited };
 }
 
 /** A port nothing listens on right now (the OS's pick), for a server the test starts or leaves unstarted. */

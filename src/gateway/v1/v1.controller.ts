@@ -1,5 +1,5 @@
-import { Controller, Get, Inject, Param, Post, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiResponse, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientGone } from '../http/client-gone';
 import { startSse } from '../http/sse';
@@ -24,7 +24,39 @@ import { GatewayRouter } from './gateway-router';
 import { admitClient, type Refusal } from './admit-client';
 import { ReactChat } from './react-bridge';
 import { routingHeaders, sendError } from './respond';
-import { ChatCompletionRequestDto, CompletionRequestDto, EmbeddingRequestDto, ModelListDto } from './v1.dto';
+import {
+  CHAT_REQUEST_SCHEMA,
+  COUNT_TOKENS_REQUEST_SCHEMA,
+  MESSAGES_REQUEST_SCHEMA,
+  RESPONSES_REQUEST_SCHEMA,
+  ROUTING_HEADERS,
+} from './openapi-schemas';
+import { CompletionRequestDto, EmbeddingRequestDto, ModelListDto } from './v1.dto';
+
+/** The answers every routed POST documents: 200 (JSON, or an event stream), and the errors in the endpoint's format. */
+function Routed(what: string): MethodDecorator {
+  return (target, key, descriptor) => {
+    HttpCode(200)(target, key, descriptor);
+    ApiOkResponse({ description: `${what} (application/json), or text/event-stream when stream is true`, headers: ROUTING_HEADERS })(
+      target,
+      key,
+      descriptor,
+    );
+    ApiResponse({ status: 400, description: 'Invalid body, or a field no profile of the chain can honour (param names it)' })(
+      target,
+      key,
+      descriptor,
+    );
+    ApiResponse({ status: 401, description: 'Missing or wrong client key (Authorization: Bearer or x-api-key)' })(target, key, descriptor);
+    ApiResponse({ status: 404, description: 'Unknown model alias' })(target, key, descriptor);
+    ApiResponse({ status: 429, description: "The client's own limits (Retry-After)" })(target, key, descriptor);
+    ApiResponse({ status: 503, description: 'No profile of the chain could serve: every attempt listed (Retry-After when cooling down)' })(
+      target,
+      key,
+      descriptor,
+    );
+  };
+}
 
 /**
  * The OpenAI-compatible surface. Thin on purpose: each endpoint is a front end (`front-ends.ts`)
@@ -57,7 +89,8 @@ export class V1Controller {
 
   @Post('chat/completions')
   @ApiOperation({ summary: 'Chat completion (JSON, or server-sent events with `stream: true`), routed over the alias chain' })
-  @ApiBody({ type: ChatCompletionRequestDto })
+  @ApiBody({ schema: CHAT_REQUEST_SCHEMA })
+  @Routed('A chat.completion')
   chat(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(CHAT, req, reply);
   }
@@ -65,6 +98,7 @@ export class V1Controller {
   @Post('completions')
   @ApiOperation({ summary: 'Legacy text completion, routed over the alias chain' })
   @ApiBody({ type: CompletionRequestDto })
+  @Routed('A text_completion')
   completions(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(COMPLETIONS, req, reply);
   }
@@ -72,6 +106,7 @@ export class V1Controller {
   @Post('embeddings')
   @ApiOperation({ summary: 'Embeddings, routed over the alias chain' })
   @ApiBody({ type: EmbeddingRequestDto })
+  @Routed('A list of embeddings')
   embeddings(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(EMBEDDINGS, req, reply);
   }
@@ -80,12 +115,16 @@ export class V1Controller {
   @ApiOperation({
     summary: 'OpenAI Responses API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
   })
+  @ApiBody({ schema: RESPONSES_REQUEST_SCHEMA })
+  @Routed('A response object')
   responsesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(this.responses, req, reply);
   }
 
   @Get('responses/:id')
   @ApiOperation({ summary: 'A stored response, by id (kept unless it was created with `store: false`, for `responses.retention_hours`)' })
+  @ApiOkResponse({ description: 'The response object as it was answered' })
+  @ApiResponse({ status: 404, description: 'Unknown, not stored (store: false), or past retention' })
   async responsesGet(@Param('id') id: string, @Res() reply: FastifyReply): Promise<void> {
     const stored = await this.store.get(id, Date.now());
     if (!stored) {
@@ -99,12 +138,18 @@ export class V1Controller {
   @ApiOperation({
     summary: 'Anthropic Messages API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
   })
+  @ApiBody({ schema: MESSAGES_REQUEST_SCHEMA })
+  @ApiSecurity('x-api-key')
+  @Routed('An Anthropic message')
   messagesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(this.messages, req, reply);
   }
 
   @Post('messages/count_tokens')
   @ApiOperation({ summary: "Anthropic's token count of a Messages request, from the alias chain's first Anthropic profile" })
+  @ApiBody({ schema: COUNT_TOKENS_REQUEST_SCHEMA })
+  @ApiSecurity('x-api-key')
+  @Routed('{input_tokens}')
   messagesCountTokens(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(this.countTokens, req, reply);
   }

@@ -12,26 +12,6 @@ export class ChatMessageDto {
   content?: unknown;
 }
 
-export class ChatCompletionRequestDto {
-  @ApiProperty({ description: 'A configured model alias (see GET /v1/models)', example: 'main-gpt' })
-  model!: string;
-
-  @ApiProperty({ type: [ChatMessageDto] })
-  messages!: ChatMessageDto[];
-
-  @ApiPropertyOptional({ description: 'Answer as server-sent events of chat.completion.chunk' })
-  stream?: boolean;
-
-  @ApiPropertyOptional()
-  temperature?: number;
-
-  @ApiPropertyOptional()
-  max_tokens?: number;
-
-  @ApiPropertyOptional({ type: 'array', items: { type: 'object' } })
-  tools?: unknown[];
-}
-
 export class CompletionRequestDto {
   @ApiProperty({ example: 'main-gpt' })
   model!: string;

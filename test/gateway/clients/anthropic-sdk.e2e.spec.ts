@@ -179,4 +179,45 @@ describe('Anthropic SDK through /v1/messages', () => {
       message: expect.stringContaining('count_tokens'),
     });
   });
+
+  it('documents the chat, responses and messages bodies, their 200 answers and routing headers at /docs-json', async () => {
+    type Op = {
+      requestBody: { content: { 'application/json': { schema: { properties: Record<string, unknown>; required?: string[] } } } };
+      responses: Record<string, { headers?: Record<string, unknown> }>;
+    };
+    const doc = (await (await fetch(`${gateway.url}/docs-json`)).json()) as { paths: Record<string, { post?: Op; get?: Op }> };
+    const post = (path: string) => doc.paths[path].post as Op;
+    for (const path of [
+      '/v1/chat/completions',
+      '/v1/responses',
+      '/v1/messages',
+      '/v1/messages/count_tokens',
+      '/v1/completions',
+      '/v1/embeddings',
+    ]) {
+      expect(Object.keys(post(path).responses)).toContain('200');
+      expect(Object.keys(post(path).responses)).not.toContain('201');
+    }
+    expect(Object.keys(post('/v1/chat/completions').responses['200'].headers ?? {})).toEqual(
+      expect.arrayContaining(['x-switchboard-provider', 'x-switchboard-key', 'x-switchboard-attempts', 'x-request-id']),
+    );
+    expect(Object.keys(post('/v1/chat/completions').requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining(['tool_choice', 'response_format', 'stream_options', 'parallel_tool_calls']),
+    );
+    expect(Object.keys(post('/v1/responses').requestBody.content['application/json'].schema.properties)).toEqual(
+      expect.arrayContaining([
+        'input',
+        'instructions',
+        'tools',
+        'tool_choice',
+        'text',
+        'max_output_tokens',
+        'metadata',
+        'store',
+        'previous_response_id',
+      ]),
+    );
+    expect(post('/v1/messages').requestBody.content['application/json'].schema.required).toEqual(['model', 'max_tokens', 'messages']);
+    expect(doc.paths['/v1/responses/{id}'].get).toBeDefined();
+  });
 });

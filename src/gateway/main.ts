@@ -15,6 +15,7 @@ import { installAuth } from './auth/auth.hook';
 import { serveConsole } from './http/console';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
+import { answerClientError, installJsonDepthLimit } from './http/wire-errors';
 import { countRequestsInFlight, requestsFinished, shutdownGraceMs } from './http/graceful-shutdown';
 import { Readiness } from './health/readiness';
 import { openProcessLogging, RequestLog } from './logging';
@@ -60,7 +61,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
   const graceMs = shutdownGraceMs(env);
   // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
-  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true });
+  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true, clientErrorHandler: answerClientError });
   const vault = new KeyVault();
   const json = opts.logger === true || opts.logger === undefined;
   const logging = json ? openProcessLogging({ config, env, vault, destination: opts.logStream }) : undefined;
@@ -74,6 +75,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     const inFlight = countRequestsInFlight(fastify);
     if (logging) app.get(RequestObservers).register(new RequestLog(logging.logger));
     installRequestId(fastify);
+    installJsonDepthLimit(app, config.server.bodyLimitBytes);
     installAuth(fastify, config.auth, app.get(ClientKeysProjection));
     app.useGlobalFilters(new OpenAiExceptionFilter());
     // No enableShutdownHooks: Nest's would close the store under the requests in flight (see shutdown).

@@ -124,7 +124,8 @@ function invalidRequest(request: RequestContext, target: RouteTarget, error: unk
     param: refused ? error.param : null,
     message: refused
       ? error.message
-      : `The request body cannot be translated for ${target.profile.type} providers (${describeError(error)}).`,
+      : // The exception's own text stays in the log: it is the gateway's inside, not the client's business.
+        `The request body cannot be translated for ${target.profile.type} providers.`,
     attempts: request.attempts,
     skipped: request.skipped,
   };

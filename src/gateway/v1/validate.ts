@@ -40,6 +40,16 @@ const COMMON: Array<[string, (value: unknown) => boolean, string]> = [
   ['dimensions', isPositiveInteger, 'a positive integer'],
 ];
 
+/** OpenAI's own bounds on numeric fields (checked once the type is right), so `n: 1e9` never reaches an upstream. */
+const BOUNDS: Array<[string, number, number]> = [
+  ['temperature', 0, 2],
+  ['top_p', 0, 1],
+  ['presence_penalty', -2, 2],
+  ['frequency_penalty', -2, 2],
+  ['n', 1, 128],
+  ['top_logprobs', 0, 20],
+];
+
 export function validateChat(body: unknown): Invalid | undefined {
   return validate(body, (b) => checkMessages(b) ?? checkTools(b.tools));
 }
@@ -80,6 +90,12 @@ function validate(body: unknown, specific: Check): Invalid | undefined {
   for (const [field, ok, expected] of COMMON) {
     const value = body[field];
     if (value !== undefined && value !== null && !ok(value)) return wrongType(field, expected, value);
+  }
+  for (const [field, min, max] of BOUNDS) {
+    const value = body[field];
+    if (typeof value === 'number' && (value < min || value > max)) {
+      return { param: field, message: `Invalid '${field}': expected a value from ${min} to ${max}, but got ${value}.` };
+    }
   }
   return undefined;
 }

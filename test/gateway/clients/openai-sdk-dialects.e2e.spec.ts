@@ -159,6 +159,11 @@ describe('openai SDK responses, chat.completions.parse and LangChain structured 
       status: 400,
       param: 'previous_response_id',
     });
+    // A field the chain's provider cannot honour is a 400 naming it, as on chat completions.
+    await expect(client.responses.create({ model: 'claude-alias', input: 'x', temperature: 1.5 })).rejects.toMatchObject({
+      status: 400,
+      param: 'temperature',
+    });
     const unstored = await client.responses.create({ model: 'gpt-alias', input: 'x', store: false });
     await expect(client.responses.retrieve(unstored.id)).rejects.toMatchObject({ status: 404 });
   });

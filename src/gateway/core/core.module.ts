@@ -4,6 +4,7 @@ import { ClientKeysProjection, KeyPoolProjection, ProjectionCheckpoints, Provide
 import { createEventStore, type EventStore } from '@switchboard/event-store';
 import { EVENT_STORE, GATEWAY_CONFIG } from '../tokens';
 import { GATEWAY_ENV } from './core.tokens';
+import { AppendTimings } from './append-timings';
 import { DomainWriter } from './domain-writer';
 import { CommandHandlers } from './handlers';
 import { KeySync } from './key-sync';
@@ -45,7 +46,12 @@ export class CoreModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_ENV, useValue: env },
-        { provide: EVENT_STORE, useFactory: () => createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV }) },
+        AppendTimings,
+        {
+          provide: EVENT_STORE,
+          useFactory: (timings: AppendTimings) => timings.wrap(createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV })),
+          inject: [AppendTimings],
+        },
         { provide: KeyVault, useValue: vault ?? new KeyVault() },
         { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
@@ -58,6 +64,7 @@ export class CoreModule {
         ...CommandHandlers,
       ],
       exports: [
+        AppendTimings,
         GATEWAY_CONFIG,
         GATEWAY_ENV,
         EVENT_STORE,

@@ -62,6 +62,7 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     this.subscription.caughtUp.then(
       () => {
         this.caught = true;
+        this.lagSeconds = 0;
         this.resolveReady();
         this.logger.log(
           `projections caught up at position ${String(this.keys.position > this.providers.position ? this.keys.position : this.providers.position)}`,
@@ -75,7 +76,14 @@ export class ProjectionFeed implements OnModuleInit, OnModuleDestroy {
     await this.subscription?.close();
   }
 
+  /**
+   * Seconds from the last applied event's append to its application here (`/metrics`): during the
+   * catch-up, how far back the history being read is; after it, how late other replicas' events arrive.
+   */
+  lagSeconds = 0;
+
   private apply(event: RecordedEvent): void {
+    this.lagSeconds = Math.max(0, (Date.now() - Date.parse(event.at)) / 1000);
     this.keys.apply(event);
     this.providers.apply(event);
     this.checkpoints.afterApply(event, this.keys, this.providers);

@@ -1,9 +1,15 @@
-import { Injectable } from '@nestjs/common';
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { Injectable, Optional } from '@nestjs/common';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
+import { Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { AppendTimings } from '../core/append-timings';
+import { ProjectionFeed } from '../core/projection-feed';
 import type { RequestObserver, RequestRecord } from '../routing/request-record';
 import { asRegistryMetric, TallyCounter, TallyHistogram } from './tallies';
 
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+const FIRST_TOKEN_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+const KEY_STATES = ['available', 'quarantined', 'retired', 'removed'] as const;
+const CIRCUIT_STATES = ['closed', 'open', 'half_open'] as const;
 
 /**
  * The gateway's Prometheus metrics, in a registry of its own (several gateways can live in one
@@ -30,9 +36,70 @@ export class GatewayMetrics implements RequestObserver {
     DURATION_BUCKETS,
   );
 
-  constructor() {
+  private readonly inputTokens = new TallyCounter(
+    'switchboard_input_tokens_total',
+    'Prompt tokens the answers reported, by model alias, serving provider profile and provider model.',
+  );
+
+  private readonly outputTokens = new TallyCounter(
+    'switchboard_output_tokens_total',
+    'Completion tokens the answers reported, by model alias, serving provider profile and provider model.',
+  );
+
+  private readonly firstToken = new TallyHistogram(
+    'switchboard_time_to_first_token_seconds',
+    'Streams: time from request to the first chunk written to the client, by model alias and serving provider profile.',
+    FIRST_TOKEN_BUCKETS,
+  );
+
+  /** The projections and the store's timings are the core's; a test may build the metrics alone. */
+  constructor(
+    @Optional() keys?: KeyPoolProjection,
+    @Optional() providers?: ProviderHealthProjection,
+    @Optional() feed?: ProjectionFeed,
+    @Optional() appends?: AppendTimings,
+  ) {
     collectDefaultMetrics({ register: this.registry });
-    for (const tally of [this.requests, this.attempts, this.duration]) this.registry.registerMetric(asRegistryMetric(tally));
+    const tallies = [this.requests, this.attempts, this.duration, this.inputTokens, this.outputTokens, this.firstToken];
+    for (const tally of tallies) this.registry.registerMetric(asRegistryMetric(tally));
+    if (appends) this.registry.registerMetric(asRegistryMetric(appends.histogram));
+    // Read from the projections when scraped: nothing on the request path.
+    if (keys)
+      new Gauge({
+        name: 'switchboard_keys',
+        help: 'Keys by provider profile and state (available, quarantined, retired, removed).',
+        labelNames: ['provider', 'state'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          const counts = new Map<string, number>();
+          for (const key of keys.list())
+            counts.set(`${key.provider}\u0000${key.state}`, (counts.get(`${key.provider}\u0000${key.state}`) ?? 0) + 1);
+          for (const provider of new Set(keys.list().map((k) => k.provider)))
+            for (const state of KEY_STATES) this.set({ provider, state }, counts.get(`${provider}\u0000${state}`) ?? 0);
+        },
+      });
+    if (providers)
+      new Gauge({
+        name: 'switchboard_circuit_state',
+        help: "1 for each provider profile's current circuit state (closed, open, half_open), 0 for the others.",
+        labelNames: ['provider', 'state'],
+        registers: [this.registry],
+        collect() {
+          this.reset();
+          for (const provider of providers.list())
+            for (const state of CIRCUIT_STATES) this.set({ provider: provider.name, state }, provider.circuit === state ? 1 : 0);
+        },
+      });
+    if (feed)
+      new Gauge({
+        name: 'switchboard_projection_lag_seconds',
+        help: "Seconds from the last applied event's append to this replica applying it (during the catch-up: the age of the history being read).",
+        registers: [this.registry],
+        collect() {
+          this.set(feed.lagSeconds);
+        },
+      });
   }
 
   /** One answered client request. `provider` is the serving profile, or `none` when no profile served. */
@@ -43,7 +110,18 @@ export class GatewayMetrics implements RequestObserver {
 
   /** A finished /v1 request that reached an alias (refused bodies and unknown models are not counted). */
   requestFinished(record: RequestRecord): void {
-    if (record.alias !== null) this.request(record.alias, record.profile ?? 'none', record.status, record.latencyMs / 1000);
+    const { alias, profile, model } = record;
+    if (alias === null) return;
+    this.request(alias, profile ?? 'none', record.status, record.latencyMs / 1000);
+    if (record.firstTokenMs !== null)
+      this.firstToken.observe(`${alias}\u0000${profile}`, () => ({ alias, provider: profile ?? 'none' }), record.firstTokenMs / 1000);
+    if (profile === null || model === null) return;
+    const usage = record.usage;
+    if (usage === null) return;
+    const key = `${alias}\u0000${profile}\u0000${model}`;
+    const labels = () => ({ alias, provider: profile, model });
+    this.inputTokens.add(key, labels, usage.prompt_tokens);
+    this.outputTokens.add(key, labels, usage.completion_tokens);
   }
 
   observeDuration(alias: string, provider: string, seconds: number): void {

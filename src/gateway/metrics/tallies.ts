@@ -49,6 +49,13 @@ export class TallyCounter {
     else this.series.set(key, { labels: labels(), value: 1 });
   }
 
+  /** Adds `amount` (tokens, say) to the series `key` names. */
+  add(key: string, labels: () => Record<string, string>, amount: number): void {
+    const series = this.series.get(key);
+    if (series) series.value += amount;
+    else this.series.set(key, { labels: labels(), value: amount });
+  }
+
   get(): Promise<Exported> {
     const values = [...this.series.values()].map(({ labels, value }) => ({ labels, value }));
     return Promise.resolve({ name: this.name, help: this.help, type: 'counter', values, aggregator: 'sum' });

@@ -85,8 +85,8 @@ describe('structured logs', () => {
 
     expect(byId['req-stream']).toMatchObject({ stream: true, status: 200, key: fingerprint(GOOD), attempts: [{ outcome: 'ok' }] });
     expect(byId['req-stream'].ttftMs).toEqual(expect.any(Number));
-    // The scripted stream sends no usage chunk: the field is there, empty.
-    expect(byId['req-stream'].tokens).toBeNull();
+    // The gateway asks the upstream for a stream's usage: its last chunk carries the counts.
+    expect(byId['req-stream'].tokens).toEqual({ input: expect.any(Number), output: expect.any(Number), total: expect.any(Number) });
 
     expect(byId['req-unknown']).toMatchObject({ status: 404, alias: null, attempts: [] });
   });

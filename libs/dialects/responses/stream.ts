@@ -109,22 +109,8 @@ export function failResponseStream(
 
 function appendText(state: ResponsesStreamState, text: string, out: Events): ResponsesStreamState {
   let next = state;
-  if (!next.message) {
-    // Text after tool calls starts a new message item; the calls stay open (their arguments may still come).
-    const outputIndex = next.nextIndex;
-    const message = { kind: 'message' as const, outputIndex, id: outputItemId(next.response.id, 'message', outputIndex), text: '' };
-    out.add('response.output_item.added', {
-      output_index: outputIndex,
-      item: { ...messageItem(message.id, '', 'in_progress'), content: [] },
-    });
-    out.add('response.content_part.added', {
-      item_id: message.id,
-      output_index: outputIndex,
-      content_index: 0,
-      part: { type: 'output_text', text: '', annotations: [] },
-    });
-    next = { ...next, message, nextIndex: outputIndex + 1 };
-  }
+  // Text after tool calls starts a new message item; the calls stay open (their arguments may still come).
+  if (!next.message) next = openMessage(next, out);
   const message = next.message as OpenItem & { kind: 'message' };
   out.add('response.output_text.delta', {
     item_id: message.id,
@@ -197,12 +183,13 @@ function closeAll(state: ResponsesStreamState, out: Events): ResponsesStreamStat
   }
   if (!next.done.length) {
     // An answer with no text and no call is still one (empty) message, as the non-streamed answer says.
-    next = closeMessage(appendEmptyMessage(next, out), out);
+    next = closeMessage(openMessage(next, out), out);
   }
   return { ...next, calls: {}, done: [...next.done].sort(byOutputIndex) };
 }
 
-function appendEmptyMessage(state: ResponsesStreamState, out: Events): ResponsesStreamState {
+/** Opens a message item (empty so far) at the next output index. */
+function openMessage(state: ResponsesStreamState, out: Events): ResponsesStreamState {
   const outputIndex = state.nextIndex;
   const message = { kind: 'message' as const, outputIndex, id: outputItemId(state.response.id, 'message', outputIndex), text: '' };
   out.add('response.output_item.added', {

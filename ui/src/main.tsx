@@ -2,8 +2,11 @@ import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { KeyDialog } from './key-dialog';
 import { Agents } from './screens/agents';
+import { Config } from './screens/config';
 import { Keys } from './screens/keys';
 import { Playground } from './screens/playground';
+import { Prompts } from './screens/prompts';
+import { Usage } from './screens/usage';
 import './styles.css';
 
 interface Screen {
@@ -16,6 +19,9 @@ const SCREENS: Screen[] = [
   { path: 'playground', title: 'Playground', view: Playground },
   { path: 'agents', title: 'Agents', view: Agents },
   { path: 'keys', title: 'Keys & providers', view: Keys },
+  { path: 'config', title: 'Config', view: Config },
+  { path: 'prompts', title: 'Prompts', view: Prompts },
+  { path: 'usage', title: 'Usage', view: Usage },
 ];
 
 function currentPath(): string {

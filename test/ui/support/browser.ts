@@ -76,6 +76,16 @@ export function watchForErrors(page: Page): string[] {
   return errors;
 }
 
+/**
+ * Takes out the one error a test caused on purpose (Chromium logs every 4xx a `fetch` gets as a
+ * console error), failing when it is not there; what is left must be nothing.
+ */
+export function expectedError(errors: string[], pattern: RegExp): void {
+  const at = errors.findIndex((e) => pattern.test(e));
+  expect(at >= 0 ? errors[at] : errors).toMatch(pattern);
+  errors.splice(at, 1);
+}
+
 /** Saves `test-results/console/<name>.png` (git-ignored) for a person to look at. */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });

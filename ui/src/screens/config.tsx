@@ -1,0 +1,196 @@
+import { useEffect, useState } from 'preact/hooks';
+import { isMap, isSeq, parseDocument, stringify, type Document } from 'yaml';
+import { ApiFailure, call, describe, getJson } from '../api';
+import { hasEndpoint } from '../capabilities';
+import { CodeEditor, DiffView, type Diagnostic } from '../code-editor';
+import { Missing, time } from '../ui-kit';
+
+/** `GET /admin/config`: the running config, secrets masked, and the revision it is. */
+interface RunningConfig {
+  revision: number | string;
+  yaml?: string;
+  config?: unknown;
+}
+
+interface PathError {
+  path: string;
+  message: string;
+}
+
+interface Change {
+  revision?: number;
+  at?: string;
+  by?: string;
+  source?: string;
+}
+
+/**
+ * The config editor: the running config as YAML, errors by path while typing (the validate
+ * endpoint), a diff against what runs, and Apply with the revision the edit started from, so a
+ * change made meanwhile is reported instead of overwritten.
+ */
+export function Config() {
+  const [available, setAvailable] = useState<boolean>();
+  const [running, setRunning] = useState<{ revision: string; text: string }>();
+  const [draft, setDraft] = useState('');
+  const [errors, setErrors] = useState<PathError[]>([]);
+  const [showDiff, setShowDiff] = useState(false);
+  const [status, setStatus] = useState<string>();
+  const [failure, setFailure] = useState<string>();
+  const [history, setHistory] = useState<Change[]>([]);
+  // Bumped to start the editor over from the running config.
+  const [generation, setGeneration] = useState(0);
+
+  const load = async () => {
+    const response = await call('/admin/config');
+    const body = (await response.json()) as RunningConfig;
+    const revision = String(body.revision ?? response.headers.get('etag')?.replace(/"/g, '') ?? '');
+    const text = body.yaml ?? stringify(body.config ?? {});
+    setRunning({ revision, text });
+    setDraft(text);
+    setGeneration((n) => n + 1);
+    if (await hasEndpoint('/admin/config/history'))
+      getJson<{ changes?: Change[]; events?: Change[] }>('/admin/config/history')
+        .then((h) => setHistory(h.changes ?? h.events ?? []))
+        .catch(() => setHistory([]));
+  };
+
+  useEffect(() => {
+    void Promise.all([
+      hasEndpoint('/admin/config'),
+      hasEndpoint('/admin/config/validate', 'post'),
+      hasEndpoint('/admin/config', 'put'),
+    ]).then(([get, validate, put]) => {
+      setAvailable(get && validate && put);
+      if (get) load().catch((e) => setFailure(describe(e)));
+    });
+  }, []);
+
+  /** Checks the text with the gateway (nothing is applied) and marks each error at its path. */
+  const lint = async (text: string): Promise<Diagnostic[]> => {
+    const doc = parseDocument(text);
+    if (doc.errors.length > 0) {
+      const found = doc.errors.map((e) => ({ path: '(yaml)', message: e.message }));
+      setErrors(found);
+      return doc.errors.map((e) => ({ from: e.pos[0], to: Math.max(e.pos[1], e.pos[0] + 1), severity: 'error', message: e.message }));
+    }
+    const found = await validate(doc);
+    setErrors(found);
+    return found.map((e) => ({ ...rangeOf(doc, e.path, text.length), severity: 'error', message: `${e.path}: ${e.message}` }));
+  };
+
+  const apply = async () => {
+    if (!running) return;
+    setFailure(undefined);
+    setStatus(undefined);
+    try {
+      await call('/admin/config', {
+        method: 'PUT',
+        headers: { 'if-match': `"${running.revision}"` },
+        body: JSON.stringify(payload(parseDocument(draft))),
+      });
+      await load();
+      setShowDiff(false);
+      setStatus('Applied: every replica follows it from the event store.');
+    } catch (e) {
+      if (e instanceof ApiFailure && e.status === 412) {
+        setFailure(
+          `Not applied: the config changed since revision ${running.revision} (someone else applied one). Reload it, then apply your change again.`,
+        );
+      } else setFailure(describe(e));
+    }
+  };
+
+  if (available === undefined) return <p class="hint">Looking for the config endpoints…</p>;
+  if (!available) return <Missing endpoint="/admin/config (GET, PUT, /validate)" issue="issue 19" />;
+  const changed = running !== undefined && draft !== running.text;
+  return (
+    <section class="panel" aria-label="Config editor">
+      <p class="hint">
+        Running revision <strong data-testid="config-revision">{running?.revision ?? '…'}</strong>. Secrets are masked; a masked value left
+        as it is keeps the secret.
+      </p>
+      {running && <CodeEditor key={generation} label="Config (YAML)" initial={draft} onChange={setDraft} language="yaml" lint={lint} />}
+      <ul class="errors" aria-label="Config errors" aria-live="polite">
+        {errors.map((e, i) => (
+          <li key={i} class="error">
+            <code>{e.path}</code>: {e.message}
+          </li>
+        ))}
+      </ul>
+      <div class="row wrap toolbar">
+        <button type="button" class="secondary" disabled={!changed} aria-pressed={showDiff} onClick={() => setShowDiff(!showDiff)}>
+          {showDiff ? 'Hide diff' : 'Show diff'}
+        </button>
+        <button type="button" disabled={!changed || errors.length > 0} onClick={() => void apply()}>
+          Apply
+        </button>
+        <button type="button" class="secondary" onClick={() => void load().catch((e) => setFailure(describe(e)))}>
+          Reload
+        </button>
+      </div>
+      {failure && (
+        <p role="alert" class="error">
+          {failure}
+        </p>
+      )}
+      {status && <p role="status">{status}</p>}
+      {showDiff && changed && running && (
+        <div class="field">
+          <h2>Diff against the running config</h2>
+          <DiffView label="Diff of the config" original={running.text} changed={draft} />
+        </div>
+      )}
+      {history.length > 0 && (
+        <>
+          <h2>History</h2>
+          <ol>
+            {history.map((h, i) => (
+              <li key={i}>
+                revision {h.revision ?? '?'} · {time(h.at)} {h.by ? `by ${h.by}` : ''} {h.source ? `(${h.source})` : ''}
+              </li>
+            ))}
+          </ol>
+        </>
+      )}
+    </section>
+  );
+}
+
+/** What the config endpoints take: the config as JSON (the YAML parsed here, so errors keep their lines). */
+function payload(doc: Document): unknown {
+  return doc.toJS();
+}
+
+async function validate(doc: Document): Promise<PathError[]> {
+  try {
+    const response = await call('/admin/config/validate', { method: 'POST', body: JSON.stringify(payload(doc)) });
+    const body = (await response.json()) as { errors?: PathError[] };
+    return body.errors ?? [];
+  } catch (e) {
+    if (e instanceof ApiFailure) {
+      const body = e.body as { errors?: PathError[]; error?: { errors?: PathError[] } } | undefined;
+      const listed = body?.errors ?? body?.error?.errors;
+      if (listed) return listed;
+      return [{ path: e.param ?? '(config)', message: e.message }];
+    }
+    return [{ path: '(gateway)', message: describe(e) }];
+  }
+}
+
+/** Where `models.main-gpt.chain[1].provider` is in the text: its node, else its nearest parent. */
+function rangeOf(doc: Document, path: string, length: number): { from: number; to: number } {
+  const segments = path
+    .split(/\.|\[(\d+)\]/)
+    .filter((s) => s !== undefined && s !== '')
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  for (let n = segments.length; n > 0; n--) {
+    const node = doc.getIn(segments.slice(0, n), true) as { range?: [number, number, number] } | undefined;
+    const parent = n > 1 ? doc.getIn(segments.slice(0, n - 1), true) : doc.contents;
+    if (node?.range) return { from: node.range[0], to: Math.max(node.range[1], node.range[0] + 1) };
+    if ((isMap(parent) || isSeq(parent)) && parent.range && n < segments.length) {
+      return { from: parent.range[0], to: Math.min(parent.range[0] + 1, length) };
+    }
+  }
+  return { from: 0, to: Math.min(1, length) };
+}

@@ -56,12 +56,7 @@ export function Keys() {
       setProviders(p.providers);
       setError(undefined);
       if (atNow) {
-        const entries = await Promise.all(
-          k.keys.map(
-            async (key) =>
-              [key.fingerprint, (await getJson<{ events: KeyEvent[] }>(`/admin/keys/${key.fingerprint}/history`)).events] as const,
-          ),
-        );
+        const entries = await Promise.all(k.keys.map(async (key) => [key.fingerprint, await historyOf(key.fingerprint)] as const));
         setHistories(Object.fromEntries(entries));
       }
     } catch (e) {
@@ -269,6 +264,18 @@ function KeyRow(props: { k: Key; live: boolean; history?: KeyEvent[]; onHistory:
       )}
     </>
   );
+}
+
+/** A key's whole history: the endpoint answers a page at a time, with a `next` link until the end. */
+async function historyOf(fingerprint: string): Promise<KeyEvent[]> {
+  const events: KeyEvent[] = [];
+  let page: string | undefined = `/admin/keys/${fingerprint}/history`;
+  while (page) {
+    const answer: { events: KeyEvent[]; next?: string } = await getJson(page);
+    events.push(...answer.events);
+    page = answer.next;
+  }
+  return events;
 }
 
 function summary(data: Record<string, unknown>): string {

@@ -290,6 +290,11 @@ describeWithChromium('the web console in a browser', () => {
     const now = ((await (await fetch(`${gw.url}/admin/prompts/basic_react`)).json()) as { system_prompt: string }).system_prompt;
     expect(now.startsWith(saved.trimEnd())).toBe(true);
     expect(now.slice(saved.trimEnd().length).trim()).toBe('always be brief.');
+    // The change is in the prompt's history (where the gateway records one).
+    const documented = ((await (await fetch(`${gw.url}/docs-json`)).json()) as { paths: Record<string, unknown> }).paths;
+    if (documented['/admin/prompts/{pattern}/history']) {
+      await expectText(page.getByRole('list', { name: 'Prompt history' }).locator('li').last(), /\(admin\)/);
+    }
   });
 
   it('the config editor either edits the running config or says /admin/config is not on this gateway', async () => {

@@ -12,7 +12,9 @@ interface Prompt {
 
 interface PromptChange {
   at?: string;
+  revision?: number;
   by?: string;
+  source?: string;
   diff?: unknown;
 }
 
@@ -136,10 +138,10 @@ export function Prompts() {
           {history.length === 0 ? (
             <p class="hint">No recorded change.</p>
           ) : (
-            <ol>
+            <ol aria-label="Prompt history">
               {history.map((h, i) => (
                 <li key={i}>
-                  {time(h.at)} {h.by ? `by ${h.by}` : ''}
+                  {time(h.at)} {h.by ? `by ${h.by}` : ''} {h.source ? `(${h.source})` : ''}
                 </li>
               ))}
             </ol>

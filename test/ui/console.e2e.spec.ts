@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { usageStream, type UsageRecordedData } from '@switchboard/domain';
+import { SqliteEventStore } from '@switchboard/event-store';
 import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +22,30 @@ import {
 const fp = (secret: string) => createHash('sha256').update(secret).digest('hex').slice(0, 16);
 // Without NATS_URL the gateway runs the tools itself; a NATS_URL in the runner's environment must not leak in.
 const NO_NATS = { NATS_URL: undefined, NATS_TOOLS_PREFIX: undefined };
+const USAGE: Array<Omit<UsageRecordedData, 'minute'>> = [
+  {
+    client: 'team-a',
+    alias: 'chat',
+    profile: 'main',
+    model: 'gpt-main',
+    requests: 5,
+    errors: 1,
+    input_tokens: 100,
+    output_tokens: 50,
+    cost_usd: 0.0125,
+  },
+  {
+    client: 'team-b',
+    alias: 'other',
+    profile: 'backup',
+    model: 'gpt-backup',
+    requests: 2,
+    errors: 0,
+    input_tokens: 10,
+    output_tokens: 20,
+    cost_usd: 0.002,
+  },
+];
 /** Runs in the page: keeps every text the first answer shows, in order, in `window.seen`. */
 const RECORD_ANSWER_TEXTS = `{
   const seen = (window.seen = []);
@@ -41,13 +67,24 @@ describeWithChromium('the web console in a browser', () => {
   let context: BrowserContext;
   let page: Page;
   let errors: string[];
-  // Saving a prompt writes its pattern file: the gateway gets a copy of the shipped patterns.
-  let patternsDir: string;
+  // A copy of the shipped patterns (saving a prompt must not touch them) and the seeded store.
+  let workDir: string;
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    patternsDir = mkdtempSync(join(tmpdir(), 'console-patterns-'));
+    workDir = mkdtempSync(join(tmpdir(), 'console-'));
+    const patternsDir = join(workDir, 'patterns');
     cpSync(PATTERNS_DIR, patternsDir, { recursive: true });
+    // Usage is recorded a closed minute at a time: two clients' minute, recorded before the start.
+    const storePath = join(workDir, 'events.db');
+    const store = new SqliteEventStore(storePath);
+    const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000).toISOString();
+    await store.append(
+      usageStream(minute),
+      USAGE.map((data) => ({ type: 'UsageRecorded', data: { ...data, minute } })),
+      'any',
+    );
+    await store.close();
     upstream = await startScriptedUpstream();
     gw = await startGateway({
       config: {
@@ -69,7 +106,7 @@ describeWithChromium('the web console in a browser', () => {
         react: { patterns_dir: patternsDir },
         keeper: { enabled: false },
       },
-      env: NO_NATS,
+      env: { ...NO_NATS, EVENT_STORE_URL: `sqlite:${storePath}` },
     });
     browser = await launchChromium();
     context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -82,7 +119,7 @@ describeWithChromium('the web console in a browser', () => {
     await browser?.close();
     await gw?.close();
     await upstream?.close();
-    if (patternsDir) rmSync(patternsDir, { recursive: true, force: true });
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
   });
 
   it('serves the console at /ui/ (index revalidated, hashed assets immutable) and sends / there', async () => {
@@ -329,13 +366,19 @@ describeWithChromium('the web console in a browser', () => {
     await expectText(page.getByRole('region', { name: 'Answer from fresh' }).locator('[data-field="model"]'), 'gpt-fresh');
   });
 
-  it('the usage screen charts /admin/usage, or says it is not on this gateway', async () => {
+  it('the usage screen charts requests, errors, tokens and cost per client from /admin/usage (or says the gateway lacks it)', async () => {
     const documented = ((await (await fetch(`${gw.url}/docs-json`)).json()) as { paths: Record<string, unknown> }).paths;
     await page.goto(`${gw.url}/ui/#/usage`);
     if (documented['/admin/usage']) {
-      await page.getByLabel('Group by').selectOption('alias');
-      await expectText(page.getByRole('region', { name: 'Totals' }).locator('dd').first(), /^\d+$/);
-      expect(await page.locator('.chart canvas').count()).toBeGreaterThan(0);
+      await page.getByLabel('Group by').selectOption('client');
+      const row = (name: string) =>
+        page
+          .getByRole('region', { name: 'Usage by client' })
+          .locator('tr', { has: page.locator('th', { hasText: new RegExp(`^${name}$`) }) });
+      await expectText(row('team-a').locator('td').first(), '5');
+      expect(await row('team-a').locator('td').allTextContents()).toEqual(['5', '1', '100', '50', '0.0125']);
+      expect(await row('team-b').locator('td').allTextContents()).toEqual(['2', '0', '10', '20', '0.0020']);
+      expect(await page.locator('.chart canvas').count()).toBe(4);
     } else {
       await expectText(page.getByRole('status'), /This gateway has no \/admin\/usage endpoint \(it comes with issue 20\)/);
     }

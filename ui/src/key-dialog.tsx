@@ -32,7 +32,7 @@ export function KeyDialog() {
   return (
     <>
       <button type="button" class="secondary" onClick={open}>
-        Keys
+        Access keys
       </button>
       <dialog ref={dialog} aria-labelledby="key-dialog-title" onClose={() => (keyWanted.value = undefined)}>
         <form onSubmit={save}>

@@ -182,14 +182,20 @@ function Chart({ title, labels, series }: { title: string; labels: string[]; ser
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const width = Math.max(260, Math.min(560, host.current!.clientWidth || 560));
-    const bars = uPlot.paths.bars!({ size: [0.7 / series.length, 60], align: 1 });
+    // Two series stand side by side: the first left of its tick, the second right of it.
+    const bars = (i: number) =>
+      uPlot.paths.bars!({ size: [series.length > 1 ? 0.35 : 0.6, 60], align: series.length > 1 ? (i === 0 ? -1 : 1) : 0 });
     const plot = new uPlot(
       {
         width,
         height: 220,
         scales: { x: { time: false, range: [-0.5, Math.max(labels.length - 0.5, 0.5)] } },
         axes: [{ values: (_u, ticks) => ticks.map((t) => labels[t] ?? ''), splits: () => labels.map((_, i) => i) }, {}],
-        series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, fill: `${s.color}aa`, paths: bars }))],
+        legend: { show: false },
+        series: [
+          {},
+          ...series.map((s, i) => ({ label: s.label, stroke: s.color, fill: `${s.color}cc`, paths: bars(i), points: { show: false } })),
+        ],
       },
       [labels.map((_, i) => i), ...series.map((s) => s.values)],
       host.current!,
@@ -198,7 +204,16 @@ function Chart({ title, labels, series }: { title: string; labels: string[]; ser
   }, [labels.join('\u0000'), series.map((s) => s.values.join(',')).join('|')]);
   return (
     <figure class="panel chart" aria-label={title}>
-      <figcaption>{title}</figcaption>
+      <figcaption>
+        {title}
+        <span class="legend">
+          {series.map((s) => (
+            <span key={s.label}>
+              <span class="swatch" style={{ background: s.color }} /> {s.label}
+            </span>
+          ))}
+        </span>
+      </figcaption>
       <div ref={host} aria-hidden="true" />
     </figure>
   );

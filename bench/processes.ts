@@ -25,21 +25,27 @@ export async function startNode(
     stdio: opts.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  // The gateway writes a JSON line per request: only the tail is kept, for error messages (the
+  // whole run's lines would grow this process by tens of megabytes while it measures).
+  const keep = (d: Buffer) => {
+    output = (output + d.toString()).slice(-16_384);
+  };
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} did not start within ${opts.timeoutMs ?? 30_000} ms:\n${output.slice(-2000)}`)),
       opts.timeoutMs ?? 30_000,
     );
     const onData = (d: Buffer) => {
-      output += d.toString();
+      keep(d);
       const m = /READY (\d+)/.exec(output);
       if (m) {
+        child.stdout!.off('data', onData).on('data', keep);
         clearTimeout(timer);
         resolve(Number(m[1]));
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr!.on('data', keep);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`${name} exited with ${code}:\n${output.slice(-2000)}`));

@@ -5,3 +5,4 @@ export * from './key-vault';
 export * from './keys-sync';
 export * from './keys-watcher';
 export * from './auth-config';
+export * from './config-document';

@@ -24,3 +24,5 @@ export * from './prompt/line-diff';
 export * from './usage/usage.events';
 export * from './usage/usage-rollup';
 export * from './usage/usage.projection';
+export * from './config/config.events';
+export * from './config/config.decider';

@@ -4,8 +4,10 @@ export const providerStream = (profile: string): string => `provider-${profile}`
 export const reactStream = (sessionId: string): string => `react-${sessionId}`;
 export const clientStream = (name: string): string => `client-${name}`;
 export const promptStream = (pattern: string): string => `prompt-${pattern}`;
+/** One config for every process of a deployment. */
+export const CONFIG_STREAM = 'config-gateway';
 
-export type StreamCategory = 'apikey' | 'provider' | 'react' | 'client' | 'prompt';
+export type StreamCategory = 'apikey' | 'provider' | 'react' | 'client' | 'prompt' | 'config';
 
 /** `apikey-abc` -> `{category: 'apikey', id: 'abc'}`; the id may itself contain dashes. */
 export function parseStream(stream: string): { category: string; id: string } {

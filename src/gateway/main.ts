@@ -10,6 +10,7 @@ import { ClientKeysProjection } from '@switchboard/domain';
 import type { DestinationStream } from 'pino';
 import { AppModule } from './app.module';
 import { KeySync } from './core/key-sync';
+import { LiveConfig } from './core/live-config';
 import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
 import { serveConsole } from './http/console';
@@ -76,7 +77,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     if (logging) app.get(RequestObservers).register(new RequestLog(logging.logger));
     installRequestId(fastify);
     installJsonDepthLimit(app, config.server.bodyLimitBytes);
-    installAuth(fastify, config.auth, app.get(ClientKeysProjection));
+    installAuth(fastify, config.auth, app.get(ClientKeysProjection), app.get(LiveConfig));
     app.useGlobalFilters(new OpenAiExceptionFilter());
     // No enableShutdownHooks: Nest's would close the store under the requests in flight (see shutdown).
     setupSwagger(app);

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AdminController } from './admin.controller';
 import { QueryHandlers } from './admin.queries';
 import { ClientsController } from './clients.controller';
+import { ConfigController } from './config.controller';
 
-@Module({ controllers: [AdminController, ClientsController], providers: [...QueryHandlers] })
+@Module({ controllers: [AdminController, ClientsController, ConfigController], providers: [...QueryHandlers] })
 export class AdminModule {}

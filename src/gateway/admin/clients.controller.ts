@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, UsePipes } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, UsePipes } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBearerAuth,
@@ -13,13 +13,12 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import type { GatewayConfig } from '@switchboard/config';
 import { clientKeyHash, ClientKeysProjection, type ClientLimits, type ClientView } from '@switchboard/domain';
 import { ChangeClientLimitsCommand, IssueClientKeyCommand, RevokeClientKeyCommand } from '../core/commands';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
 import { ClientLimiter } from '../limits/client-limiter';
-import { GATEWAY_CONFIG } from '../tokens';
+import { LiveConfig } from '../core/live-config';
 import { ChangeClientDto, ClientDto, ClientListDto, IssueClientDto, IssuedClientDto, type ClientLimitsBodyDto } from './clients.dto';
 
 /**
@@ -36,7 +35,7 @@ export class ClientsController {
     private readonly commands: CommandBus,
     private readonly clients: ClientKeysProjection,
     private readonly limiter: ClientLimiter,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly live: LiveConfig,
   ) {}
 
   @Get()
@@ -103,7 +102,7 @@ export class ClientsController {
   /** Every alias named must exist: a typo would lock the client out of what it was meant to use. */
   private models(models: string[] | null): string[] | null {
     if (models === null) return null;
-    const unknown = models.filter((m) => !(m in this.config.models));
+    const unknown = models.filter((m) => !(m in this.live.current.models));
     if (unknown.length > 0) {
       throw new ApiError(400, `Unknown model alias${unknown.length > 1 ? 'es' : ''}: ${unknown.join(', ')}.`, {
         param: 'models',

@@ -34,8 +34,18 @@ export function isLoopback(address: string | undefined): boolean {
  * and issued ones), so a key issued or revoked on any replica counts here as soon as its event
  * arrives; /v1 is open only while no client key exists at all.
  */
-export function installAuth(fastify: FastifyInstance, auth: GatewayConfig['auth'], clients: ClientKeysProjection): void {
-  const admin = new KeyRing(auth.adminKeys);
+export function installAuth(
+  fastify: FastifyInstance,
+  auth: GatewayConfig['auth'],
+  clients: ClientKeysProjection,
+  live?: { onChange(listener: (config: GatewayConfig) => void): void },
+): void {
+  let admin = new KeyRing(auth.adminKeys);
+  // A new config brings its own keys: the admin ring and the configured client keys are replaced whole.
+  live?.onChange((config) => {
+    admin = new KeyRing(config.auth.adminKeys);
+    clients.configure(config.auth.clientKeys, new Date().toISOString());
+  });
   const logger = new Logger('Auth');
   if (clients.empty) logger.warn('no client keys (auth.client_keys, /admin/clients): /v1 is open to anyone who can reach it');
   if (admin.open) logger.warn('auth.admin_keys is empty: /admin answers only loopback clients');

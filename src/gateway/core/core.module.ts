@@ -8,6 +8,7 @@ import { AppendTimings } from './append-timings';
 import { DomainWriter } from './domain-writer';
 import { CommandHandlers } from './handlers';
 import { KeySync } from './key-sync';
+import { LiveConfig } from './live-config';
 import { ProjectionFeed } from './projection-feed';
 
 /** Closes the store last, after every module has stopped using it. */
@@ -59,6 +60,7 @@ export class CoreModule {
         { provide: ClientKeysProjection, useValue: clientKeys(config) },
         DomainWriter,
         ProjectionFeed,
+        LiveConfig,
         KeySync,
         StoreCloser,
         ...CommandHandlers,
@@ -75,6 +77,7 @@ export class CoreModule {
         ClientKeysProjection,
         DomainWriter,
         ProjectionFeed,
+        LiveConfig,
       ],
     };
   }

@@ -65,6 +65,8 @@ function fromDomainCode(code: string, error: Error): MappedError {
     case 'KEY_NOT_REGISTERED':
     case 'PROVIDER_NOT_REGISTERED':
       return { status: 404, body: openAiError(404, error.message, { code: code.toLowerCase() }), unexpected: false };
+    case 'CONFIG_REVISION_MISMATCH':
+      return { status: 412, body: openAiError(412, error.message, { code: 'stale_revision', param: 'if-match' }), unexpected: false };
     case 'CLIENT_NOT_FOUND':
       return { status: 404, body: openAiError(404, error.message, { code: 'client_not_found', param: 'name' }), unexpected: false };
     case 'CLIENT_EXISTS':

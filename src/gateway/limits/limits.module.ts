@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown 
 import type { GatewayConfig } from '@switchboard/config';
 import { Counter } from 'prom-client';
 import { GATEWAY_ENV } from '../core/core.tokens';
+import { LiveConfig } from '../core/live-config';
 import { GATEWAY_CONFIG } from '../tokens';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ClientLimiter, type AliasLimits } from './client-limiter';
@@ -27,7 +28,7 @@ export class LimitCountersHolder implements OnApplicationShutdown {
   }
 }
 
-function makeLimiter(holder: LimitCountersHolder, config: GatewayConfig, metrics?: GatewayMetrics): ClientLimiter {
+function makeLimiter(holder: LimitCountersHolder, config: GatewayConfig, live: LiveConfig, metrics?: GatewayMetrics): ClientLimiter {
   const logger = new Logger('Limits');
   const registers = metrics ? [metrics.registry] : [];
   const storeErrors = new Counter({
@@ -65,6 +66,7 @@ function makeLimiter(holder: LimitCountersHolder, config: GatewayConfig, metrics
     },
   });
   limiter.aliasLimits = aliasLimitsOf(config);
+  live.onChange((next) => (limiter.aliasLimits = aliasLimitsOf(next)));
   return limiter;
 }
 
@@ -82,7 +84,7 @@ export function aliasLimitsOf(config: GatewayConfig): Map<string, AliasLimits> {
     {
       provide: ClientLimiter,
       useFactory: makeLimiter,
-      inject: [LimitCountersHolder, GATEWAY_CONFIG, { token: GatewayMetrics, optional: true }],
+      inject: [LimitCountersHolder, GATEWAY_CONFIG, LiveConfig, { token: GatewayMetrics, optional: true }],
     },
     LimitsObserver,
   ],

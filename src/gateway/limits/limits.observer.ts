@@ -1,8 +1,7 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { GatewayConfig } from '@switchboard/config';
+import { Injectable } from '@nestjs/common';
 import { ClientKeysProjection, costUsd } from '@switchboard/domain';
 import type { RequestObserver, RequestRecord } from '../routing/request-record';
-import { GATEWAY_CONFIG } from '../tokens';
+import { LiveConfig } from '../core/live-config';
 import { RequestObservers } from '../v1/request-observers';
 import { ClientLimiter } from './client-limiter';
 
@@ -17,7 +16,7 @@ export class LimitsObserver implements RequestObserver {
     observers: RequestObservers,
     private readonly limiter: ClientLimiter,
     private readonly clients: ClientKeysProjection,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly live: LiveConfig,
   ) {
     observers.register(this);
   }
@@ -27,7 +26,7 @@ export class LimitsObserver implements RequestObserver {
     if (!this.limiter.counts(client, record.alias)) return;
     const usage = record.usage;
     if (!usage) return;
-    const usd = record.model === null ? 0 : costUsd(this.config.prices, record.model, usage);
+    const usd = record.model === null ? 0 : costUsd(this.live.current.prices, record.model, usage);
     this.limiter.charge(client, record.alias, usage.total_tokens, usd);
   }
 }

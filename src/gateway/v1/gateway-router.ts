@@ -13,6 +13,7 @@ import { routeRequest } from '../routing/route-request';
 import type { RouteResult } from '../routing/route-result';
 import { compileRouteTable, type RouteAlias, type RouteTable } from '../routing/route-table';
 import type { RoutingDeps } from '../routing/routing-deps';
+import { LiveConfig } from '../core/live-config';
 import { GATEWAY_CONFIG } from '../tokens';
 import { RequestObservers } from './request-observers';
 
@@ -25,7 +26,8 @@ type RoutedOp = Exclude<Operation, 'models'>;
  */
 @Injectable()
 export class GatewayRouter implements OnApplicationShutdown {
-  readonly table: RouteTable;
+  /** Replaced whole when a new config is applied; a request keeps the alias it resolved. */
+  table: RouteTable;
   private readonly deps: RoutingDeps;
   private readonly transport = new UndiciTransport();
 
@@ -36,9 +38,11 @@ export class GatewayRouter implements OnApplicationShutdown {
     vault: KeyVault,
     commands: CommandBus,
     observers: RequestObservers,
+    live: LiveConfig,
     @Optional() metrics?: GatewayMetrics,
   ) {
     this.table = compileRouteTable(config, { providerFor, transport: this.transport });
+    live.onChange((next) => (this.table = compileRouteTable(next, { providerFor, transport: this.transport })));
     const logger = new Logger('Router');
     // Metrics count every finished request like any other observer.
     if (metrics) observers.register(metrics);

@@ -68,7 +68,10 @@ function Routed(what: string): MethodDecorator {
 @ApiBearerAuth()
 @Controller('v1')
 export class V1Controller {
-  private readonly modelList: string;
+  private modelList = '';
+  /** The route table `modelList` was written for: a new config brings a new table. */
+  private listed: unknown;
+  private readonly created = Math.floor(Date.now() / 1000);
   private readonly responses: TranslatingFrontEnd;
   private readonly messages = messagesFrontEnd();
   private readonly countTokens = countTokensFrontEnd();
@@ -80,11 +83,6 @@ export class V1Controller {
     private readonly limiter: ClientLimiter,
   ) {
     this.responses = responsesFrontEnd(store);
-    const created = Math.floor(Date.now() / 1000);
-    this.modelList = JSON.stringify({
-      object: 'list',
-      data: [...router.table.keys()].map((id) => ({ id, object: 'model', created, owned_by: 'switchboard' })),
-    });
   }
 
   @Post('chat/completions')
@@ -158,6 +156,15 @@ export class V1Controller {
   @ApiOperation({ summary: 'The configured model aliases' })
   @ApiOkResponse({ type: ModelListDto })
   models(@Res() reply: FastifyReply): void {
+    const table = this.router.table;
+    if (this.listed !== table) {
+      const created = this.created;
+      this.modelList = JSON.stringify({
+        object: 'list',
+        data: [...table.keys()].map((id) => ({ id, object: 'model', created, owned_by: 'switchboard' })),
+      });
+      this.listed = table;
+    }
     void reply.header('content-type', 'application/json; charset=utf-8').send(this.modelList);
   }
 

@@ -76,6 +76,8 @@ export interface RoutingConfig {
   retries: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
   /** Whole-request deadline across every attempt and backoff. */
   requestDeadlineMs: number;
+  /** At most this many upstream calls per request, over every pass (`retries.maxAttempts` counts passes). */
+  maxUpstreamCalls: number;
 }
 
 export interface ToolsConfig {

@@ -128,6 +128,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     'circuit',
     'retries',
     'request_deadline_ms',
+    'max_upstream_calls',
   ]);
   const circuit = f.mapping(routingRaw.circuit, 'routing.circuit', ['failure_threshold', 'cooldown_ms']);
   const retries = f.mapping(routingRaw.retries, 'routing.retries', ['max_attempts', 'base_delay_ms', 'max_delay_ms']);
@@ -176,6 +177,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
         maxDelayMs: f.int(retries, 'max_delay_ms', 'routing.retries', 1_000, 0),
       },
       requestDeadlineMs: f.int(routingRaw, 'request_deadline_ms', 'routing', 120_000, 1),
+      maxUpstreamCalls: f.int(routingRaw, 'max_upstream_calls', 'routing', 10, 1),
     },
     keeper: {
       enabled: f.bool(keeperRaw, 'enabled', 'keeper', true),

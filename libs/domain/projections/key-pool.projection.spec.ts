@@ -230,6 +230,26 @@ describe('KeyPoolProjection', () => {
     });
   });
 
+  describe('given a key cooled down in memory before its quarantine is stored', () => {
+    it('hands it out no more until the deadline, and the stored quarantine keeps it out', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'), t0)]);
+      pool.coolDown('k1', t0 + 30_000);
+      expect(pool.pick('openai_main', t0 + 1)).toBeUndefined();
+      expect(pool.earliestAvailableAt(['openai_main'], t0)).toBe(t0 + 30_000);
+      pool.apply(h.key(quarantined('k1', t0 + 30_000, 429), t0 + 5));
+      expect(pool.pick('openai_main', t0 + 29_999)).toBeUndefined();
+      expect(pool.pick('openai_main', t0 + 30_000)?.fingerprint).toBe('k1');
+    });
+
+    it('never shortens a deadline already known', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1'), t0), h.key(quarantined('k1', t0 + 60_000, 429), t0)]);
+      pool.coolDown('k1', t0 + 5_000);
+      expect(pool.pick('openai_main', t0 + 10_000)).toBeUndefined();
+    });
+  });
+
   describe('given probe results', () => {
     it('moves the time of the last event and notes the probe, leaving the state', () => {
       const h = history();

@@ -102,6 +102,16 @@ export class KeyPoolProjection {
   }
 
   /**
+   * Takes a key out of rotation until `untilMs` at once, in memory, before its quarantine is
+   * stored: requests that start while the command is on its way must not call it too. The event,
+   * when it arrives, sets the same deadline; a later one (a restore) decides.
+   */
+  coolDown(fingerprint: string, untilMs: number): void {
+    const entry = this.keys.get(fingerprint);
+    if (entry && untilMs > entry.untilMs) entry.untilMs = untilMs;
+  }
+
+  /**
    * Remembers a probe's answer without an event: a success on an available key appends nothing,
    * yet `/admin/keys` still shows when the key was last tried and how fast it answered.
    */

@@ -28,6 +28,8 @@ export async function attemptKeys(request: RequestContext, target: RouteTarget):
   for (let called = 0; ; called++) {
     const now = deps.now();
     if (now >= request.deadline) return 'next_profile';
+    // However many keys the chain holds, one request makes at most this many calls.
+    if (request.attempts.length >= deps.routing.maxUpstreamCalls) return 'next_profile';
     const key = deps.keys.pick(target.name, now, request.passedKeys);
     if (!key) {
       if (called === 0) request.skipped.push({ profile: target.name, reason: 'no_available_key' });

@@ -77,6 +77,8 @@ export async function applyFailure(request: RequestContext, target: RouteTarget,
       const now = deps.now();
       const { routing } = deps;
       const coolMs = outcome.retryAfterMs ?? (outcome.rateLimited ? routing.rateLimitCooldownMs : routing.errorCooldownMs);
+      // Out of rotation now: the requests starting while the command is stored must not call it.
+      deps.keys.coolDown(request.key, now + coolMs);
       await persist(
         deps,
         new QuarantineKeyCommand(request.key, quarantineReason(outcome), new Date(now + coolMs), outcome.status || undefined),

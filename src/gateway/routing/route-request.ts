@@ -35,7 +35,8 @@ export async function routeRequest(request: RequestContext): Promise<RouteResult
     }
     const now = deps.now();
     const comeback = earliestComeback(alias, deps, now);
-    if (!request.transient || round >= retries.maxAttempts || now >= request.deadline) {
+    const capped = request.attempts.length >= deps.routing.maxUpstreamCalls;
+    if (!request.transient || capped || round >= retries.maxAttempts || now >= request.deadline) {
       return chainExhausted(request, comeback, now);
     }
     const wait = Math.max(fullJitterDelay(round, retries.baseDelayMs, retries.maxDelayMs, deps.random), (comeback ?? now) - now);
@@ -101,5 +102,23 @@ function chainExhausted(request: RequestContext, comeback: number | undefined, n
       skipped,
     };
   }
-  return { kind: 'exhausted', attempts, skipped, ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}) };
+  const { maxUpstreamCalls } = request.deps.routing;
+  return {
+    kind: 'exhausted',
+    attempts,
+    skipped,
+    keysSkipped: keysNotCalled(request),
+    ...(attempts.length >= maxUpstreamCalls ? { callCap: maxUpstreamCalls } : {}),
+    ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}),
+  };
+}
+
+/** How many keys of the chain's profiles the request never called (the 503 says so). */
+function keysNotCalled(request: RequestContext): number {
+  const called = new Set(request.attempts.map((a) => a.key));
+  let notCalled = 0;
+  for (const profile of request.alias.profiles) {
+    for (const fingerprint of request.deps.secrets.fingerprints(profile)) if (!called.has(fingerprint)) notCalled++;
+  }
+  return notCalled;
 }

@@ -50,7 +50,16 @@ export type RouteResult =
    * malformed in a way only a mapper saw (`code: 'invalid_request'`): a 400 either way.
    */
   | { kind: 'unsupported'; param: string | null; message: string; code?: string; attempts: Attempt[]; skipped: Skip[] }
-  | { kind: 'exhausted'; attempts: Attempt[]; skipped: Skip[]; retryAfterMs?: number }
+  | {
+      kind: 'exhausted';
+      attempts: Attempt[];
+      skipped: Skip[];
+      retryAfterMs?: number;
+      /** Keys of the chain's profiles this request never called (cooling, retired, or past the call cap). */
+      keysSkipped: number;
+      /** Set when the request stopped at `routing.maxUpstreamCalls`. */
+      callCap?: number;
+    }
   /** The client went away; nothing more to say to it. */
   | { kind: 'aborted'; attempts: Attempt[] };
 

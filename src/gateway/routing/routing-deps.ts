@@ -9,6 +9,8 @@ export interface KeyPicker {
   pick(provider: string, nowMs: number, exclude?: ReadonlySet<string>): KeyView | undefined;
   /** Epoch ms when the earliest quarantined key of these profiles comes back. */
   earliestAvailableAt(providers: string[], nowMs: number): number | undefined;
+  /** Out of rotation until `untilMs` at once, before the quarantine is stored. */
+  coolDown(fingerprint: string, untilMs: number): void;
 }
 
 export interface HealthReader {

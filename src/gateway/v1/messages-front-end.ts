@@ -137,7 +137,7 @@ function answerMessage(
     case 'exhausted': {
       routingHeaders(reply, result.attempts.length);
       if (result.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-      const { error } = exhaustedBody(alias, result.attempts, result.skipped) as { error: Json & { message: string } };
+      const { error } = exhaustedBody(alias, result) as { error: Json & { message: string } };
       sendAnthropicError(reply, 503, error.message, {
         code: 'chain_exhausted',
         extra: { attempts: error.attempts, skipped: error.skipped },

@@ -1,8 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { openAiError } from '../http/openai-error';
 import { answerBody } from '../routing/answer';
-import type { Skip } from '../routing/request-context';
-import type { Attempt } from '../routing/request-record';
 import type { RouteResult } from '../routing/route-result';
 import type { RouteTarget } from '../routing/route-table';
 
@@ -61,10 +59,7 @@ export function sendResult(reply: FastifyReply, alias: string, result: Exclude<R
     case 'exhausted':
       routingHeaders(reply, result.attempts.length);
       if (result.retryAfterMs !== undefined) reply.header('retry-after', String(Math.max(1, Math.ceil(result.retryAfterMs / 1000))));
-      void reply
-        .code(503)
-        .header('content-type', 'application/json; charset=utf-8')
-        .send(exhaustedBody(alias, result.attempts, result.skipped));
+      void reply.code(503).header('content-type', 'application/json; charset=utf-8').send(exhaustedBody(alias, result));
       return 503;
     case 'aborted':
       // The client is gone; closing is all that is left to do.
@@ -74,15 +69,25 @@ export function sendResult(reply: FastifyReply, alias: string, result: Exclude<R
 }
 
 /** The 503 a client gets when no profile of the chain answered: every attempt and skip, keys by fingerprint. */
-export function exhaustedBody(alias: string, attempts: Attempt[], skipped: Skip[]): Record<string, unknown> {
+export function exhaustedBody(alias: string, result: Extract<RouteResult, { kind: 'exhausted' }>): Record<string, unknown> {
+  const { attempts, skipped, keysSkipped, callCap } = result;
   const tried = attempts.map((a) => `${a.profile}/${a.key}: ${a.status ?? 'no answer'} ${a.reason}`);
   const passed = skipped.map((s) => `${s.profile}: ${s.reason}`);
-  const message = `No provider of '${alias}' could serve the request (${attempts.length} attempt${attempts.length === 1 ? '' : 's'}${
-    tried.length ? `: ${tried.join('; ')}` : ''
-  }${passed.length ? `; skipped ${passed.join('; ')}` : ''}).`;
+  const calls = `${attempts.length} upstream call${attempts.length === 1 ? '' : 's'}${callCap !== undefined ? ` (the limit of ${callCap} per request)` : ''}`;
+  const message = `No provider of '${alias}' could serve the request (${calls}${tried.length ? `: ${tried.join('; ')}` : ''}${
+    passed.length ? `; skipped ${passed.join('; ')}` : ''
+  }; ${keysSkipped} key${keysSkipped === 1 ? '' : 's'} not called).`;
   const body = openAiError(503, message, { type: 'service_unavailable', code: 'chain_exhausted' });
   // The attempts as the client has always seen them: their duration is the request record's.
-  return { error: { ...body.error, attempts: attempts.map(({ ms: _ms, ...attempt }) => attempt), skipped } };
+  return {
+    error: {
+      ...body.error,
+      attempts: attempts.map(({ ms: _ms, ...attempt }) => attempt),
+      skipped,
+      upstream_calls: attempts.length,
+      keys_skipped: keysSkipped,
+    },
+  };
 }
 
 /**

@@ -21,6 +21,7 @@ import { countRequestsInFlight, requestsFinished, shutdownGraceMs } from './http
 import { Readiness } from './health/readiness';
 import { openProcessLogging, RequestLog } from './logging';
 import { RequestObservers } from './v1/request-observers';
+import type { Clock } from './tokens';
 import { installRequestId } from './v1/request-id.hook';
 
 export interface GatewayOptions {
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   logger?: boolean | LogLevel[] | LoggerService;
   /** Where the JSON lines go instead of standard output (tests read them). */
   logStream?: DestinationStream;
+  /** The clock deadlines are read from (the system clock unless a test moves its own). */
+  clock?: Clock;
 }
 
 export interface RunningGateway {
@@ -66,10 +69,14 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
   const vault = new KeyVault();
   const json = opts.logger === true || opts.logger === undefined;
   const logging = json ? openProcessLogging({ config, env, vault, destination: opts.logStream }) : undefined;
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config, env, vault }), adapter, {
-    logger: logging ? logging.nest : (opts.logger as false | LogLevel[] | LoggerService),
-    abortOnError: false,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config, env, vault, ...(opts.clock ? { clock: opts.clock } : {}) }),
+    adapter,
+    {
+      logger: logging ? logging.nest : (opts.logger as false | LogLevel[] | LoggerService),
+      abortOnError: false,
+    },
+  );
   try {
     const fastify = app.getHttpAdapter().getInstance();
     // Before auth: its 401 carries the request id too.

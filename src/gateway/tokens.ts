@@ -9,3 +9,16 @@ export const TOOL_BUS = Symbol('ToolBus');
 export const STEP_PUBLISHER = Symbol('StepPublisher');
 /** `ResponseStore` from @switchboard/response-store: what `/v1/responses` keeps for follow-ups. */
 export const RESPONSE_STORE = Symbol('ResponseStore');
+/**
+ * `Clock`: what the gateway and the keeper read as "now" for every deadline (quarantines,
+ * circuits, request deadlines) and every command's `now`. The system clock unless a test passes
+ * its own to `createGateway`, so cooldowns can pass on cue and nothing depends on the machine's speed.
+ */
+export const CLOCK = Symbol('Clock');
+
+export interface Clock {
+  /** Epoch milliseconds. Called unbound (the request path holds the function itself). */
+  readonly now: () => number;
+}
+
+export const SYSTEM_CLOCK: Clock = { now: Date.now };

@@ -6,7 +6,7 @@ import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain
 import type { EventStore } from '@switchboard/event-store';
 import { providerFor, UndiciTransport, type Provider, type Transport } from '@switchboard/providers';
 import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '../gateway/core/commands';
-import { EVENT_STORE, GATEWAY_CONFIG } from '../gateway/tokens';
+import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, type Clock } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
 import { ProjectionFeed } from '../gateway/core/projection-feed';
@@ -39,10 +39,11 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly vault: KeyVault,
     private readonly commands: CommandBus,
     private readonly feed: ProjectionFeed,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   onApplicationBootstrap(): void {
-    const start = Date.now();
+    const start = this.clock.now();
     for (const name of Object.keys(this.config.providers)) this.lastProbeRound.set(name, start);
     // Not unref'd: in a standalone keeper this timer is all that keeps the process running (it
     // exited at once on SQLite with no keys file to watch); closing the app clears it.
@@ -59,7 +60,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   private tick(): void {
     // Start-up no longer waits for the catch-up: a half-read history is no ground for a command.
     if (!this.feed.caughtUp) return;
-    const now = Date.now();
+    const now = this.clock.now();
     for (const key of this.keys.dueForRestore(now)) {
       this.once(`restore:${key.fingerprint}`, () => this.commands.execute(new RestoreKeyCommand(key.fingerprint, 'deadline_passed')));
     }

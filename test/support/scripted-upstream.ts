@@ -69,7 +69,9 @@ export type Behaviour =
   /** A plausible OpenAI answer for the request's path and body. */
   | { kind: 'auto'; content?: string }
   /** Decides per request. */
-  | { kind: 'fn'; decide: (request: RecordedRequest) => Behaviour };
+  | { kind: 'fn'; decide: (request: RecordedRequest) => Behaviour }
+  /** Holds the answer until `release` settles, then behaves as `then`: a call in flight for exactly as long as the test wants. */
+  | { kind: 'held'; release: Promise<unknown>; then: Behaviour };
 
 /** Behaviour builders. */
 export const reply = {
@@ -132,6 +134,7 @@ export const reply = {
     intervalMs: opts.intervalMs ?? 100,
   }),
   fn: (decide: (request: RecordedRequest) => Behaviour): Behaviour => ({ kind: 'fn', decide }),
+  held: (release: Promise<unknown>, then: Behaviour): Behaviour => ({ kind: 'held', release, then }),
 };
 
 export async function startScriptedUpstream(): Promise<ScriptedUpstream> {
@@ -236,6 +239,9 @@ async function play(behaviour: Behaviour, request: RecordedRequest, req: Incomin
       return play(autoAnswer(request, behaviour.content), request, req, res);
     case 'hang':
       return;
+    case 'held':
+      await behaviour.release;
+      return play(behaviour.then, request, req, res);
     case 'reset':
       req.socket.destroy();
       return;

@@ -7,6 +7,7 @@ import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse, stringify } from 'yaml';
 import { createGateway } from '../../src/gateway/main';
+import type { Clock } from '../../src/gateway/tokens';
 
 export interface StartGatewayOptions {
   /**
@@ -25,6 +26,8 @@ export interface StartGatewayOptions {
   logger?: boolean | LogLevel[] | LoggerService;
   /** The gateway's JSON log lines (pino, LOG_LEVEL from `env`) go here: the request lines included. */
   logStream?: { write(line: string): void };
+  /** The gateway's clock (see `manual-clock.ts`); the system clock by default. */
+  clock?: Clock;
 }
 
 export interface StartedGateway {
@@ -68,6 +71,7 @@ export async function startGateway(opts: StartGatewayOptions): Promise<StartedGa
       host: '127.0.0.1',
       logger: opts.logStream ? true : (opts.logger ?? ['warn', 'error']),
       logStream: opts.logStream,
+      ...(opts.clock ? { clock: opts.clock } : {}),
     });
     return {
       url: gateway.url,

@@ -2,7 +2,7 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicat
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
 import { ClientKeysProjection, KeyPoolProjection, ProjectionCheckpoints, ProviderHealthProjection } from '@switchboard/domain';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
-import { EVENT_STORE, GATEWAY_CONFIG } from '../tokens';
+import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, SYSTEM_CLOCK, type Clock } from '../tokens';
 import { GATEWAY_ENV } from './core.tokens';
 import { AppendTimings } from './append-timings';
 import { DomainWriter } from './domain-writer';
@@ -32,6 +32,8 @@ export interface CoreOptions {
   env: NodeJS.ProcessEnv;
   /** The process's key vault when it exists before the app (the logger redacts its secrets). */
   vault?: KeyVault;
+  /** Defaults to the system clock; tests pass one they move. */
+  clock?: Clock;
 }
 
 /**
@@ -41,12 +43,13 @@ export interface CoreOptions {
 @Global()
 @Module({})
 export class CoreModule {
-  static forRoot({ config, env, vault }: CoreOptions): DynamicModule {
+  static forRoot({ config, env, vault, clock = SYSTEM_CLOCK }: CoreOptions): DynamicModule {
     return {
       module: CoreModule,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: GATEWAY_ENV, useValue: env },
+        { provide: CLOCK, useValue: clock },
         AppendTimings,
         {
           provide: EVENT_STORE,
@@ -69,6 +72,7 @@ export class CoreModule {
         AppendTimings,
         GATEWAY_CONFIG,
         GATEWAY_ENV,
+        CLOCK,
         EVENT_STORE,
         KeyVault,
         KeyPoolProjection,

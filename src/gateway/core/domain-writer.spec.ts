@@ -1,6 +1,7 @@
 import { ClientKeysProjection, fingerprint, KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { InMemoryEventStore, type EventStore } from '@switchboard/event-store';
 import { eventually } from '../../../test/support/eventually';
+import { SYSTEM_CLOCK } from '../tokens';
 import { DomainWriter } from './domain-writer';
 import type { ProjectionFeed } from './projection-feed';
 
@@ -12,7 +13,7 @@ const inAnHour = '2025-01-01T13:00:00.000Z';
 function replica(store: EventStore) {
   const keys = new KeyPoolProjection();
   const feed = { follow: () => undefined } as unknown as ProjectionFeed;
-  return { keys, writer: new DomainWriter(store, keys, new ProviderHealthProjection(), new ClientKeysProjection(), feed) };
+  return { keys, writer: new DomainWriter(store, keys, new ProviderHealthProjection(), new ClientKeysProjection(), feed, SYSTEM_CLOCK) };
 }
 
 /** The shared store as one replica reaches it: through a network that can fail. */

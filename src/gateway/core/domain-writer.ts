@@ -17,7 +17,7 @@ import {
   type ProviderCommand,
 } from '@switchboard/domain';
 import { ConcurrencyError, type EventStore, type NewEvent, type RecordedEvent } from '@switchboard/event-store';
-import { EVENT_STORE } from '../tokens';
+import { CLOCK, EVENT_STORE, type Clock } from '../tokens';
 import { ProjectionFeed } from './projection-feed';
 
 /** How often transitions decided during an outage try to reach the store again. */
@@ -72,6 +72,7 @@ export class DomainWriter implements OnModuleDestroy {
     private readonly providers: ProviderHealthProjection,
     private readonly clients: ClientKeysProjection,
     feed: ProjectionFeed,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     // What commands decide against while the store is unreachable: every event this process sees.
     feed.follow({ apply: (event) => this.observe(event) });
@@ -83,6 +84,11 @@ export class DomainWriter implements OnModuleDestroy {
           return unavailable(error);
         }),
     };
+  }
+
+  /** The `now` a command carries to its decider (ISO), from the injected clock. */
+  now(): string {
+    return new Date(this.clock.now()).toISOString();
   }
 
   /** Resolves with the events recorded (`[]` when nothing changed); provisional ones during an outage. */

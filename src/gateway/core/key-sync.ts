@@ -46,7 +46,7 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     for (const profile of Object.values(this.config.providers)) {
       await this.writer.provider({
         type: 'RegisterProvider',
-        data: { name: profile.name, providerType: profile.type, now: new Date().toISOString() },
+        data: { name: profile.name, providerType: profile.type, now: this.writer.now() },
       });
     }
     // Watching starts before the files are read, so an edit made while the start-up sync runs is
@@ -97,7 +97,7 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    * must leave the first (KeyRemoved) before it can be registered for the second.
    */
   private async apply(): Promise<void> {
-    const now = new Date().toISOString();
+    const now = this.writer.now();
     const plans = Object.keys(this.config.providers).map((profile) => {
       const desired = this.vault.fingerprints(profile);
       return { profile, desired, ...planKeySync(desired, this.keys.fingerprints(profile)) };

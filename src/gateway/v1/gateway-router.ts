@@ -14,7 +14,7 @@ import type { RouteResult } from '../routing/route-result';
 import { compileRouteTable, type RouteAlias, type RouteTable } from '../routing/route-table';
 import type { RoutingDeps } from '../routing/routing-deps';
 import { LiveConfig } from '../core/live-config';
-import { GATEWAY_CONFIG } from '../tokens';
+import { CLOCK, GATEWAY_CONFIG, type Clock } from '../tokens';
 import { RequestObservers } from './request-observers';
 
 type RoutedOp = Exclude<Operation, 'models'>;
@@ -39,6 +39,7 @@ export class GatewayRouter implements OnApplicationShutdown {
     commands: CommandBus,
     observers: RequestObservers,
     live: LiveConfig,
+    @Inject(CLOCK) clock: Clock,
     @Optional() metrics?: GatewayMetrics,
   ) {
     this.table = compileRouteTable(config, { providerFor, transport: this.transport });
@@ -55,7 +56,7 @@ export class GatewayRouter implements OnApplicationShutdown {
       routing: config.routing,
       ...(metrics ? { metrics } : {}),
       observers: observers.list,
-      now: Date.now,
+      now: clock.now,
       random: Math.random,
       warn: (message) => logger.warn(message),
     };

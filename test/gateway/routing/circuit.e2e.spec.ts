@@ -1,5 +1,6 @@
 import type { StartedGateway } from '../../support/start-gateway';
 import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { manualClock, type ManualClock } from '../../support/manual-clock';
 import { chat, gatewayFor, providerState, storedEvents, waitFor } from './routing-helpers';
 
 /** p1's keys share one script, call by call across keys (which key is picked is the pool's business). */
@@ -18,6 +19,8 @@ describe('circuit breaker over HTTP', () => {
   let upstream: ScriptedUpstream;
   let gw: StartedGateway | undefined;
   const P1 = ['sk-cb-a', 'sk-cb-b'];
+  /** The gateway's clock: a cooldown passes only when a test advances it. */
+  let clock: ManualClock;
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
@@ -32,15 +35,23 @@ describe('circuit breaker over HTTP', () => {
   });
 
   /** Threshold 2; the keys' own error cool-down is far shorter than the circuit's, so only the circuit keeps p1 out. */
-  const start = (cooldownMs: number) =>
-    gatewayFor(
+  const start = (cooldownMs: number) => {
+    clock = manualClock();
+    return gatewayFor(
       upstream,
       { p1: P1, p2: ['sk-cb-c'] },
-      { routing: { error_cooldown_ms: 50, circuit: { failure_threshold: 2, cooldown_ms: cooldownMs } } },
+      { routing: { error_cooldown_ms: 50, circuit: { failure_threshold: 2, cooldown_ms: cooldownMs } }, clock },
     );
+  };
 
   it('opens after the threshold, skips the profile while open, lets exactly one half-open trial through, and closes on its success', async () => {
-    const p1Calls = scriptProfile(upstream, P1, [reply.serverError(500), reply.serverError(503), reply.slow(600, 'trial answer')]);
+    let endTrial = () => {};
+    const trialEnds = new Promise<void>((resolve) => (endTrial = resolve));
+    const p1Calls = scriptProfile(upstream, P1, [
+      reply.serverError(500),
+      reply.serverError(503),
+      reply.held(trialEnds, reply.chat('trial answer')),
+    ]);
     gw = await start(1_500);
 
     // Two consecutive provider failures open p1's circuit; the request is still served, by p2.
@@ -55,14 +66,15 @@ describe('circuit breaker over HTTP', () => {
     expect(opened.data).toMatchObject({ failures: 2 });
 
     // While open, p1 is not called at all (its keys are available again: only the circuit says no).
+    clock.advance(100);
+    expect(clock.now()).toBeLessThan(Date.parse(open.until!));
     const during = await chat(gw);
-    if (Date.now() < Date.parse(open.until!)) {
-      expect(during.headers.get('x-switchboard-provider')).toBe('p2');
-      expect(during.headers.get('x-switchboard-attempts')).toBe('1');
-      expect(p1Calls()).toBe(2);
-    }
+    expect(during.headers.get('x-switchboard-provider')).toBe('p2');
+    expect(during.headers.get('x-switchboard-attempts')).toBe('1');
+    expect(p1Calls()).toBe(2);
 
     // After the cooldown the circuit half-opens; one request is its trial, the others pass it by.
+    clock.advance(1_400);
     await waitFor('p1 to half-open', async () => (await providerState(gw!, 'p1')).circuit === 'half_open');
     const trial = chat(gw);
     await waitFor('the trial call to reach p1', () => p1Calls() === 3);
@@ -70,6 +82,7 @@ describe('circuit breaker over HTTP', () => {
     expect(others.map((o) => o.headers.get('x-switchboard-provider'))).toEqual(Array(5).fill('p2'));
     expect(p1Calls()).toBe(3);
 
+    endTrial();
     const served = await trial;
     expect(served.headers.get('x-switchboard-provider')).toBe('p1');
     expect(served.json.choices[0].message.content).toBe('trial answer');
@@ -87,6 +100,7 @@ describe('circuit breaker over HTTP', () => {
     await chat(gw);
     expect(await circuitEvents(gw, 'p1')).toEqual(['CircuitOpened']);
 
+    clock.advance(300);
     await waitFor('p1 to half-open', async () => (await providerState(gw!, 'p1')).circuit === 'half_open');
     const failedTrial = await chat(gw);
     expect(failedTrial.headers.get('x-switchboard-provider')).toBe('p2');
@@ -95,6 +109,7 @@ describe('circuit breaker over HTTP', () => {
     expect(p1Calls()).toBe(3);
     expect((await providerState(gw, 'p1')).circuit).toBe('open');
 
+    clock.advance(300);
     await waitFor('p1 to half-open again', async () => (await providerState(gw!, 'p1')).circuit === 'half_open');
     expect((await chat(gw)).headers.get('x-switchboard-provider')).toBe('p1');
     expect(await circuitEvents(gw, 'p1')).toEqual([

@@ -1,5 +1,6 @@
 import type { StartedGateway } from '../../support/start-gateway';
 import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { manualClock } from '../../support/manual-clock';
 import { chat, fingerprint, gatewayFor, keyHistory, keyState, post, storedEvents, waitFor } from './routing-helpers';
 
 /**
@@ -60,12 +61,20 @@ describe('routing failover over HTTP', () => {
 
   it('serves again from a 5xx-quarantined key once its deadline has passed, on the request path alone (no keeper)', async () => {
     firstCallThen(upstream, reply.serverError(500));
-    gw = await gatewayFor(upstream, { p1: ['sk-back-a'] }, { routing: { error_cooldown_ms: 300 }, extra: { keeper: { enabled: false } } });
+    const clock = manualClock();
+    gw = await gatewayFor(
+      upstream,
+      { p1: ['sk-back-a'] },
+      { routing: { error_cooldown_ms: 300 }, extra: { keeper: { enabled: false } }, clock },
+    );
 
     const failed = await chat(gw);
     expect(failed.status).toBe(503);
     const { until } = await keyState(gw, 'sk-back-a');
-    await waitFor('the quarantine deadline', () => Date.now() > Date.parse(until!) + 10);
+    expect(Date.parse(until!)).toBe(clock.now() + 300);
+    expect((await chat(gw)).status).toBe(503); // still cooling down: no call
+    expect(upstream.callsFor('sk-back-a')).toHaveLength(1);
+    clock.advance(300);
 
     const back = await chat(gw);
     expect(back.status).toBe(200);
@@ -123,9 +132,9 @@ describe('routing failover over HTTP', () => {
 
   it('quarantines a rate-limited key until its Retry-After, then brings it back', async () => {
     firstCallThen(upstream, reply.rateLimited(1));
-    gw = await gatewayFor(upstream, { p1: ['sk-rl-a', 'sk-rl-b'] });
+    const clock = manualClock();
+    gw = await gatewayFor(upstream, { p1: ['sk-rl-a', 'sk-rl-b'] }, { clock });
 
-    const before = Date.now();
     const first = await chat(gw);
     expect(first.status).toBe(200);
     const limited = upstream.requests[0].key;
@@ -134,18 +143,15 @@ describe('routing failover over HTTP', () => {
     const quarantined = await keyState(gw, limited);
     expect(quarantined).toMatchObject({ state: 'quarantined', reason: 'rate_limited' });
     const until = Date.parse(quarantined.until!);
-    expect(until).toBeGreaterThanOrEqual(before + 900);
-    expect(until).toBeLessThanOrEqual(Date.now() + 1_100);
+    expect(until).toBe(clock.now() + 1_000);
 
     // While it cools down, only the other key is called.
     const during = await chat(gw);
-    if (Date.now() < until) {
-      expect(during.headers.get('x-switchboard-key')).toBe(fingerprint(other));
-      expect(upstream.callsFor(limited)).toHaveLength(1);
-    }
+    expect(during.headers.get('x-switchboard-key')).toBe(fingerprint(other));
+    expect(upstream.callsFor(limited)).toHaveLength(1);
 
-    await waitFor('the deadline to restore the key', async () => (await keyState(gw!, limited)).state === 'available', 5_000);
-    expect(Date.now()).toBeGreaterThanOrEqual(until);
+    clock.advance(1_000);
+    await waitFor('the deadline to restore the key', async () => (await keyState(gw!, limited)).state === 'available');
     // Least recently used: the restored key is next.
     const after = await chat(gw);
     expect(after.headers.get('x-switchboard-key')).toBe(fingerprint(limited));

@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { fingerprint } from '@switchboard/domain';
 import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import type { Clock } from '../../../src/gateway/tokens';
 import type { ScriptedUpstream } from '../../support/scripted-upstream';
 
 export { waitFor } from '../../support/eventually';
@@ -35,6 +36,7 @@ export async function gatewayFor(
     profile?: Record<string, unknown>;
     profiles?: Record<string, Record<string, unknown>>;
     logger?: LoggerService;
+    clock?: Clock;
   } = {},
 ): Promise<StartedGateway> {
   const providers = Object.fromEntries(
@@ -61,6 +63,7 @@ export async function gatewayFor(
       ...opts.extra,
     },
     logger: opts.logger,
+    ...(opts.clock ? { clock: opts.clock } : {}),
   });
 }
 

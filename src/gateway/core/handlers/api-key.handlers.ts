@@ -10,13 +10,11 @@ import {
 } from '../commands';
 import { DomainWriter } from '../domain-writer';
 
-const now = (): string => new Date().toISOString();
-
 @CommandHandler(RegisterKeyCommand)
 export class RegisterKeyHandler implements ICommandHandler<RegisterKeyCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RegisterKeyCommand): Promise<RecordedEvent[]> {
-    return this.writer.apiKey({ type: 'RegisterKey', data: { fingerprint: c.fingerprint, provider: c.provider, now: now() } });
+    return this.writer.apiKey({ type: 'RegisterKey', data: { fingerprint: c.fingerprint, provider: c.provider, now: this.writer.now() } });
   }
 }
 
@@ -24,7 +22,7 @@ export class RegisterKeyHandler implements ICommandHandler<RegisterKeyCommand, R
 export class RemoveKeyHandler implements ICommandHandler<RemoveKeyCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RemoveKeyCommand): Promise<RecordedEvent[]> {
-    return this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint: c.fingerprint, now: now() } });
+    return this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint: c.fingerprint, now: this.writer.now() } });
   }
 }
 
@@ -34,7 +32,7 @@ export class QuarantineKeyHandler implements ICommandHandler<QuarantineKeyComman
   execute(c: QuarantineKeyCommand): Promise<RecordedEvent[]> {
     return this.writer.apiKey({
       type: 'QuarantineKey',
-      data: { fingerprint: c.fingerprint, reason: c.reason, status: c.status, until: c.until.toISOString(), now: now() },
+      data: { fingerprint: c.fingerprint, reason: c.reason, status: c.status, until: c.until.toISOString(), now: this.writer.now() },
     });
   }
 }
@@ -43,7 +41,7 @@ export class QuarantineKeyHandler implements ICommandHandler<QuarantineKeyComman
 export class RestoreKeyHandler implements ICommandHandler<RestoreKeyCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RestoreKeyCommand): Promise<RecordedEvent[]> {
-    return this.writer.apiKey({ type: 'RestoreKey', data: { fingerprint: c.fingerprint, reason: c.reason, now: now() } });
+    return this.writer.apiKey({ type: 'RestoreKey', data: { fingerprint: c.fingerprint, reason: c.reason, now: this.writer.now() } });
   }
 }
 
@@ -53,7 +51,7 @@ export class RetireKeyHandler implements ICommandHandler<RetireKeyCommand, Recor
   execute(c: RetireKeyCommand): Promise<RecordedEvent[]> {
     return this.writer.apiKey({
       type: 'RetireKey',
-      data: { fingerprint: c.fingerprint, reason: c.reason, status: c.status, now: now() },
+      data: { fingerprint: c.fingerprint, reason: c.reason, status: c.status, now: this.writer.now() },
     });
   }
 }
@@ -62,6 +60,6 @@ export class RetireKeyHandler implements ICommandHandler<RetireKeyCommand, Recor
 export class RecordProbeHandler implements ICommandHandler<RecordProbeCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RecordProbeCommand): Promise<RecordedEvent[]> {
-    return this.writer.apiKey({ type: 'RecordProbe', data: { fingerprint: c.fingerprint, result: c.result, now: now() } });
+    return this.writer.apiKey({ type: 'RecordProbe', data: { fingerprint: c.fingerprint, result: c.result, now: this.writer.now() } });
   }
 }

@@ -3,15 +3,20 @@ import type { RecordedEvent } from '@switchboard/event-store';
 import { ChangeClientLimitsCommand, IssueClientKeyCommand, RevokeClientKeyCommand } from '../commands';
 import { DomainWriter } from '../domain-writer';
 
-const now = (): string => new Date().toISOString();
-
 @CommandHandler(IssueClientKeyCommand)
 export class IssueClientKeyHandler implements ICommandHandler<IssueClientKeyCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: IssueClientKeyCommand): Promise<RecordedEvent[]> {
     return this.writer.client({
       type: 'IssueClientKey',
-      data: { name: c.name, fingerprint: c.keyHash.slice(0, 16), keyHash: c.keyHash, models: c.models, limits: c.limits, now: now() },
+      data: {
+        name: c.name,
+        fingerprint: c.keyHash.slice(0, 16),
+        keyHash: c.keyHash,
+        models: c.models,
+        limits: c.limits,
+        now: this.writer.now(),
+      },
     });
   }
 }
@@ -20,7 +25,10 @@ export class IssueClientKeyHandler implements ICommandHandler<IssueClientKeyComm
 export class ChangeClientLimitsHandler implements ICommandHandler<ChangeClientLimitsCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: ChangeClientLimitsCommand): Promise<RecordedEvent[]> {
-    return this.writer.client({ type: 'ChangeClientLimits', data: { name: c.name, models: c.models, limits: c.limits, now: now() } });
+    return this.writer.client({
+      type: 'ChangeClientLimits',
+      data: { name: c.name, models: c.models, limits: c.limits, now: this.writer.now() },
+    });
   }
 }
 
@@ -28,6 +36,6 @@ export class ChangeClientLimitsHandler implements ICommandHandler<ChangeClientLi
 export class RevokeClientKeyHandler implements ICommandHandler<RevokeClientKeyCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RevokeClientKeyCommand): Promise<RecordedEvent[]> {
-    return this.writer.client({ type: 'RevokeClientKey', data: { name: c.name, now: now() } });
+    return this.writer.client({ type: 'RevokeClientKey', data: { name: c.name, now: this.writer.now() } });
   }
 }

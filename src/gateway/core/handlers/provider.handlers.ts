@@ -10,13 +10,11 @@ import {
 } from '../commands';
 import { DomainWriter } from '../domain-writer';
 
-const now = (): string => new Date().toISOString();
-
 @CommandHandler(RegisterProviderCommand)
 export class RegisterProviderHandler implements ICommandHandler<RegisterProviderCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: RegisterProviderCommand): Promise<RecordedEvent[]> {
-    return this.writer.provider({ type: 'RegisterProvider', data: { name: c.name, providerType: c.providerType, now: now() } });
+    return this.writer.provider({ type: 'RegisterProvider', data: { name: c.name, providerType: c.providerType, now: this.writer.now() } });
   }
 }
 
@@ -26,7 +24,7 @@ export class OpenCircuitHandler implements ICommandHandler<OpenCircuitCommand, R
   execute(c: OpenCircuitCommand): Promise<RecordedEvent[]> {
     return this.writer.provider({
       type: 'OpenCircuit',
-      data: { name: c.name, failures: c.failures, until: c.until.toISOString(), now: now() },
+      data: { name: c.name, failures: c.failures, until: c.until.toISOString(), now: this.writer.now() },
     });
   }
 }
@@ -35,7 +33,7 @@ export class OpenCircuitHandler implements ICommandHandler<OpenCircuitCommand, R
 export class HalfOpenCircuitHandler implements ICommandHandler<HalfOpenCircuitCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: HalfOpenCircuitCommand): Promise<RecordedEvent[]> {
-    return this.writer.provider({ type: 'HalfOpenCircuit', data: { name: c.name, now: now() } });
+    return this.writer.provider({ type: 'HalfOpenCircuit', data: { name: c.name, now: this.writer.now() } });
   }
 }
 
@@ -43,7 +41,7 @@ export class HalfOpenCircuitHandler implements ICommandHandler<HalfOpenCircuitCo
 export class CloseCircuitHandler implements ICommandHandler<CloseCircuitCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: CloseCircuitCommand): Promise<RecordedEvent[]> {
-    return this.writer.provider({ type: 'CloseCircuit', data: { name: c.name, now: now() } });
+    return this.writer.provider({ type: 'CloseCircuit', data: { name: c.name, now: this.writer.now() } });
   }
 }
 
@@ -51,7 +49,7 @@ export class CloseCircuitHandler implements ICommandHandler<CloseCircuitCommand,
 export class DisableProviderHandler implements ICommandHandler<DisableProviderCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: DisableProviderCommand): Promise<RecordedEvent[]> {
-    return this.writer.provider({ type: 'DisableProvider', data: { name: c.name, reason: c.reason, now: now() } });
+    return this.writer.provider({ type: 'DisableProvider', data: { name: c.name, reason: c.reason, now: this.writer.now() } });
   }
 }
 
@@ -59,6 +57,6 @@ export class DisableProviderHandler implements ICommandHandler<DisableProviderCo
 export class EnableProviderHandler implements ICommandHandler<EnableProviderCommand, RecordedEvent[]> {
   constructor(private readonly writer: DomainWriter) {}
   execute(c: EnableProviderCommand): Promise<RecordedEvent[]> {
-    return this.writer.provider({ type: 'EnableProvider', data: { name: c.name, now: now() } });
+    return this.writer.provider({ type: 'EnableProvider', data: { name: c.name, now: this.writer.now() } });
   }
 }

@@ -7,6 +7,8 @@ import { EVENT_STORE } from '../tokens';
 import { HealthController } from './health.controller';
 import { Readiness } from './readiness';
 
+const STORE_PING_MS = 1_000;
+
 /**
  * The event store answers and the projections have caught up: requests see the real key states.
  * A store outage once the projections have caught up only degrades: requests are served from
@@ -28,7 +30,11 @@ class CoreReadinessChecks implements OnModuleInit {
       check: async () => {
         const waiting = `${this.writer.pending} transitions waiting to be appended`;
         try {
-          await this.store.ping();
+          // Bounded below the readiness check's own limit: a store that hangs is unreachable, not a 503.
+          await Promise.race([
+            this.store.ping(),
+            new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer within ${STORE_PING_MS} ms`)), STORE_PING_MS).unref()),
+          ]);
         } catch (error) {
           if (!this.feed.caughtUp) throw error;
           return { status: 'degraded', message: `unreachable: serving from the projections; ${waiting}` };

@@ -16,7 +16,11 @@ const MASK = /^\*\*\*([0-9a-f]{16})$/;
 
 export function readConfigDocument(path: string): ConfigDocument {
   const doc = parseDocument(readFileSync(path, 'utf8'));
-  if (doc.errors.length > 0) throw new ConfigError(path, doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`));
+  if (doc.errors.length > 0)
+    throw new ConfigError(
+      path,
+      doc.errors.map((e) => `(yaml) ${e.message.split('\n')[0]}`),
+    );
   const value: unknown = doc.toJS() ?? {};
   if (typeof value !== 'object' || Array.isArray(value)) throw new ConfigError(path, ['(root): must be a mapping']);
   return value as ConfigDocument;
@@ -49,7 +53,12 @@ export function configFromDocument(
   document: ConfigDocument,
   opts: { env: NodeJS.ProcessEnv; cwd?: string; source: string; secrets: ReadonlyMap<string, string> },
 ): GatewayConfig {
-  const config = loadConfig({ text: renderConfigDocument(unmaskSecrets(document, opts.secrets)), env: opts.env, cwd: opts.cwd, path: opts.source });
+  const config = loadConfig({
+    text: renderConfigDocument(unmaskSecrets(document, opts.secrets)),
+    env: opts.env,
+    cwd: opts.cwd,
+    path: opts.source,
+  });
   return { ...config, source: opts.source };
 }
 

@@ -32,9 +32,11 @@ export interface ConfigState {
 
 function decide(command: ConfigCommand, state: ConfigState): ConfigEvent[] {
   const { document, text, source, by, expectedRevision } = command.data;
-  if (expectedRevision !== undefined && expectedRevision !== state.revision) throw new ConfigRevisionMismatchError(expectedRevision, state.revision);
+  if (expectedRevision !== undefined && expectedRevision !== state.revision)
+    throw new ConfigRevisionMismatchError(expectedRevision, state.revision);
   if (source === 'file' ? text === state.fromFile : text === state.text) return [];
-  if (source === 'file' && text === state.text) return [{ type: 'ConfigApplied', data: { revision: state.revision + 1, diff: [], source, by, document } }];
+  if (source === 'file' && text === state.text)
+    return [{ type: 'ConfigApplied', data: { revision: state.revision + 1, diff: [], source, by, document } }];
   return [{ type: 'ConfigApplied', data: { revision: state.revision + 1, diff: lineDiff(state.text, text), source, by, document } }];
 }
 

@@ -345,25 +345,82 @@ describeWithChromium('the web console in a browser', () => {
     await screenshot(page, 'config');
   });
 
-  // TODO(issue 19): runs once GET/PUT /admin/config, /admin/config/validate land on main.
-  it.skip('a config with an error shows it at its path, the fix shows a diff, Apply makes a new alias answer (skipped: /admin/config and /validate are not on main yet, issue 19)', async () => {
-    await page.goto(`${gw.url}/ui/#/config`);
-    const editor = page.getByRole('textbox', { name: 'Config (YAML)' });
-    await editor.click();
-    await page.keyboard.press('Control+End');
-    await page.keyboard.type('\n  fresh:\n    chain:\n      - { provider: nowhere, model: m }');
-    await expectText(page.getByRole('list', { name: 'Config errors' }), /models\.fresh\.chain\[0\]\.provider/);
-    await page.keyboard.press('Control+Z');
-    await page.keyboard.type('\n  fresh:\n    chain:\n      - { provider: backup, model: gpt-fresh }');
-    await page.getByRole('button', { name: 'Show diff' }).click();
-    await expectText(page.getByRole('textbox', { name: 'Diff of the config' }).locator('.cm-changedLine').first(), /fresh/);
-    await page.getByRole('button', { name: 'Apply' }).click();
-    await expectText(page.getByRole('status'), /^Applied/);
+  it('a config with an error shows the error at its path; the fix shows a diff; Apply makes a new alias answer in the playground', async () => {
+    const before = (await (await fetch(`${gw.url}/admin/config`)).json()) as { revision: number };
     await page.goto(`${gw.url}/ui/#/playground`);
+    await page.goto(`${gw.url}/ui/#/config`);
+    await expectText(page.getByTestId('config-revision'), String(before.revision));
+    const editor = page.getByRole('textbox', { name: 'Config (YAML)' });
+    // Literal keys are shown masked, never as themselves.
+    await expectText(editor, new RegExp(`\\*\\*\\*${fp('sk-main-a')}`));
+    expect(await editor.textContent()).not.toContain('sk-main-a');
+
+    // A new alias under `models:` whose provider does not exist: the gateway's error, at its path.
+    await editor.locator('.cm-line', { hasText: /^models:$/ }).click();
+    await page.keyboard.press('End');
+    // insertText, not type: the YAML editor indents a typed Enter itself.
+    await page.keyboard.insertText('\n  fresh:\n    chain:\n      - { provider: nowhere, model: gpt-fresh }');
+    await expectText(page.getByRole('list', { name: 'Config errors' }), /models\.fresh\.chain\[0\]\.provider: unknown provider 'nowhere'/);
+    expect(await page.getByRole('button', { name: 'Apply' }).isDisabled()).toBe(true);
+
+    // The fix: an existing provider. The errors clear, and the diff is the new alias against what runs.
+    await editor.locator('.cm-line', { hasText: 'provider: nowhere' }).getByText('nowhere').dblclick();
+    await page.keyboard.insertText('backup');
+    await expectText(page.getByRole('list', { name: 'Config errors' }), '');
+    await page.getByRole('button', { name: 'Show diff' }).click();
+    const diff = page.getByRole('textbox', { name: 'Diff of the config' });
+    await expectText(diff.locator('.cm-changedLine').first(), /fresh:/);
+    await expectText(diff.locator('.cm-changedLine').last(), '- { provider: backup, model: gpt-fresh }');
+    await screenshot(page, 'config-diff');
+
+    // Someone else applies a revision meanwhile: Apply reports the conflict and overwrites nothing.
+    const other = await fetch(`${gw.url}/admin/config`);
+    const otherBody = (await other.json()) as { config: Record<string, Record<string, unknown>> };
+    otherBody.config.keeper = { enabled: false, probe_interval_ms: 12345 };
+    const put = await fetch(`${gw.url}/admin/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'if-match': other.headers.get('etag')! },
+      body: JSON.stringify({ config: otherBody.config }),
+    });
+    expect(put.status).toBe(200);
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expectText(page.getByRole('alert'), new RegExp(`^Not applied: the config changed since revision ${before.revision} `));
+    expectedError(errors, /status of 412/);
+    const after = (await (await fetch(`${gw.url}/admin/config`)).json()) as { revision: number; config: { models: object } };
+    expect(after.revision).toBe(before.revision + 1);
+    expect(after.config.models).not.toHaveProperty('fresh');
+
+    // Reload (the other change now shows), the same edit again, Apply: a new revision, and the alias answers.
+    await page.getByRole('button', { name: 'Reload' }).click();
+    await expectText(page.getByTestId('config-revision'), String(before.revision + 1));
+    await editor.locator('.cm-line', { hasText: /^models:$/ }).click();
+    await page.keyboard.press('End');
+    await page.keyboard.insertText('\n  fresh:\n    chain:\n      - { provider: backup, model: gpt-fresh }');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await expectText(
+      page.getByRole('status'),
+      `Applied as revision ${before.revision + 2}: every replica follows it from the event store.`,
+    );
+    await expectText(
+      page.getByRole('list', { name: 'Config history' }).locator('li').last(),
+      new RegExp(`^revision ${before.revision + 2} .* by \\S+ \\(admin\\)$`),
+    );
+    await screenshot(page, 'config');
+    // The edit was made on the reloaded revision: the other change is kept.
+    const applied = (await (await fetch(`${gw.url}/admin/config`)).json()) as { config: { keeper: object; models: object } };
+    expect(applied.config.keeper).toEqual({ enabled: false, probe_interval_ms: 12345 });
+    expect(applied.config.models).toHaveProperty('fresh', { chain: [{ provider: 'backup', model: 'gpt-fresh' }] });
+
+    upstream.fallback(reply.auto());
+    await page.goto(`${gw.url}/ui/#/agents`);
+    await page.goto(`${gw.url}/ui/#/playground`);
+    await page.getByLabel('Compare', { exact: true }).uncheck();
     await page.getByLabel('Model', { exact: true }).selectOption('fresh');
     await page.getByLabel('Message').fill('hello');
     await page.getByRole('button', { name: 'Send' }).click();
-    await expectText(page.getByRole('region', { name: 'Answer from fresh' }).locator('[data-field="model"]'), 'gpt-fresh');
+    const answer = page.getByRole('region', { name: 'Answer from fresh' });
+    await expectText(answer.locator('[data-field="model"]'), 'gpt-fresh');
+    await expectText(answer.locator('[data-field="profile"]'), 'backup');
   });
 
   it('the usage screen charts requests, errors, tokens and cost per client from /admin/usage (or says the gateway lacks it)', async () => {

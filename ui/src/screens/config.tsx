@@ -1,15 +1,14 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { isMap, isSeq, parseDocument, stringify, type Document } from 'yaml';
 import { ApiFailure, call, describe, getJson } from '../api';
 import { hasEndpoint } from '../capabilities';
 import { CodeEditor, DiffView, type Diagnostic } from '../code-editor';
 import { Missing, time } from '../ui-kit';
 
-/** `GET /admin/config`: the running config, secrets masked, and the revision it is. */
+/** `GET /admin/config`: the running config (literal secrets masked as `***<fingerprint>`) and its revision. */
 interface RunningConfig {
-  revision: number | string;
-  yaml?: string;
-  config?: unknown;
+  revision: number;
+  config: Record<string, unknown>;
 }
 
 interface PathError {
@@ -18,10 +17,10 @@ interface PathError {
 }
 
 interface Change {
-  revision?: number;
-  at?: string;
-  by?: string;
-  source?: string;
+  revision: number;
+  at: string;
+  by: string;
+  source: string;
 }
 
 /**
@@ -40,18 +39,21 @@ export function Config() {
   const [history, setHistory] = useState<Change[]>([]);
   // Bumped to start the editor over from the running config.
   const [generation, setGeneration] = useState(0);
+  const latest = useRef('');
 
   const load = async () => {
     const response = await call('/admin/config');
     const body = (await response.json()) as RunningConfig;
-    const revision = String(body.revision ?? response.headers.get('etag')?.replace(/"/g, '') ?? '');
-    const text = body.yaml ?? stringify(body.config ?? {});
+    const revision = String(body.revision);
+    // Rendered as the gateway renders it for its diffs (no line folding).
+    const text = stringify(body.config, { lineWidth: 0 });
     setRunning({ revision, text });
     setDraft(text);
+    latest.current = text;
     setGeneration((n) => n + 1);
     if (await hasEndpoint('/admin/config/history'))
-      getJson<{ changes?: Change[]; events?: Change[] }>('/admin/config/history')
-        .then((h) => setHistory(h.changes ?? h.events ?? []))
+      getJson<{ changes: Change[] }>('/admin/config/history')
+        .then((h) => setHistory(h.changes))
         .catch(() => setHistory([]));
   };
 
@@ -68,6 +70,7 @@ export function Config() {
 
   /** Checks the text with the gateway (nothing is applied) and marks each error at its path. */
   const lint = async (text: string): Promise<Diagnostic[]> => {
+    latest.current = text;
     const doc = parseDocument(text);
     if (doc.errors.length > 0) {
       const found = doc.errors.map((e) => ({ path: '(yaml)', message: e.message }));
@@ -75,6 +78,8 @@ export function Config() {
       return doc.errors.map((e) => ({ from: e.pos[0], to: Math.max(e.pos[1], e.pos[0] + 1), severity: 'error', message: e.message }));
     }
     const found = await validate(doc);
+    // The answer of an older text must not overwrite the errors of the text now in the editor.
+    if (text !== latest.current) return [];
     setErrors(found);
     return found.map((e) => ({ ...rangeOf(doc, e.path, text.length), severity: 'error', message: `${e.path}: ${e.message}` }));
   };
@@ -84,14 +89,15 @@ export function Config() {
     setFailure(undefined);
     setStatus(undefined);
     try {
-      await call('/admin/config', {
+      const response = await call('/admin/config', {
         method: 'PUT',
         headers: { 'if-match': `"${running.revision}"` },
         body: JSON.stringify(payload(parseDocument(draft))),
       });
+      const applied = (await response.json()) as { revision: number; diff: string[] };
       await load();
       setShowDiff(false);
-      setStatus('Applied: every replica follows it from the event store.');
+      setStatus(`Applied as revision ${applied.revision}: every replica follows it from the event store.`);
     } catch (e) {
       if (e instanceof ApiFailure && e.status === 412) {
         setFailure(
@@ -144,10 +150,10 @@ export function Config() {
       {history.length > 0 && (
         <>
           <h2>History</h2>
-          <ol>
+          <ol aria-label="Config history">
             {history.map((h, i) => (
               <li key={i}>
-                revision {h.revision ?? '?'} · {time(h.at)} {h.by ? `by ${h.by}` : ''} {h.source ? `(${h.source})` : ''}
+                revision {h.revision} · {time(h.at)} by {h.by} ({h.source})
               </li>
             ))}
           </ol>
@@ -157,25 +163,26 @@ export function Config() {
   );
 }
 
-/** What the config endpoints take: the config as JSON (the YAML parsed here, so errors keep their lines). */
-function payload(doc: Document): unknown {
-  return doc.toJS();
+/** What PUT and validate take: `{ config }`, the YAML parsed here (so errors keep their lines); masks stay masks. */
+function payload(doc: Document): { config: unknown } {
+  return { config: doc.toJS() ?? {} };
 }
 
+/** `POST /admin/config/validate` answers `{ valid, errors }`, each error `"<path>: <message>"`. */
 async function validate(doc: Document): Promise<PathError[]> {
   try {
     const response = await call('/admin/config/validate', { method: 'POST', body: JSON.stringify(payload(doc)) });
-    const body = (await response.json()) as { errors?: PathError[] };
-    return body.errors ?? [];
+    const body = (await response.json()) as { valid: boolean; errors: string[] };
+    return body.errors.map(pathError);
   } catch (e) {
-    if (e instanceof ApiFailure) {
-      const body = e.body as { errors?: PathError[]; error?: { errors?: PathError[] } } | undefined;
-      const listed = body?.errors ?? body?.error?.errors;
-      if (listed) return listed;
-      return [{ path: e.param ?? '(config)', message: e.message }];
-    }
+    if (e instanceof ApiFailure) return [{ path: e.param ?? '(config)', message: e.message }];
     return [{ path: '(gateway)', message: describe(e) }];
   }
+}
+
+function pathError(problem: string): PathError {
+  const at = problem.indexOf(': ');
+  return at < 0 ? { path: '(config)', message: problem } : { path: problem.slice(0, at), message: problem.slice(at + 2) };
 }
 
 /** Where `models.main-gpt.chain[1].provider` is in the text: its node, else its nearest parent. */

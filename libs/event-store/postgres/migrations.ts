@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, PoolConfig } from 'pg';
 
 /** The advisory lock key that serialises appends ("SWBD" in ASCII). */
 export const APPEND_LOCK = 0x53574244;
@@ -68,6 +68,22 @@ export const MIGRATIONS: readonly { version: number; name: string; sql: string }
       );
     `,
   },
+  {
+    version: 3,
+    name: 'stored responses',
+    // The response store's table (libs/response-store/postgres), beside the events so replicas on
+    // this database answer each other's follow-ups. json, not jsonb: a response reads back with its
+    // keys in the order the client first got them.
+    sql: `
+      CREATE TABLE switchboard_responses (
+        id         text   PRIMARY KEY,
+        created_at bigint NOT NULL,
+        response   json   NOT NULL,
+        input      json   NOT NULL
+      );
+      CREATE INDEX switchboard_responses_by_age ON switchboard_responses (created_at);
+    `,
+  },
 ];
 
 /** Applies every migration the database has not seen yet, in one transaction under an advisory lock. */
@@ -97,4 +113,31 @@ export async function migrate(pool: Pool): Promise<void> {
     // A connection that could not even roll back is dropped, not handed to the next caller.
     client.release(broken);
   }
+}
+
+/** Connection settings every pool on the store's database shares (event store, response store). */
+export interface PostgresPoolOptions {
+  /** Connections in the pool (default 10): concurrent appends and reads each hold one. */
+  maxConnections?: number;
+  /** How long to wait for a connection before an operation fails (default 3000 ms). */
+  connectTimeoutMs?: number;
+}
+
+export function postgresPoolConfig(url: string, opts: PostgresPoolOptions = {}): PoolConfig {
+  return { connectionString: url, max: opts.maxConnections ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000, keepAlive: true };
+}
+
+/**
+ * `migrate` applied once per pool: the returned function resolves once the schema is there; a
+ * failure (store unreachable) is retried by the next caller.
+ */
+export function migrateOnce(pool: Pool): () => Promise<void> {
+  let migrated: Promise<void> | undefined;
+  return () => {
+    migrated ??= migrate(pool).catch((error: unknown) => {
+      migrated = undefined;
+      throw error;
+    });
+    return migrated;
+  };
 }

@@ -12,18 +12,14 @@ import {
 } from '../event-store';
 import { NO_STREAM_REVISION } from '../expected-revision';
 import { PagedSubscription, readAllPages } from '../paged-subscription';
-import { NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION, migrate } from './migrations';
+import { NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION, migrateOnce, postgresPoolConfig, type PostgresPoolOptions } from './migrations';
 
-export interface PostgresEventStoreOptions {
+export interface PostgresEventStoreOptions extends PostgresPoolOptions {
   /**
    * How often subscriptions look for new events when no notification came (default 500 ms): the
    * fallback for a dropped LISTEN connection, so replicas still converge within a second.
    */
   pollIntervalMs?: number;
-  /** Connections in the pool (default 10): concurrent appends and reads each hold one. */
-  maxConnections?: number;
-  /** How long to wait for a connection before an operation fails (default 3000 ms). */
-  connectTimeoutMs?: number;
 }
 
 const PAGE_SIZE = 1000;
@@ -51,7 +47,8 @@ export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
   private readonly pollIntervalMs: number;
   private readonly subscriptions = new Set<PagedSubscription>();
-  private migrated: Promise<void> | undefined;
+  /** Applies the migrations once (see migrateOnce). */
+  private readonly ready: () => Promise<void>;
   private listener: Client | undefined;
   private relisten: NodeJS.Timeout | undefined;
   private poller: NodeJS.Timeout | undefined;
@@ -63,12 +60,8 @@ export class PostgresEventStore implements EventStore {
     opts: PostgresEventStoreOptions = {},
   ) {
     this.pollIntervalMs = opts.pollIntervalMs ?? 500;
-    this.pool = new Pool({
-      connectionString: url,
-      max: opts.maxConnections ?? 10,
-      connectionTimeoutMillis: opts.connectTimeoutMs ?? 3000,
-      keepAlive: true,
-    });
+    this.pool = new Pool(postgresPoolConfig(url, opts));
+    this.ready = migrateOnce(this.pool);
     // An idle connection dropped by the server (restart, failover) is replaced on next use;
     // without a listener the pool's 'error' event would end the process.
     this.pool.on('error', () => undefined);
@@ -153,15 +146,6 @@ export class PostgresEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
     this.stopWatching();
     await this.pool.end();
-  }
-
-  /** Applies the migrations once; a failure (store unreachable) is retried by the next caller. */
-  private ready(): Promise<void> {
-    this.migrated ??= migrate(this.pool).catch((error: unknown) => {
-      this.migrated = undefined;
-      throw error;
-    });
-    return this.migrated;
   }
 
   private async page(after: bigint): Promise<RecordedEvent[]> {

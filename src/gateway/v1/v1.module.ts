@@ -37,12 +37,12 @@ export class V1Module implements OnApplicationShutdown {
   }
 }
 
-/** Beside the event store when it is the SQLite file (replicas on it share responses); see createResponseStore. */
+/** Beside the event store when it is the SQLite file or PostgreSQL (replicas on it share responses); see createResponseStore. */
 function openResponseStore(config: GatewayConfig, env: NodeJS.ProcessEnv): ResponseStore {
   const { store, shared } = createResponseStore(env.EVENT_STORE_URL, config.responses);
   if (!shared) {
     new Logger('Responses').warn(
-      'stored responses (previous_response_id, GET /v1/responses/{id}) are not kept beside this event store: only replicas on the same SQLite event store file, or on the same data/ directory, share them',
+      'stored responses (previous_response_id, GET /v1/responses/{id}) are not kept beside this event store: only replicas on the same data/ directory share them (they are shared through a SQLite or PostgreSQL event store)',
     );
   }
   return store;

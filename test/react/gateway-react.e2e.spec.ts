@@ -423,7 +423,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
     it('documents the ReAct and prompt routes in /docs-json', async () => {
       const doc = (await (await fetch(`${gw.url}/docs-json`)).json()) as { paths: Record<string, Record<string, unknown>> };
       const methods = (path: string) => Object.keys(doc.paths[path] ?? {}).sort();
-      expect(methods('/v1/react/sessions')).toEqual(['post']);
+      expect(methods('/v1/react/sessions')).toEqual(['get', 'post']);
       expect(methods('/v1/react/sessions/{id}')).toEqual(['get']);
       expect(methods('/admin/react/patterns')).toEqual(['get']);
       expect(methods('/admin/prompts')).toEqual(['get']);

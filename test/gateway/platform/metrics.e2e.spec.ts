@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventually } from '../../support/eventually';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
@@ -37,7 +38,11 @@ describe('/metrics', () => {
       expect(res.status).toBe(200);
       await res.text();
     }
-    text = await (await fetch(`${gw.url}/metrics`)).text();
+    // A stream's record is delivered when its relay ends, which can be just after the client read the last byte.
+    text = await eventually(
+      async () => (await fetch(`${gw.url}/metrics`)).text(),
+      (scraped) => /^switchboard_time_to_first_token_seconds_count\{[^}]*\} [1-9]/m.test(scraped),
+    );
   });
   afterAll(async () => {
     await gw?.close();

@@ -81,7 +81,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     const fastify = app.getHttpAdapter().getInstance();
     // Before auth: its 401 carries the request id too.
     const inFlight = countRequestsInFlight(fastify);
-    if (logging) app.get(RequestObservers).register(new RequestLog(logging.logger));
+    if (logging) app.get(RequestObservers).register(new RequestLog(logging.requestLogger));
     installRequestId(fastify);
     installJsonDepthLimit(app, config.server.bodyLimitBytes);
     installAuth(fastify, config.auth, app.get(ClientKeysProjection), app.get(LiveConfig));

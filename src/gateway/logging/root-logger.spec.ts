@@ -30,6 +30,18 @@ describe('the root logger redacts credentials by configuration', () => {
     expect(output().match(/\[REDACTED\]/g)?.length).toBeGreaterThanOrEqual(2);
   });
 
+  it('the request line logger censors every key value the process holds too', () => {
+    let output = '';
+    const { requestLogger } = createRootLogger({
+      env: {},
+      secrets: { revision: 0, secrets: () => held },
+      destination: { write: (line: string) => void (output += line) },
+    });
+    requestLogger.info({ attempts: [{ reason: `echoed ${held[0]}` }] }, 'request finished');
+    expect(output).toContain('request finished');
+    expect(output).not.toContain(held[0]);
+  });
+
   it('reads the keys again when they change', () => {
     let output = '';
     const secrets = ['sk-first-key-00000000000000001'];

@@ -27,6 +27,13 @@ export interface RootLoggerOptions {
 
 export interface RootLogger {
   logger: Logger;
+  /**
+   * The logger of the one line per finished request: same level, destination and redaction by
+   * value, without the redaction by field path. That line is built field by field and never holds
+   * headers, and the path walk (wildcards at every depth) cost the gateway a quarter of its CPU per
+   * request in the benchmark's profile.
+   */
+  requestLogger: Logger;
   /** Writes out what the asynchronous destination still holds (before `process.exit`). */
   flush(): void;
 }
@@ -41,22 +48,23 @@ export function createRootLogger({ env, secrets, destination }: RootLoggerOption
   const level = (env.LOG_LEVEL || 'info').toLowerCase() as LevelWithSilent;
   if (!LEVELS.includes(level)) throw new Error(`LOG_LEVEL: expected one of ${LEVELS.join(', ')}, got '${env.LOG_LEVEL}'`);
   const redactor = new SecretValues(secrets);
-  const options = {
+  const requestOptions = {
     level,
     base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: CENSOR },
     hooks: { streamWrite: (line: string) => redactor.redact(line) },
   };
-  if (destination) return { logger: pino(options, destination), flush: () => undefined };
+  const options = { ...requestOptions, redact: { paths: REDACT_PATHS, censor: CENSOR } };
+  const loggers = (dest: DestinationStream) => ({ logger: pino(options, dest), requestLogger: pino(requestOptions, dest) });
+  if (destination) return { ...loggers(destination), flush: () => undefined };
   if (env.LOG_PRETTY === '1') {
     // Loaded only when asked for: a production process never pays for it.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pretty = require('pino-pretty') as (opts: Record<string, unknown>) => DestinationStream;
-    return { logger: pino(options, pretty({ colorize: true, sync: true })), flush: () => undefined };
+    return { ...loggers(pretty({ colorize: true, sync: true })), flush: () => undefined };
   }
   // Asynchronous: a request's line is copied into a buffer and written by the event loop later.
   const stdout = pino.destination({ dest: 1, sync: false });
-  return { logger: pino(options, stdout), flush: () => stdout.flushSync() };
+  return { ...loggers(stdout), flush: () => stdout.flushSync() };
 }
 
 /** Replaces every secret value in a line; the pattern is rebuilt only when the secrets change. */

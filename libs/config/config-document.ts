@@ -48,6 +48,27 @@ export function unmaskSecrets(document: ConfigDocument, secrets: ReadonlyMap<str
   });
 }
 
+/**
+ * Per profile, the fingerprints of the literal keys a (masked) document lists, whether this
+ * process knows their secrets or not: the keys every process syncs into the store alike, so one
+ * whose file lacks a secret does not remove the key another process can use.
+ */
+export function listedKeyFingerprints(document: ConfigDocument): Map<string, string[]> {
+  const listed = new Map<string, string[]>();
+  for (const [name, profile] of Object.entries(asMapping(document.providers) ?? {})) {
+    const keys = asMapping(profile)?.keys;
+    if (!Array.isArray(keys)) continue;
+    listed.set(
+      name,
+      keys.flatMap((key) => {
+        const mask = typeof key === 'string' ? MASK.exec(key) : null;
+        return mask ? [mask[1]] : [];
+      }),
+    );
+  }
+  return listed;
+}
+
 /** Validates a document as loadConfig does (`${VAR}` from env, paths from cwd); throws `ConfigError` listing every problem. */
 export function configFromDocument(
   document: ConfigDocument,

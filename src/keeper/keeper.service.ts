@@ -9,6 +9,7 @@ import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '.
 import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, type Clock } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
+import { LiveConfig } from '../gateway/core/live-config';
 import { ProjectionFeed } from '../gateway/core/projection-feed';
 
 /**
@@ -18,7 +19,8 @@ import { ProjectionFeed } from '../gateway/core/projection-feed';
  * Several keepers on one store are safe: the deciders make every transition happen once, and a
  * lease in the store (`probe-<fingerprint>`, one interval long) lets one of them probe each key
  * per interval. A probe that finds an available key working appends nothing; its time and latency
- * are noted in the key pool for `/admin/keys`.
+ * are noted in the key pool for `/admin/keys`. It follows the applied config (the store's latest):
+ * the profiles it probes, their intervals and endpoints are those of the current revision.
  */
 @Injectable()
 export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -32,7 +34,9 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly holder = `keeper-${process.pid}-${randomUUID()}`;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    /** The config the process started with: only the timer's tick interval is read from it. */
+    @Inject(GATEWAY_CONFIG) private readonly startConfig: GatewayConfig,
+    private readonly live: LiveConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
@@ -44,10 +48,10 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     const start = this.clock.now();
-    for (const name of Object.keys(this.config.providers)) this.lastProbeRound.set(name, start);
+    for (const name of Object.keys(this.startConfig.providers)) this.lastProbeRound.set(name, start);
     // Not unref'd: in a standalone keeper this timer is all that keeps the process running (it
     // exited at once on SQLite with no keys file to watch); closing the app clears it.
-    this.timer = setInterval(() => this.tick(), this.config.keeper.restoreCheckMs);
+    this.timer = setInterval(() => this.tick(), this.startConfig.keeper.restoreCheckMs);
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -67,9 +71,12 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     for (const name of circuitsDueForHalfOpen(this.providers.list(), now)) {
       this.once(`circuit:${name}`, () => this.commands.execute(new HalfOpenCircuitCommand(name)));
     }
-    for (const profile of Object.values(this.config.providers)) {
-      const interval = profile.probeIntervalMs ?? this.config.keeper.probeIntervalMs;
-      if (this.busy.has(`probe:${profile.name}`) || !probeDue(this.lastProbeRound.get(profile.name) ?? now, interval, now)) continue;
+    const config = this.live.current;
+    for (const profile of Object.values(config.providers)) {
+      const interval = profile.probeIntervalMs ?? config.keeper.probeIntervalMs;
+      // A profile's first round is one interval after the keeper first sees it (at start, or in a new revision).
+      if (!this.lastProbeRound.has(profile.name)) this.lastProbeRound.set(profile.name, now);
+      if (this.busy.has(`probe:${profile.name}`) || !probeDue(this.lastProbeRound.get(profile.name)!, interval, now)) continue;
       this.lastProbeRound.set(profile.name, now);
       this.once(`probe:${profile.name}`, () => this.probeProfile(profile, interval));
     }
@@ -92,7 +99,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     const deps = {
       provider,
       transport: transportOf(provider, this.undici),
-      rateLimitCooldownMs: this.config.routing.rateLimitCooldownMs,
+      rateLimitCooldownMs: this.live.current.routing.rateLimitCooldownMs,
     };
     for (const key of probeCandidates(this.keys.list(profile.name))) {
       const secret = this.vault.secret(key.fingerprint);

@@ -39,6 +39,7 @@ const disabled = (name: string): ProviderEvent => ({
   data: { name, reason: 'maintenance' },
 });
 const enabled = (name: string): ProviderEvent => ({ type: 'ProviderEnabled', data: { name } });
+const removed = (name: string): ProviderEvent => ({ type: 'ProviderRemoved', data: { name } });
 
 function projectionOf(events: RecordedEvent[]): ProviderHealthProjection {
   const health = new ProviderHealthProjection();
@@ -98,6 +99,30 @@ describe('ProviderHealthProjection', () => {
       expect(projectionOf(events).get('p')).toMatchObject({ circuit: 'open', enabled: false });
       expect(projectionOf([...events, e(enabled('p'))]).get('p')).toMatchObject({
         circuit: 'open',
+        enabled: true,
+      });
+    });
+  });
+
+  describe('given a profile removed from the config', () => {
+    it('no longer lists it, and lists it afresh (closed, enabled) once registered again', () => {
+      const e = history();
+      const events = [
+        e(registered('gone')),
+        e(registered('kept')),
+        e(opened('gone', t0 + 30_000)),
+        e(disabled('gone')),
+        e(removed('gone')),
+      ];
+      expect(
+        projectionOf(events)
+          .list()
+          .map((p) => p.name),
+      ).toEqual(['kept']);
+      expect(projectionOf(events).get('gone')).toBeUndefined();
+      expect(projectionOf([...events, e(registered('gone', 'anthropic'))]).get('gone')).toMatchObject({
+        type: 'anthropic',
+        circuit: 'closed',
         enabled: true,
       });
     });

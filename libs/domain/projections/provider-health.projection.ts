@@ -38,6 +38,11 @@ export class ProviderHealthProjection {
       this.providers.set(name, { name, type, circuit: 'closed', enabled: true, updatedAt });
       return;
     }
+    // Out of the config: no longer listed (its history stays in its stream).
+    if (event.type === 'ProviderRemoved') {
+      this.providers.delete(name);
+      return;
+    }
     const current = this.providers.get(name);
     if (!current) return;
     const { type, enabled } = current;

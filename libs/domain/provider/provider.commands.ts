@@ -7,4 +7,6 @@ export type ProviderCommand =
   /** A request (or the half-open trial) succeeded. */
   | { type: 'CloseCircuit'; data: { name: string; now: string } }
   | { type: 'DisableProvider'; data: { name: string; reason?: string; now: string } }
-  | { type: 'EnableProvider'; data: { name: string; now: string } };
+  | { type: 'EnableProvider'; data: { name: string; now: string } }
+  /** The applied config no longer lists the profile. */
+  | { type: 'RemoveProvider'; data: { name: string; now: string } };

@@ -43,6 +43,8 @@ const disableProvider = (reason?: string): ProviderCommand => ({
   data: { name, reason, now },
 });
 const enableProvider = (): ProviderCommand => ({ type: 'EnableProvider', data: { name, now } });
+const removed = (): ProviderEvent => ({ type: 'ProviderRemoved', data: { name } });
+const removeProvider = (): ProviderCommand => ({ type: 'RemoveProvider', data: { name, now } });
 
 describe('provider decider', () => {
   describe('when unknown', () => {
@@ -157,6 +159,38 @@ describe('provider decider', () => {
       given(providerDecider, ...history)
         .when(openCircuit(3, in30s))
         .then([opened(3, in30s)]);
+    });
+  });
+
+  describe('when the config no longer lists it', () => {
+    it('removes a registered provider, whatever its circuit and admin state', () => {
+      given(providerDecider, registered(), opened(5, in30s), disabled()).when(removeProvider()).then([removed()]);
+    });
+    it('does not remove it twice', () => {
+      given(providerDecider, registered(), removed()).when(removeProvider()).then([]);
+    });
+    it('does not remove one never registered', () => {
+      given(providerDecider).when(removeProvider()).then([]);
+    });
+  });
+
+  describe('when removed', () => {
+    const history = [registered(), opened(5, in30s), removed()];
+
+    it('registers it again when the config lists it again, afresh', () => {
+      given(providerDecider, ...history)
+        .when(registerProvider('gemini'))
+        .then([registered('gemini')]);
+    });
+    it('refuses an admin disable, as for an unknown profile', () => {
+      given(providerDecider, ...history)
+        .when(disableProvider())
+        .thenThrows(ProviderNotRegisteredError);
+    });
+    it('ignores a circuit trip', () => {
+      given(providerDecider, ...history)
+        .when(openCircuit(5, in60s))
+        .then([]);
     });
   });
 });

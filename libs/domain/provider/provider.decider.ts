@@ -13,18 +13,22 @@ import type { ProviderEvent } from './provider.events';
  * - Enabling and disabling are an admin's and independent of the circuit; both are idempotent,
  *   and refused for a profile never registered. Circuit commands on it decide `[]`: the hot path
  *   never fails on bookkeeping.
+ * - A profile the config no longer lists is removed once; a removed profile is as good as unknown
+ *   (admin commands refused, circuit commands ignored) until it is registered again, which starts
+ *   it afresh: closed and enabled.
  */
 export type ProviderState =
-  { status: 'unknown' } | { status: 'registered'; providerType: string; circuit: CircuitState; until?: string; enabled: boolean };
+  | { status: 'unknown' | 'removed' }
+  | { status: 'registered'; providerType: string; circuit: CircuitState; until?: string; enabled: boolean };
 
 const ms = (iso: string): number => Date.parse(iso);
 
 function decide(command: ProviderCommand, state: ProviderState): ProviderEvent[] {
   const { name } = command.data;
   if (command.type === 'RegisterProvider') {
-    return state.status === 'unknown' ? [{ type: 'ProviderRegistered', data: { name, providerType: command.data.providerType } }] : [];
+    return state.status === 'registered' ? [] : [{ type: 'ProviderRegistered', data: { name, providerType: command.data.providerType } }];
   }
-  if (state.status === 'unknown') {
+  if (state.status !== 'registered') {
     if (command.type === 'DisableProvider' || command.type === 'EnableProvider') throw new ProviderNotRegisteredError(name);
     return [];
   }
@@ -45,6 +49,8 @@ function decide(command: ProviderCommand, state: ProviderState): ProviderEvent[]
     }
     case 'EnableProvider':
       return state.enabled ? [] : [{ type: 'ProviderEnabled', data: { name } }];
+    case 'RemoveProvider':
+      return [{ type: 'ProviderRemoved', data: { name } }];
   }
 }
 
@@ -52,7 +58,8 @@ function evolve(state: ProviderState, event: ProviderEvent): ProviderState {
   if (event.type === 'ProviderRegistered') {
     return { status: 'registered', providerType: event.data.providerType, circuit: 'closed', enabled: true };
   }
-  if (state.status === 'unknown') return state;
+  if (event.type === 'ProviderRemoved') return { status: 'removed' };
+  if (state.status !== 'registered') return state;
   switch (event.type) {
     case 'CircuitOpened':
       return { ...state, circuit: 'open', until: event.data.until };

@@ -5,6 +5,8 @@ export type ProviderEvent =
   | { type: 'CircuitHalfOpened'; data: { name: string } }
   | { type: 'CircuitClosed'; data: { name: string } }
   | { type: 'ProviderDisabled'; data: { name: string; reason?: string } }
-  | { type: 'ProviderEnabled'; data: { name: string } };
+  | { type: 'ProviderEnabled'; data: { name: string } }
+  /** The profile left the applied config: it is no longer listed; registering it again brings it back. */
+  | { type: 'ProviderRemoved'; data: { name: string } };
 
 export type ProviderEventType = ProviderEvent['type'];

@@ -62,6 +62,7 @@ export const DOMAIN_EVENTS: Record<string, { category: string; summary: string; 
   CircuitClosed: { category: 'provider', summary: 'The profile serves again.', data: obj({ name: str }) },
   ProviderDisabled: { category: 'provider', summary: 'An admin disabled the profile.', data: obj({ name: str, reason: str }, ['name']) },
   ProviderEnabled: { category: 'provider', summary: 'An admin enabled the profile.', data: obj({ name: str }) },
+  ProviderRemoved: { category: 'provider', summary: 'The applied config no longer lists the profile.', data: obj({ name: str }) },
   SessionStarted: {
     category: 'react',
     summary: 'An agent session began.',

@@ -1,33 +1,47 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { KeyVault, planKeySync, readProfileKeys, watchKeyFiles, type GatewayConfig, type KeysWatcher } from '@switchboard/config';
-import { KeyPoolProjection } from '@switchboard/domain';
+import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { MOCK_KEY } from '@switchboard/providers';
-import { GATEWAY_CONFIG } from '../tokens';
 import { DomainWriter } from './domain-writer';
+import { LiveConfig } from './live-config';
 import { ProjectionFeed } from './projection-feed';
 
 /**
- * Makes the event store agree with the configuration: every profile is registered, and each
- * profile's keys (config `keys:` plus its keys file) are registered / removed to match, at start
- * and whenever a keys file changes. Keys of a profile no longer configured are removed. Secrets go
- * to the vault only; logs name fingerprints.
+ * Makes the event store agree with the applied configuration (the store's latest ConfigApplied,
+ * not this process's file, so two processes started with different files cannot undo each other):
+ * every profile is registered and a profile no longer configured is removed (ProviderRemoved, its
+ * keys KeyRemoved); each profile's keys (config `keys:` plus its keys file) are registered /
+ * removed to match, at start, whenever a keys file changes and whenever a new config is applied.
+ * A literal key is known by the fingerprint the stored config shows, so a process whose own file
+ * lacks the secret still keeps it registered (it just cannot use it). Secrets go to the vault
+ * only; logs name fingerprints.
  */
 @Injectable()
 export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(KeySync.name);
   private watcher?: KeysWatcher;
-  /** Syncs run one after the other, so a burst of file edits cannot interleave. */
+  /** Syncs run one after the other, so a burst of file edits or config revisions cannot interleave. */
   private queue: Promise<void> = Promise.resolve();
   /** Profiles already warned about having no key, so each edit does not warn again. */
   private readonly keyless = new Set<string>();
+  /** Keys already warned about having no secret here. */
+  private readonly secretless = new Set<string>();
+  /** Set once the start-up sync is queued: config revisions replayed by the catch-up before it are not synced one by one. */
+  private following = false;
+  private closed = false;
 
   constructor(
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly live: LiveConfig,
     private readonly vault: KeyVault,
     private readonly keys: KeyPoolProjection,
+    private readonly providers: ProviderHealthProjection,
     private readonly writer: DomainWriter,
     private readonly feed: ProjectionFeed,
-  ) {}
+  ) {
+    live.onChange(() => {
+      if (this.following && !this.closed) void this.follow().catch(() => undefined);
+    });
+  }
 
   /**
    * Settles once the projections have caught up and the start-up sync is done (rejects when that
@@ -36,6 +50,10 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    */
   started: Promise<void> = Promise.resolve();
 
+  private get config(): GatewayConfig {
+    return this.live.current;
+  }
+
   onApplicationBootstrap(): void {
     this.started = this.start();
     this.started.catch(() => undefined); // the caller of `started` reports it
@@ -43,30 +61,43 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async start(): Promise<void> {
     await this.feed.ready;
-    for (const profile of Object.values(this.config.providers)) {
-      await this.writer.provider({
-        type: 'RegisterProvider',
-        data: { name: profile.name, providerType: profile.type, now: this.writer.now() },
-      });
-    }
-    // Watching starts before the files are read, so an edit made while the start-up sync runs is
-    // seen: its sync queues behind this one. (Callbacks come from timers, so none can queue before
-    // the start-up sync, which gives the vault every profile's keys.) A failed sync is logged by
-    // the queue; the next edit tries again.
-    const onChange = (profile: string, secrets: string[]) => void this.enqueue(() => this.setKeys(profile, secrets)).catch(() => undefined);
-    this.watcher = watchKeyFiles(this.config, onChange, {
-      onError: (profile, file, code) =>
-        this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
-    });
-    await this.watcher.ready;
-    await this.enqueue(() => {
-      for (const profile of Object.values(this.config.providers)) this.setKeys(profile.name, readProfileKeys(profile));
-    });
+    // After the seed the live config is the store's latest: the one every process syncs to.
+    await this.live.seeded;
+    this.following = true;
+    await this.follow();
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.closed = true;
     await this.watcher?.close();
     await this.queue;
+  }
+
+  /**
+   * Brings the store in line with the applied config: profiles registered and removed, the keys
+   * files watched anew (their set may have changed), every profile's keys read again and synced.
+   * Watching starts before the files are read, so an edit made meanwhile is seen: its sync queues
+   * behind this one. A failed sync is logged by the queue; the next edit or revision tries again.
+   */
+  private follow(): Promise<void> {
+    return this.enqueue(async () => {
+      const config = this.config;
+      const now = this.writer.now();
+      for (const profile of Object.values(config.providers)) {
+        await this.writer.provider({ type: 'RegisterProvider', data: { name: profile.name, providerType: profile.type, now } });
+      }
+      await this.watcher?.close();
+      if (this.closed) return;
+      const onChange = (profile: string, secrets: string[]) =>
+        void this.enqueue(() => this.setKeys(profile, secrets)).catch(() => undefined);
+      this.watcher = watchKeyFiles(config, onChange, {
+        onError: (profile, file, code) =>
+          this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
+      });
+      await this.watcher.ready;
+      for (const profile of Object.values(config.providers)) this.setKeys(profile.name, readProfileKeys(profile));
+      for (const { name } of this.providers.list()) if (!(name in config.providers)) this.setKeys(name, []);
+    });
   }
 
   /**
@@ -74,9 +105,9 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    * Resolves or rejects with this sync (the start-up one must stop the start); the queue logs a
    * failure and carries on.
    */
-  private enqueue(update: () => void): Promise<void> {
+  private enqueue(update: () => void | Promise<void>): Promise<void> {
     const run = this.queue.then(async () => {
-      update();
+      await update();
       await this.apply();
     });
     this.queue = run.catch((err: unknown) => this.logger.error(`keys sync failed: ${(err as Error).message}`));
@@ -92,20 +123,39 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
+  /** The keys a profile should have in the store: those this process holds, and the config's literal ones it lacks the secret of. */
+  private desired(profile: string): string[] {
+    const held = this.vault.fingerprints(profile);
+    const unknown = (this.live.listedKeys.get(profile) ?? []).filter((fp) => this.vault.secret(fp) === undefined);
+    const news = unknown.filter((fp) => !this.secretless.has(fp));
+    news.forEach((fp) => this.secretless.add(fp));
+    if (news.length > 0)
+      this.logger.warn(
+        `keys of ${profile}: [${news.join(', ')}] are in the applied config but their secrets are not known to this process, which leaves them to the others`,
+      );
+    return [...new Set([...held, ...unknown])];
+  }
+
   /**
    * Every removal first, then every registration: a key that moved from one profile to another
-   * must leave the first (KeyRemoved) before it can be registered for the second.
+   * must leave the first (KeyRemoved) before it can be registered for the second. A profile
+   * taken out of the config leaves /admin/providers and its keys leave the pool (their history stays).
    */
   private async apply(): Promise<void> {
+    const config = this.config;
     const now = this.writer.now();
-    const plans = Object.keys(this.config.providers).map((profile) => {
-      const desired = this.vault.fingerprints(profile);
+    const plans = Object.keys(config.providers).map((profile) => {
+      const desired = this.desired(profile);
       return { profile, desired, ...planKeySync(desired, this.keys.fingerprints(profile)) };
     });
-    // A profile taken out of the config would otherwise keep its keys listed as available forever.
-    const orphans = this.keys.list().filter((k) => k.state !== 'removed' && !(k.provider in this.config.providers));
+    const orphans = this.keys.list().filter((k) => k.state !== 'removed' && !(k.provider in config.providers));
     for (const { fingerprint } of orphans) await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
     if (orphans.length > 0) this.logger.log(`keys of profiles no longer configured: -[${orphans.map((k) => k.fingerprint).join(', ')}]`);
+    for (const { name } of this.providers.list()) {
+      if (name in config.providers) continue;
+      await this.writer.provider({ type: 'RemoveProvider', data: { name, now } });
+      this.logger.log(`provider ${name} is no longer configured: removed`);
+    }
     for (const { remove } of plans) {
       for (const fingerprint of remove) await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });
     }

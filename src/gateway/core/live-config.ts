@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs
 import {
   ConfigError,
   configFromDocument,
+  listedKeyFingerprints,
   maskSecrets,
   readConfigDocument,
   renderConfigDocument,
@@ -23,7 +24,8 @@ export interface AppliedConfig {
 
 /**
  * The configuration every process follows: the store's latest `ConfigApplied` (stream
- * `config-gateway`), seeded from this process's file when the file changed since it last seeded.
+ * `config-gateway`), seeded from this process's file when no earlier seed had its content (see the
+ * config decider: processes started with different files converge instead of undoing each other).
  * Each revision is validated and applied in place (route table, client keys, limits, admin keys)
  * by the listeners, without a restart; an in-flight request keeps the alias it resolved.
  */
@@ -37,6 +39,11 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
   current: GatewayConfig;
   revision = 0;
   document: ConfigDocument;
+  /** Per profile, the literal keys `current` lists by fingerprint, secrets known here or not (see KeySync). */
+  listedKeys: Map<string, string[]>;
+  private resolveSeeded!: () => void;
+  /** Settles once this process's file has seeded the store (or could not): the feed then holds the store's latest config. */
+  readonly seeded = new Promise<void>((resolve) => (this.resolveSeeded = resolve));
 
   constructor(
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
@@ -52,6 +59,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
       this.fromFile = undefined;
     }
     this.document = this.fromFile ?? {};
+    this.listedKeys = listedKeyFingerprints(this.document);
     feed.follow(this);
   }
 
@@ -61,11 +69,12 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    if (!this.fromFile) return;
     try {
-      await this.change(this.fromFile, 'file', 'file');
+      if (this.fromFile) await this.change(this.fromFile, 'file', 'file');
     } catch (error) {
       this.logger.error(`could not seed the config from ${this.current.source}: ${error instanceof Error ? error.message : String(error)}`);
+    } finally {
+      this.resolveSeeded();
     }
   }
 
@@ -110,6 +119,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
       return;
     }
     this.current = config;
+    this.listedKeys = listedKeyFingerprints(document);
     for (const listener of this.listeners) {
       try {
         listener(config);

@@ -5,8 +5,8 @@ const root = join(__dirname, '../..');
 const read = (file: string) => JSON.parse(readFileSync(join(root, file), 'utf8'));
 
 /**
- * tsconfig's `paths` is the one list of `@switchboard/*` aliases: jest and tsc-alias read it. The
- * Nest monorepo file names the same libraries, and every lib folder has its alias.
+ * tsconfig's `paths` is the one list of `@switchboard/*` aliases: jest and tsc-alias read it, and
+ * every lib folder has its alias.
  */
 describe('the @switchboard/* aliases', () => {
   const paths: Record<string, string[]> = read('tsconfig.json').compilerOptions.paths;
@@ -17,13 +17,5 @@ describe('the @switchboard/* aliases', () => {
       expect([alias, target]).toEqual([alias, `libs/${alias.replace('@switchboard/', '')}/index.ts`]);
     const folders = readdirSync(join(root, 'libs')).filter((name) => existsSync(join(root, 'libs', name, 'index.ts')));
     expect(aliased.sort()).toEqual(folders.sort());
-  });
-
-  it('are the libraries nest-cli.json lists', () => {
-    const projects: Record<string, { type: string }> = read('nest-cli.json').projects;
-    const libraries = Object.entries(projects)
-      .filter(([, project]) => project.type === 'library')
-      .map(([name]) => name);
-    expect(libraries.sort()).toEqual(aliased.sort());
   });
 });

@@ -127,6 +127,7 @@ function setupSwagger(app: NestFastifyApplication): void {
       .setDescription(
         'OpenAI-compatible LLM gateway: one endpoint in front of many providers and keys, with event-sourced key and provider health.',
       )
+      .setOpenAPIVersion('3.1.0')
       .setVersion('0.1.0')
       .addBearerAuth()
       .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'x-api-key')

@@ -18,7 +18,9 @@ import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
 import { clientGoneSignal } from '../http/client-gone';
 import { validateChat } from '../v1/validate';
-import { ReactSessionDto, ReactSessionRequestDto, SessionListDto } from './react.dto';
+import { CHAT_REQUEST_SCHEMA } from '../v1/schemas/chat.schema';
+import { requestBody } from '../v1/v1.dto';
+import { ReactSessionDto, SessionListDto } from './react.dto';
 import { ReactSessions, type Agent } from './react-sessions';
 
 const DEFAULT_LIMIT = 20;
@@ -55,7 +57,12 @@ export class ReactSessionsController {
       'Events, each `data` a JSON object with `step`: `session` `{id}` first, then `thought` `{text}`, `action` `{tool, input}`, ' +
       '`observation` `{tool, output}` or `{tool, error}`, and last `answer` `{content}` or `error` `{message}`.',
   })
-  @ApiBody({ type: ReactSessionRequestDto })
+  @ApiBody(
+    requestBody(
+      CHAT_REQUEST_SCHEMA,
+      'A chat body (checked as /v1/chat/completions checks it) whose model is an agent alias (`reasoning_mode: react`); the last user message is the question.',
+    ),
+  )
   @ApiProduces('text/event-stream')
   @ApiOkResponse({ description: 'The session, one event per step.' })
   @ApiBadRequestResponse({ description: 'An invalid body, or a model alias that is not an agent.' })

@@ -1,15 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { ChatMessageDto } from '../v1/v1.dto';
-
-/** Swagger documentation; `/v1/react/sessions` bodies are checked by hand like every `/v1` body. */
-export class ReactSessionRequestDto {
-  @ApiProperty({ description: 'An agent alias (`reasoning_mode: react`).', example: 'demo-agent' })
-  model!: string;
-
-  @ApiProperty({ type: [ChatMessageDto], description: 'OpenAI chat messages; the last user message is the question.' })
-  messages!: ChatMessageDto[];
-}
 
 export class ReactEventDto {
   @ApiProperty({ enum: ['session', 'thought', 'action', 'observation', 'answer', 'error'] })

@@ -4,7 +4,7 @@ import type { Endpoint } from '../routing/request-record';
 import type { RouteResult } from '../routing/route-result';
 import { OPENAI_FRAMING, type StreamFraming } from '../routing/stream-relay';
 import { sendResult } from './respond';
-import { VALIDATORS, type Invalid } from './validate';
+import { VALIDATORS, type Invalid, type RequestCheck } from './validate';
 
 /**
  * A /v1 endpoint as a front end of the one routing pipeline: translate in (check the body, and
@@ -17,7 +17,7 @@ interface FrontEndBase {
   /** What the upstream is asked for. */
   readonly op: Exclude<Operation, 'models'>;
   /** Translate in: what is wrong with the body, named by the field a client must fix. */
-  check(body: unknown): Invalid | undefined;
+  readonly check: RequestCheck;
 }
 
 /** How one request's answer goes out: the result, or each chunk of its stream. */

@@ -8,9 +8,13 @@ import type { StreamFraming } from '../routing/stream-relay';
 import { chunkObject, namedEvent, namedEvents } from './dialect-sse';
 import type { Exchange, TranslatingFrontEnd } from './front-ends';
 import { exhaustedBody, routingHeaders } from './respond';
-import type { Invalid } from './validate';
+import { COUNT_TOKENS_REQUEST_SCHEMA, MESSAGES_REQUEST_SCHEMA } from './schemas/messages.schema';
+import { compileRequestCheck, type Invalid } from './validate';
 
 type Json = Record<string, unknown>;
+
+export const checkMessages = compileRequestCheck(MESSAGES_REQUEST_SCHEMA);
+export const checkCountTokens = compileRequestCheck(COUNT_TOKENS_REQUEST_SCHEMA);
 
 /** Anthropic's error `type` for a status. */
 function anthropicErrorType(status: number): string {
@@ -78,21 +82,11 @@ export function countTokensFrontEnd(): TranslatingFrontEnd {
   return {
     endpoint: '/v1/messages/count_tokens',
     op: 'count_tokens',
-    check: checkMessages,
+    check: checkCountTokens,
     // The count needs no answer budget; the translation wants one.
     open: (body) => Promise.resolve(openMessage({ ...(body as dialect.MessagesRequest), max_tokens: 1, stream: false }, true)),
     error: (reply, status, message, fields) => sendAnthropicError(reply, status, message, fields),
   };
-}
-
-function checkMessages(body: unknown): Invalid | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body))
-    return { param: null, message: 'The request body must be a JSON object.' };
-  const b = body as Json;
-  if (typeof b.model !== 'string' || !b.model) return { param: 'model', message: "'model' is required: the alias to answer with." };
-  if (!Array.isArray(b.messages)) return { param: 'messages', message: "'messages' is required: an array of messages." };
-  if (b.stream !== undefined && typeof b.stream !== 'boolean') return { param: 'stream', message: "'stream' must be a boolean." };
-  return undefined;
 }
 
 function openMessage(req: dialect.MessagesRequest, counting = false): Exchange | { invalid: Invalid } {

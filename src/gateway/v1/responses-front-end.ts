@@ -8,9 +8,12 @@ import type { StreamFraming } from '../routing/stream-relay';
 import { chunkObject, namedEvents } from './dialect-sse';
 import type { Exchange, TranslatingFrontEnd } from './front-ends';
 import { routingHeaders, sendError, sendResult } from './respond';
-import type { Invalid } from './validate';
+import { RESPONSES_REQUEST_SCHEMA } from './schemas/responses.schema';
+import { compileRequestCheck, type Invalid } from './validate';
 
 type Json = Record<string, unknown>;
+
+export const checkResponses = compileRequestCheck(RESPONSES_REQUEST_SCHEMA);
 
 /**
  * `POST /v1/responses`, a front end of the one routing pipeline: the Responses request (with the
@@ -27,31 +30,6 @@ export function responsesFrontEnd(store: ResponseStore, now: () => number = Date
     open: (body) => openResponse(store, now, body as dialect.ResponsesRequest),
     error: sendError,
   };
-}
-
-function checkResponses(body: unknown): Invalid | undefined {
-  if (!isRecord(body)) return { param: null, message: 'The request body must be a JSON object.' };
-  if (typeof body.model !== 'string' || !body.model) return { param: 'model', message: "'model' is required: the alias to answer with." };
-  const input = body.input;
-  if (input === undefined && typeof body.previous_response_id !== 'string') return { param: 'input', message: "'input' is required." };
-  if (input !== undefined && typeof input !== 'string' && !Array.isArray(input))
-    return { param: 'input', message: "'input' must be a string or an array of input items." };
-  for (const [field, type] of [
-    ['stream', 'boolean'],
-    ['store', 'boolean'],
-    ['temperature', 'number'],
-    ['top_p', 'number'],
-    ['max_output_tokens', 'number'],
-    ['instructions', 'string'],
-    ['previous_response_id', 'string'],
-  ] as const) {
-    if (body[field] !== undefined && body[field] !== null && typeof body[field] !== type)
-      return { param: field, message: `'${field}' must be a ${type}.` };
-  }
-  if (body.tools !== undefined && !Array.isArray(body.tools)) return { param: 'tools', message: "'tools' must be an array." };
-  if (body.metadata !== undefined && body.metadata !== null && !isRecord(body.metadata))
-    return { param: 'metadata', message: "'metadata' must be an object." };
-  return undefined;
 }
 
 async function openResponse(
@@ -168,8 +146,4 @@ async function referencedItems(store: ResponseStore, req: dialect.ResponsesReque
 /** `GET /v1/responses/{id}`: the stored response as it was answered. */
 export async function storedResponse(store: ResponseStore, id: string, now: number): Promise<Json | undefined> {
   return (await store.get(id, now))?.response;
-}
-
-function isRecord(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

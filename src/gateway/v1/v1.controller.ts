@@ -24,14 +24,11 @@ import { GatewayRouter } from './gateway-router';
 import { admitClient, type Refusal } from './admit-client';
 import { ReactChat } from './react-bridge';
 import { routingHeaders, sendError } from './respond';
-import {
-  CHAT_REQUEST_SCHEMA,
-  COUNT_TOKENS_REQUEST_SCHEMA,
-  MESSAGES_REQUEST_SCHEMA,
-  RESPONSES_REQUEST_SCHEMA,
-  ROUTING_HEADERS,
-} from './openapi-schemas';
-import { CompletionRequestDto, EmbeddingRequestDto, ModelListDto } from './v1.dto';
+import { CHAT_REQUEST_SCHEMA } from './schemas/chat.schema';
+import { COMPLETIONS_REQUEST_SCHEMA, EMBEDDINGS_REQUEST_SCHEMA } from './schemas/completions.schema';
+import { COUNT_TOKENS_REQUEST_SCHEMA, MESSAGES_REQUEST_SCHEMA } from './schemas/messages.schema';
+import { RESPONSES_REQUEST_SCHEMA } from './schemas/responses.schema';
+import { ModelListDto, requestBody, ROUTING_HEADERS } from './v1.dto';
 
 /** The answers every routed POST documents: 200 (JSON, or an event stream), and the errors in the endpoint's format. */
 function Routed(what: string): MethodDecorator {
@@ -60,7 +57,7 @@ function Routed(what: string): MethodDecorator {
 
 /**
  * The OpenAI-compatible surface. Thin on purpose: each endpoint is a front end (`front-ends.ts`)
- * of the one routing pipeline: check the body by hand (fast), resolve the alias, route, write
+ * of the one routing pipeline: check the body (its compiled schema), resolve the alias, route, write
  * what the route came to. Everything runs on the raw Fastify request and reply: no pipes, no
  * per-request DI.
  */
@@ -87,7 +84,7 @@ export class V1Controller {
 
   @Post('chat/completions')
   @ApiOperation({ summary: 'Chat completion (JSON, or server-sent events with `stream: true`), routed over the alias chain' })
-  @ApiBody({ schema: CHAT_REQUEST_SCHEMA })
+  @ApiBody(requestBody(CHAT_REQUEST_SCHEMA))
   @Routed('A chat.completion')
   chat(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(CHAT, req, reply);
@@ -95,7 +92,7 @@ export class V1Controller {
 
   @Post('completions')
   @ApiOperation({ summary: 'Legacy text completion, routed over the alias chain' })
-  @ApiBody({ type: CompletionRequestDto })
+  @ApiBody(requestBody(COMPLETIONS_REQUEST_SCHEMA))
   @Routed('A text_completion')
   completions(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(COMPLETIONS, req, reply);
@@ -103,7 +100,7 @@ export class V1Controller {
 
   @Post('embeddings')
   @ApiOperation({ summary: 'Embeddings, routed over the alias chain' })
-  @ApiBody({ type: EmbeddingRequestDto })
+  @ApiBody(requestBody(EMBEDDINGS_REQUEST_SCHEMA))
   @Routed('A list of embeddings')
   embeddings(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(EMBEDDINGS, req, reply);
@@ -113,7 +110,7 @@ export class V1Controller {
   @ApiOperation({
     summary: 'OpenAI Responses API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
   })
-  @ApiBody({ schema: RESPONSES_REQUEST_SCHEMA })
+  @ApiBody(requestBody(RESPONSES_REQUEST_SCHEMA))
   @Routed('A response object')
   responsesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     return this.serve(this.responses, req, reply);
@@ -136,7 +133,7 @@ export class V1Controller {
   @ApiOperation({
     summary: 'Anthropic Messages API (JSON, or its event stream with `stream: true`), translated to chat and routed over the alias chain',
   })
-  @ApiBody({ schema: MESSAGES_REQUEST_SCHEMA })
+  @ApiBody(requestBody(MESSAGES_REQUEST_SCHEMA))
   @ApiSecurity('x-api-key')
   @Routed('An Anthropic message')
   messagesCreate(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -145,7 +142,7 @@ export class V1Controller {
 
   @Post('messages/count_tokens')
   @ApiOperation({ summary: "Anthropic's token count of a Messages request, from the alias chain's first Anthropic profile" })
-  @ApiBody({ schema: COUNT_TOKENS_REQUEST_SCHEMA })
+  @ApiBody(requestBody(COUNT_TOKENS_REQUEST_SCHEMA))
   @ApiSecurity('x-api-key')
   @Routed('{input_tokens}')
   messagesCountTokens(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {

@@ -64,7 +64,8 @@ describe('/v1 request surface', () => {
       ['a temperature that is not a number', { model: 'main', messages: user, temperature: 'hot' }, 'temperature'],
       ['a stream flag that is not a boolean', { model: 'main', messages: user, stream: 'yes' }, 'stream'],
       ['max_tokens that is not a positive integer', { model: 'main', messages: user, max_tokens: -1 }, 'max_tokens'],
-      ['a tool_choice naming no function', { model: 'main', messages: user, tool_choice: { type: 'function' } }, 'tool_choice'],
+      // OpenAI names the field that is missing, not its parent.
+      ['a tool_choice naming no function', { model: 'main', messages: user, tool_choice: { type: 'function' } }, 'tool_choice.function'],
     ])('400 for %s', async (_what, body, param) => {
       const res = await send(body);
       expect(res.status).toBe(400);

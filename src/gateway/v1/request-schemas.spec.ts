@@ -1,9 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHAT_REQUEST_SCHEMA, MESSAGES_REQUEST_SCHEMA, RESPONSES_REQUEST_SCHEMA } from './openapi-schemas';
+import { CHAT_REQUEST_SCHEMA } from './schemas/chat.schema';
+import { MESSAGES_REQUEST_SCHEMA } from './schemas/messages.schema';
+import { RESPONSES_REQUEST_SCHEMA } from './schemas/responses.schema';
+import type { RequestSchema } from './schemas/request-schema';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const documented = (schema: { properties?: Record<string, unknown> }) => Object.keys(schema.properties ?? {});
+const documented = (schema: RequestSchema) => Object.keys(schema.properties ?? {});
 
 /** Top-level fields of every request fixture a dialect translation is tested with. */
 function fixtureFields(dialect: string): string[] {
@@ -14,7 +17,7 @@ function fixtureFields(dialect: string): string[] {
   return [...new Set(fields)].sort();
 }
 
-describe('the OpenAPI request schemas document what the gateway reads', () => {
+describe('the request schemas name what the gateway reads', () => {
   it('the chat schema names every field docs/provider-features.md accounts for, with the shapes clients send', () => {
     const table = readFileSync(join(ROOT, 'docs', 'provider-features.md'), 'utf8');
     const fields = [...table.matchAll(/^\| `([a-z_]+)/gm)].map((m) => m[1]);

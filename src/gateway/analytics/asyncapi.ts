@@ -119,6 +119,20 @@ export const DOMAIN_EVENTS: Record<string, { category: string; summary: string; 
       cost_usd: num,
     }),
   },
+  ConfigApplied: {
+    category: 'config',
+    summary: 'A configuration revision was applied (from the file or by an admin); every process follows it.',
+    data: obj({
+      revision: int,
+      diff: { type: 'array', items: str },
+      source: { enum: ['file', 'admin'] },
+      by: str,
+      document: {
+        type: 'object',
+        description: 'The config as written: `${VAR}` references kept, literal secrets masked as `***<fingerprint>`.',
+      },
+    }),
+  },
 };
 
 const envelope = (type: string, data: Schema): Schema =>

@@ -20,5 +20,5 @@ COPY config ./config
 RUN mkdir -p data keys && chown -R node:node /app
 USER node
 EXPOSE 8080 8081
-# The same V8 flags as `npm start` (why: README, "Running it").
+# The same V8 flags as `npm start` (why: docs/deploying.md, "Memory flags").
 CMD ["node", "--max-semi-space-size=24", "--max-old-space-size=512", "dist/src/gateway/main.js"]

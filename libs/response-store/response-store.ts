@@ -2,7 +2,7 @@
  * Where `/v1/responses` keeps what it answered (`store`, the default), so that a follow-up with
  * `previous_response_id`, an `item_reference`, or `GET /v1/responses/{id}` finds it on any
  * replica that shares the store. Not an event stream: a response is a document read back by id,
- * not a state transition to replay, and it expires (DESIGN lists the event streams; this is none).
+ * not a state transition to replay, and it expires (docs/events.md lists the event streams; this is none).
  */
 export interface StoredResponse {
   id: string;

@@ -181,7 +181,7 @@ function geminiCallId(call: ToolCall | undefined): string | undefined {
   return typeof id === 'string' && id ? id : undefined;
 }
 
-/** DESIGN "Gemini tool results": name from the matching call, response the content as a JSON object or wrapped. */
+/** docs/providers.md, "Gemini tool results": name from the matching call, response the content as a JSON object or wrapped. */
 function toolResult(messages: ChatMessage[], i: number) {
   const call = callWithId(messages.slice(0, i), messages[i].tool_call_id);
   if (!call) {

@@ -56,7 +56,7 @@ describe('gemini: OpenAI request -> Gemini request', () => {
   });
 });
 
-describe('gemini: tool results (DESIGN "Gemini tool results")', () => {
+describe('gemini: tool results (docs/providers.md, "Gemini tool results")', () => {
   const call = { id: 'call_1', type: 'function', function: { name: 'lookup', arguments: '{"q":"x"}' } };
   const responseFor = (content: unknown) => {
     const body = {

@@ -19,7 +19,7 @@ export function mentionsInvalidKey(body: unknown): boolean {
 }
 
 /**
- * The shared HTTP rules (DESIGN "request path" step 5): 2xx ok; 401/403 or an invalid-key body
+ * The shared HTTP rules (docs/providers.md, "Rules every type follows"): 2xx ok; 401/403 or an invalid-key body
  * retire; 429 quarantines rate-limited with the upstream's deadline; 402 (credits or quota spent)
  * is the key's problem, not the request's, so it cools down like a rate limit; 408/5xx quarantine
  * short; every other 4xx is the client's own error.

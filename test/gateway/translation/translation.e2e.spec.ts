@@ -46,7 +46,7 @@ const TOOL_TURN: ChatCompletionMessageParam[] = [
   { role: 'tool', tool_call_id: 'call_w1', content: '{"temp_c":21,"sky":"clear"}' },
 ];
 
-/** What Anthropic must receive for QUESTION with the weather tool (DESIGN: top-level system, required max_tokens). */
+/** What Anthropic must receive for QUESTION with the weather tool (Anthropic: top-level system, required max_tokens). */
 const ANTHROPIC_TOOLS = [
   { name: 'get_weather', description: 'Current weather for a city', input_schema: WEATHER_TOOL.function.parameters },
 ];
@@ -219,7 +219,7 @@ describe('provider translation end to end (openai SDK -> gateway -> anthropic | 
     expect(completion.choices[0].finish_reason).toBe('tool_calls');
     const argumentPieces = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).filter((t) => t.function?.arguments);
     expect(argumentPieces.length).toBeGreaterThan(1);
-    // DESIGN "What reaches the client": a choice in every chunk but the final usage one.
+    // docs/providers.md, "Streams": a choice in every chunk but the final usage one.
     expect(chunks.slice(0, -1).every((c) => c.choices.length > 0)).toBe(true);
     expect(chunks[chunks.length - 1]).toMatchObject({ choices: [], usage: { prompt_tokens: 69, completion_tokens: 27 } });
 
@@ -289,7 +289,7 @@ describe('provider translation end to end (openai SDK -> gateway -> anthropic | 
         { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_w1', content: '{"temp_c":21,"sky":"clear"}' }] },
       ],
     });
-    // DESIGN "Gemini tool results": the function of the matching call, the content as a JSON object.
+    // docs/providers.md, "Gemini tool results": the function of the matching call, the content as a JSON object.
     expect(only(gemini).body).toMatchObject({
       contents: [
         { role: 'user', parts: [{ text: 'Weather in Paris?' }] },

@@ -1,0 +1,36 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, normalize } from 'node:path';
+import { filesUnder, readDoc, ROOT } from './markdown';
+
+const DOCS = ['README.md', ...filesUnder('docs', /\.md$/)];
+
+/** GitHub's anchor for a heading: lower case, code marks and punctuation dropped, spaces as dashes. */
+const anchor = (heading: string): string =>
+  heading
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N} _-]/gu, '')
+    .replace(/ /g, '-');
+
+const anchorsOf = (file: string): string[] => [...readDoc(file).matchAll(/^#{1,6} (.+)$/gm)].map((m) => anchor(m[1]));
+
+/** Links of a Markdown file outside code blocks: `[text](target)`. */
+function linksOf(file: string): string[] {
+  const text = readDoc(file).replace(/```[\s\S]*?```/g, '');
+  return [...text.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+}
+
+describe('README.md and docs/ link only to what the repository holds', () => {
+  it.each(DOCS)('%s: every relative link names a file (and a heading) that exists', (file) => {
+    for (const link of linksOf(file).filter((l) => !/^[a-z]+:/.test(l))) {
+      const [path, hash] = link.split('#');
+      const target = path ? normalize(join(dirname(file), path)) : file;
+      expect({ link, exists: existsSync(join(ROOT, target)) }).toEqual({ link, exists: true });
+      if (hash && target.endsWith('.md'))
+        expect({ link, anchors: anchorsOf(target) }).toEqual({ link, anchors: expect.arrayContaining([hash]) });
+    }
+  });
+
+  it.each(DOCS)('%s: no design document outside the repository', (file) => {
+    expect(readDoc(file)).not.toMatch(/shared\/DESIGN|\/work\/|DESIGN\.md/);
+  });
+});

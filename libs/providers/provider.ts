@@ -128,6 +128,28 @@ export interface Provider<S = unknown> {
   classify(status: number, headers: Record<string, string | string[] | undefined>, body: unknown, nowMs: number): Outcome;
   /** The cheapest authenticated call that proves a key works (Keeper probes). */
   probe(ctx: Omit<CallContext, 'model' | 'stream'>): UpstreamRequest;
+  /** The upstream's own model list, in its dialect (`GET /admin/providers/<name>/models`). */
+  readonly models: ModelCatalog;
+}
+
+/** One model as an upstream lists it; `id` is what a chain's `model` names. */
+export interface UpstreamModel {
+  id: string;
+  display_name?: string;
+}
+
+/** One page of an upstream's model list and the cursor of the next page, when there is one. */
+export interface ModelPage {
+  models: UpstreamModel[];
+  cursor?: string;
+}
+
+/** A dialect's list-models call, a page at a time. Pure, like every mapper here. */
+export interface ModelCatalog {
+  /** The request for the first page (no cursor) or the page after the one whose cursor is given. */
+  request(ctx: Pick<CallContext, 'profile' | 'key'>, cursor?: string): UpstreamRequest;
+  /** A page's answer (parsed JSON) -> its models; a body of another shape yields none. */
+  page(body: unknown): ModelPage;
 }
 
 export class UnsupportedFeatureError extends Error {

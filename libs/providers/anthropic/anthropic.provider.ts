@@ -5,6 +5,7 @@ import { toAnthropicRequest } from './chat.request';
 import { toChatCompletion } from './chat.response';
 import { initStreamState, nextStreamStep, type AnthropicStreamState } from './chat.stream';
 import { countTokensUrl, headers, messagesUrl, probeUrl } from './endpoint';
+import { anthropicModels } from './models';
 import { classifyAnthropic } from './outcome';
 
 function onlyChat(op: Operation): void {
@@ -62,4 +63,5 @@ export const anthropicProvider: Provider<AnthropicStreamState> = {
   probe(ctx) {
     return { method: 'GET', url: probeUrl(ctx.profile), headers: headers(ctx.key, ctx.profile, false) };
   },
+  models: anthropicModels,
 };

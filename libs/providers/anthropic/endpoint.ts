@@ -22,6 +22,11 @@ export function probeUrl(profile: ProfileInfo): string {
   return `${root(profile)}/v1/models?limit=1`;
 }
 
+/** Models - List: up to 1000 a page, the next page after the last id while `has_more`. */
+export function modelsUrl(profile: ProfileInfo, afterId?: string): string {
+  return `${root(profile)}/v1/models?limit=1000${afterId === undefined ? '' : `&after_id=${encodeURIComponent(afterId)}`}`;
+}
+
 export function headers(key: string, profile: ProfileInfo, withBody: boolean): Record<string, string> {
   return {
     'x-api-key': key,

@@ -4,6 +4,7 @@ import type { PassthroughState } from '../openai/chat.stream';
 import { azureStream } from './chat.stream';
 import { headers, modelsRequest, url } from './endpoint';
 import { classify } from './outcome';
+import { openAiModelCatalog } from '../shared/model-list';
 
 /**
  * The body goes through as the client sent it; `model` is set to the deployment name, which Azure
@@ -28,4 +29,5 @@ export const azureProvider: Provider<PassthroughState> = {
   stream: azureStream,
   classify,
   probe: modelsRequest,
+  models: openAiModelCatalog(modelsRequest),
 };

@@ -6,6 +6,7 @@ import { cohereStream, type CohereStreamState } from './chat.stream';
 import type { CohereChatResponse, CohereEmbedResponse } from './cohere-wire';
 import { fromCohereEmbed, toCohereEmbed } from './embeddings';
 import { chatUrl, embedUrl, headers, probeUrl } from './endpoint';
+import { cohereModels } from './models';
 import { classifyCohere } from './outcome';
 
 export const cohereProvider: Provider<CohereStreamState> = {
@@ -41,4 +42,5 @@ export const cohereProvider: Provider<CohereStreamState> = {
   probe(ctx) {
     return { method: 'GET', url: probeUrl(ctx.profile), headers: headers(ctx.key, false) };
   },
+  models: cohereModels,
 };

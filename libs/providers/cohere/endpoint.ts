@@ -19,6 +19,11 @@ export function probeUrl(profile: ProfileInfo): string {
   return `${root(profile)}/v1/models?page_size=1`;
 }
 
+/** List Models: up to 1000 a page, the next one by `page_token`. */
+export function modelsUrl(profile: ProfileInfo, pageToken?: string): string {
+  return `${root(profile)}/v1/models?page_size=1000${pageToken === undefined ? '' : `&page_token=${encodeURIComponent(pageToken)}`}`;
+}
+
 export function headers(key: string, withBody: boolean): Record<string, string> {
   return { authorization: `Bearer ${key}`, ...(withBody ? { 'content-type': 'application/json' } : {}) };
 }

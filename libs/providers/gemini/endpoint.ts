@@ -28,6 +28,11 @@ export function probeUrl(profile: ProfileInfo): string {
   return `${root(profile)}/v1beta/models?pageSize=1`;
 }
 
+/** models.list: up to 1000 a page, the next one by `pageToken`. */
+export function modelsUrl(profile: ProfileInfo, pageToken?: string): string {
+  return `${root(profile)}/v1beta/models?pageSize=1000${pageToken === undefined ? '' : `&pageToken=${encodeURIComponent(pageToken)}`}`;
+}
+
 /** The key travels in a header, never in the `?key=` query, so it cannot leak into URL logs. */
 export function headers(key: string, withBody: boolean): Record<string, string> {
   return { 'x-goog-api-key': key, ...(withBody ? { 'content-type': 'application/json' } : {}) };

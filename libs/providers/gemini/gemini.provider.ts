@@ -6,6 +6,7 @@ import { geminiStream, type GeminiStreamState } from './chat.stream';
 import { fromGeminiEmbed, toGeminiEmbed } from './embeddings';
 import { headers, methodUrl, probeUrl } from './endpoint';
 import type { GeminiEmbedResponse, GeminiGenerateResponse } from './gemini-wire';
+import { geminiModels } from './models';
 import { classifyGemini } from './outcome';
 
 export const geminiProvider: Provider<GeminiStreamState> = {
@@ -50,4 +51,5 @@ export const geminiProvider: Provider<GeminiStreamState> = {
   probe(ctx) {
     return { method: 'GET', url: probeUrl(ctx.profile), headers: headers(ctx.key, false) };
   },
+  models: geminiModels,
 };

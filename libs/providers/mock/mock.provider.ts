@@ -1,7 +1,7 @@
 import { UnsupportedFeatureError, type CallContext, type InProcessProvider, type Operation, type UpstreamRequest } from '../provider';
 import { passthroughBody } from '../openai/chat.request';
 import { passthroughStream, type PassthroughState } from '../openai/chat.stream';
-import { classifyHttp } from '../shared';
+import { classifyHttp, openAiModelCatalog } from '../shared';
 import { MockTransport } from './mock.transport';
 
 /**
@@ -48,6 +48,7 @@ export function createMockProvider(transport = new MockTransport()): InProcessPr
     stream: passthroughStream,
     classify: (status, headers, body, nowMs) => classifyHttp(status, headers, body, nowMs),
     probe,
+    models: openAiModelCatalog(probe),
     transport,
   };
 }

@@ -3,6 +3,7 @@ import { passthroughBody } from './chat.request';
 import { passthroughStream, type PassthroughState } from './chat.stream';
 import { headers, modelsRequest, url } from './endpoint';
 import { classify } from './outcome';
+import { openAiModelCatalog } from '../shared/model-list';
 
 function request(op: Operation, body: Record<string, unknown>, ctx: CallContext): UpstreamRequest {
   if (op === 'models') return modelsRequest(ctx);
@@ -23,4 +24,5 @@ export const openAiProvider: Provider<PassthroughState> = {
   stream: passthroughStream,
   classify,
   probe: modelsRequest,
+  models: openAiModelCatalog(modelsRequest),
 };

@@ -6,3 +6,4 @@ export * from './classify';
 export * from './embeddings';
 export * from './answer-options';
 export * from './request-shape';
+export * from './model-list';

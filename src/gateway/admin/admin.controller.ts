@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UsePipes } from '@nestjs/common';
 import { CommandBus, QueryBus } from '@nestjs/cqrs';
 import {
+  ApiBadGatewayResponse,
   ApiBearerAuth,
   ApiBody,
   ApiNotFoundResponse,
@@ -9,6 +10,7 @@ import {
   ApiParam,
   ApiQuery,
   ApiSecurity,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -16,8 +18,18 @@ import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain
 import { DisableProviderCommand, EnableProviderCommand, RestoreKeyCommand } from '../core/commands';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
-import { DisableProviderDto, KeyDto, KeyEventDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto } from './admin.dto';
+import {
+  DisableProviderDto,
+  KeyDto,
+  KeyEventDto,
+  KeyHistoryDto,
+  KeyListDto,
+  ProviderDto,
+  ProviderListDto,
+  ProviderModelsDto,
+} from './admin.dto';
 import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProviderDto } from './admin.queries';
+import { ProviderModels } from './provider-models';
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
 
@@ -72,6 +84,7 @@ export class AdminController {
     private readonly queries: QueryBus,
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
+    private readonly upstreamModels: ProviderModels,
   ) {}
 
   @Get('keys')
@@ -135,6 +148,17 @@ export class AdminController {
   async listProviders(@Query('at') at?: string): Promise<ProviderListDto> {
     const providers = await this.queries.execute<ListProvidersQuery, ProviderDto[]>(new ListProvidersQuery(parseAt(at)));
     return { providers };
+  }
+
+  @Get('providers/:name/models')
+  @ApiOperation({ summary: "The upstream's own model list, every page, read through an available key of the profile." })
+  @ApiParam({ name: 'name', description: 'Profile name.' })
+  @ApiOkResponse({ type: ProviderModelsDto })
+  @ApiNotFoundResponse({ description: 'Unknown profile.' })
+  @ApiServiceUnavailableResponse({ description: 'The profile has no available key.' })
+  @ApiBadGatewayResponse({ description: 'The upstream refused or failed the list call on every key tried.' })
+  listUpstreamModels(@Param('name') name: string): Promise<ProviderModelsDto> {
+    return this.upstreamModels.list(name);
   }
 
   @Post('providers/:name/disable')

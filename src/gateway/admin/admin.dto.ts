@@ -101,3 +101,25 @@ export class DisableProviderDto {
   @MaxLength(500)
   reason?: string;
 }
+
+export class UpstreamModelDto {
+  @ApiProperty({ description: "The upstream's own name for the model: what a chain's `model` names.", example: 'gpt-4o' })
+  id!: string;
+
+  @ApiPropertyOptional({ description: 'Its display name, when the upstream gives one (Anthropic, Gemini).', example: 'Claude Sonnet 4' })
+  display_name?: string;
+}
+
+export class ProviderModelsDto {
+  @ApiProperty({ description: 'Profile name.', example: 'openai_main' })
+  provider!: string;
+
+  @ApiProperty({ example: 'openai' })
+  type!: string;
+
+  @ApiProperty({ description: 'Fingerprint of the key the list was read with (never the key).', example: '3f2a9c0d1e4b5a67' })
+  key!: string;
+
+  @ApiProperty({ type: [UpstreamModelDto], description: 'Every page of the upstream list, in its order.' })
+  models!: UpstreamModelDto[];
+}

@@ -12,6 +12,8 @@ export interface GatewayConfig {
   auth: { clientKeys: ConfiguredClient[]; adminKeys: AdminKey[] };
   /** Where rate-limit counters fail: `allow` (fail open, the default) or `deny` when Redis is unreachable. */
   limits: { onRedisError: 'allow' | 'deny' };
+  /** Browser origins allowed to call the gateway (CORS); empty: none, the default. */
+  cors: { origins: string[] };
   providers: Record<string, ProviderProfile>;
   models: Record<string, ModelAlias>;
   routing: RoutingConfig;

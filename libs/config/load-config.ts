@@ -75,6 +75,7 @@ const TOP_LEVEL = [
   'responses',
   'analytics',
   'limits',
+  'cors',
 ] as const;
 const PROFILE_FIELDS = [
   'type',
@@ -194,6 +195,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
       webSearch: { tavilyApiKey: tavily || undefined },
       callTimeoutMs: f.int(toolsRaw, 'call_timeout_ms', 'tools', 30_000, 1),
     },
+    cors: { origins: readCorsOrigins(root.cors, f) },
     analytics: readAnalytics(root.analytics, f),
     prices: readPrices(root.prices, f),
     responses: {
@@ -203,6 +205,26 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
     react,
     source: ctx.source,
   };
+}
+
+/** Browser origins allowed to call the gateway: `*`, or `scheme://host[:port]` as a browser sends `Origin`. */
+function readCorsOrigins(raw: unknown, f: Fields): string[] {
+  const cors = f.mapping(raw, 'cors', ['origins']);
+  return f.stringList(cors, 'origins', 'cors').filter((origin, i) => {
+    if (origin === '*') return true;
+    let url: URL | undefined;
+    try {
+      url = new URL(origin);
+    } catch {
+      url = undefined;
+    }
+    if (url && (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === origin) return true;
+    f.problem(
+      `cors.origins[${i}]`,
+      "must be '*' or an origin such as https://app.example.com (scheme, host, optional port; no path or trailing slash)",
+    );
+    return false;
+  });
 }
 
 function readProfile(name: string, value: unknown, f: Fields, ctx: Context): ProviderProfile | undefined {

@@ -14,6 +14,7 @@ import { LiveConfig } from './core/live-config';
 import { reportStartupFailure } from './core/startup-failure';
 import { installAuth } from './auth/auth.hook';
 import { serveConsole } from './http/console';
+import { installCors } from './http/cors';
 import { serveDocs } from './http/docs';
 import { OpenAiExceptionFilter } from './http/exception.filter';
 import { answerClientError, installJsonDepthLimit } from './http/wire-errors';
@@ -84,7 +85,10 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     if (logging) app.get(RequestObservers).register(new RequestLog(logging.requestLogger));
     installRequestId(fastify);
     installJsonDepthLimit(app, config.server.bodyLimitBytes);
-    installAuth(fastify, config.auth, app.get(ClientKeysProjection), app.get(LiveConfig));
+    const live = app.get(LiveConfig);
+    // Before auth: a preflight carries no key, and a 401 must be readable by the page that got it.
+    installCors(fastify, () => live.current.cors.origins);
+    installAuth(fastify, config.auth, app.get(ClientKeysProjection), live);
     app.useGlobalFilters(new OpenAiExceptionFilter());
     // No enableShutdownHooks: Nest's would close the store under the requests in flight (see shutdown).
     setupSwagger(app);

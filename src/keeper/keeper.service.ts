@@ -5,7 +5,7 @@ import { KeyVault, type GatewayConfig, type ProviderProfile } from '@switchboard
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import type { EventStore } from '@switchboard/event-store';
 import { providerFor, UndiciTransport, type Provider, type Transport } from '@switchboard/providers';
-import { HalfOpenCircuitCommand, RecordProbeCommand, RestoreKeyCommand } from '../gateway/core/commands';
+import { DomainCommand } from '../gateway/core/commands';
 import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, type Clock } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
@@ -66,10 +66,12 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
     if (!this.feed.caughtUp) return;
     const now = this.clock.now();
     for (const key of this.keys.dueForRestore(now)) {
-      this.once(`restore:${key.fingerprint}`, () => this.commands.execute(new RestoreKeyCommand(key.fingerprint, 'deadline_passed')));
+      this.once(`restore:${key.fingerprint}`, () =>
+        this.commands.execute(new DomainCommand({ type: 'RestoreKey', data: { fingerprint: key.fingerprint, reason: 'deadline_passed' } })),
+      );
     }
     for (const name of circuitsDueForHalfOpen(this.providers.list(), now)) {
-      this.once(`circuit:${name}`, () => this.commands.execute(new HalfOpenCircuitCommand(name)));
+      this.once(`circuit:${name}`, () => this.commands.execute(new DomainCommand({ type: 'HalfOpenCircuit', data: { name } })));
     }
     const config = this.live.current;
     for (const profile of Object.values(config.providers)) {
@@ -112,7 +114,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
         ok: result.kind === 'ok',
         ...(result.kind === 'ok' && { latencyMs: result.latencyMs }),
       });
-      await this.commands.execute(new RecordProbeCommand(key.fingerprint, result));
+      await this.commands.execute(new DomainCommand({ type: 'RecordProbe', data: { fingerprint: key.fingerprint, result } }));
       if (result.kind !== 'ok') {
         const status = result.status ? ` (${result.status})` : '';
         this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.kind}, ${result.reason}${status}`);

@@ -1,6 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { fingerprint } from '@switchboard/domain';
-import { QuarantineKeyCommand } from '../../src/gateway/core/commands';
+import { DomainCommand } from '../../src/gateway/core/commands';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
 import { eventually } from '../support/eventually';
@@ -62,9 +62,16 @@ describe('the Keeper inside the gateway', () => {
     });
     commands = gw.app.get(CommandBus);
     // Before the first probe round (one interval after start): an error quarantine, a 429 one, a short one.
-    await commands.execute(new QuarantineKeyCommand(fingerprint(FLAKY), 'upstream_error', new Date(Date.now() + HOUR), 503));
-    await commands.execute(new QuarantineKeyCommand(fingerprint(LIMITED), 'rate_limited', new Date(Date.now() + HOUR), 429));
-    await commands.execute(new QuarantineKeyCommand(fingerprint(BROKEN), 'upstream_error', new Date(Date.now() + 1_500), 500));
+    const quarantine = (key: string, reason: 'upstream_error' | 'rate_limited', inMs: number, status: number) =>
+      commands.execute(
+        new DomainCommand({
+          type: 'QuarantineKey',
+          data: { fingerprint: fingerprint(key), reason, until: new Date(Date.now() + inMs).toISOString(), status },
+        }),
+      );
+    await quarantine(FLAKY, 'upstream_error', HOUR, 503);
+    await quarantine(LIMITED, 'rate_limited', HOUR, 429);
+    await quarantine(BROKEN, 'upstream_error', 1_500, 500);
   });
   afterAll(async () => {
     await gw?.close();

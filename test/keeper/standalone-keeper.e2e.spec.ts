@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { CommandBus } from '@nestjs/cqrs';
 import { fingerprint } from '@switchboard/domain';
-import { QuarantineKeyCommand } from '../../src/gateway/core/commands';
+import { DomainCommand } from '../../src/gateway/core/commands';
 import { eventually } from '../support/eventually';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
@@ -82,7 +82,12 @@ describe('a standalone keeper beside the gateway', () => {
     upstream.always(GOOD, reply.serverError(503)); // its probes fail: only the deadline may end the quarantine
     const gateway = await start(true);
     const until = new Date(Date.now() + 2_000);
-    await gateway.app.get(CommandBus).execute(new QuarantineKeyCommand(fingerprint(GOOD), 'upstream_error', until, 503));
+    await gateway.app.get(CommandBus).execute(
+      new DomainCommand({
+        type: 'QuarantineKey',
+        data: { fingerprint: fingerprint(GOOD), reason: 'upstream_error', until: until.toISOString(), status: 503 },
+      }),
+    );
 
     await eventually(
       () => history(GOOD),

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UsePipes } from '@nestjs/common';
-import { CommandBus, QueryBus } from '@nestjs/cqrs';
+import { CommandBus } from '@nestjs/cqrs';
 import {
   ApiBadGatewayResponse,
   ApiBearerAuth,
@@ -15,20 +15,11 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
-import { DisableProviderCommand, EnableProviderCommand, RestoreKeyCommand } from '../core/commands';
+import { DomainCommand } from '../core/commands';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
-import {
-  DisableProviderDto,
-  KeyDto,
-  KeyEventDto,
-  KeyHistoryDto,
-  KeyListDto,
-  ProviderDto,
-  ProviderListDto,
-  ProviderModelsDto,
-} from './admin.dto';
-import { KeyHistoryQuery, ListKeysQuery, ListProvidersQuery, toKeyDto, toProviderDto } from './admin.queries';
+import { DisableProviderDto, KeyDto, KeyHistoryDto, KeyListDto, ProviderDto, ProviderListDto, ProviderModelsDto } from './admin.dto';
+import { AdminReads, toKeyDto, toProviderDto } from './admin.reads';
 import { ProviderModels } from './provider-models';
 
 const FINGERPRINT = /^[0-9a-f]{16}$/;
@@ -81,7 +72,7 @@ export function checkFingerprint(fingerprint: string): string {
 export class AdminController {
   constructor(
     private readonly commands: CommandBus,
-    private readonly queries: QueryBus,
+    private readonly reads: AdminReads,
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
     private readonly upstreamModels: ProviderModels,
@@ -93,7 +84,7 @@ export class AdminController {
   @ApiQuery({ name: 'at', required: false, description: 'ISO 8601 time to travel back to.' })
   @ApiOkResponse({ type: KeyListDto })
   async listKeys(@Query('provider') provider?: string, @Query('at') at?: string): Promise<KeyListDto> {
-    const keys = await this.queries.execute<ListKeysQuery, KeyDto[]>(new ListKeysQuery(provider || undefined, parseAt(at)));
+    const keys = await this.reads.listKeys(provider || undefined, parseAt(at));
     return { keys };
   }
 
@@ -116,9 +107,7 @@ export class AdminController {
     const limit = parseCount(limitParam, 'limit', HISTORY_LIMIT.default, 1, HISTORY_LIMIT.max)!;
     const after = parseCount(afterParam, 'after', undefined, 0, Number.MAX_SAFE_INTEGER);
     // One more than asked tells whether a next page exists without a second read.
-    const events = await this.queries.execute<KeyHistoryQuery, KeyEventDto[]>(
-      new KeyHistoryQuery(fingerprint, { after, limit: limit + 1 }),
-    );
+    const events = await this.reads.keyHistory(fingerprint, { after, limit: limit + 1 });
     if (events.length === 0 && after === undefined)
       throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
     const page = events.slice(0, limit);
@@ -137,7 +126,7 @@ export class AdminController {
     checkFingerprint(fingerprint);
     if (!this.keys.get(fingerprint))
       throw new ApiError(404, `No key with fingerprint ${fingerprint}.`, { param: 'fingerprint', code: 'key_not_found' });
-    await this.commands.execute(new RestoreKeyCommand(fingerprint, 'admin'));
+    await this.commands.execute(new DomainCommand({ type: 'RestoreKey', data: { fingerprint, reason: 'admin' } }));
     return toKeyDto(this.keys.get(fingerprint)!);
   }
 
@@ -146,7 +135,7 @@ export class AdminController {
   @ApiQuery({ name: 'at', required: false, description: 'ISO 8601 time to travel back to.' })
   @ApiOkResponse({ type: ProviderListDto })
   async listProviders(@Query('at') at?: string): Promise<ProviderListDto> {
-    const providers = await this.queries.execute<ListProvidersQuery, ProviderDto[]>(new ListProvidersQuery(parseAt(at)));
+    const providers = await this.reads.listProviders(parseAt(at));
     return { providers };
   }
 
@@ -169,7 +158,7 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'Unknown profile.' })
   async disableProvider(@Param('name') name: string, @Body() body?: DisableProviderDto): Promise<ProviderDto> {
     this.requireProvider(name);
-    await this.commands.execute(new DisableProviderCommand(name, body?.reason));
+    await this.commands.execute(new DomainCommand({ type: 'DisableProvider', data: { name, reason: body?.reason } }));
     return toProviderDto(this.providers.get(name)!);
   }
 
@@ -180,7 +169,7 @@ export class AdminController {
   @ApiNotFoundResponse({ description: 'Unknown profile.' })
   async enableProvider(@Param('name') name: string): Promise<ProviderDto> {
     this.requireProvider(name);
-    await this.commands.execute(new EnableProviderCommand(name));
+    await this.commands.execute(new DomainCommand({ type: 'EnableProvider', data: { name } }));
     return toProviderDto(this.providers.get(name)!);
   }
 

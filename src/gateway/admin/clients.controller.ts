@@ -14,7 +14,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { clientKeyHash, ClientKeysProjection, type ClientLimits, type ClientView } from '@switchboard/domain';
-import { ChangeClientLimitsCommand, IssueClientKeyCommand, RevokeClientKeyCommand } from '../core/commands';
+import { DomainCommand } from '../core/commands';
 import { BodyValidationPipe } from '../http/body-validation';
 import { ApiError } from '../http/openai-error';
 import { ClientLimiter } from '../limits/client-limiter';
@@ -63,7 +63,13 @@ export class ClientsController {
     if (this.clients.get(body.name)?.source === 'config') throw configured(body.name);
     const models = this.models(body.models ?? null);
     const key = `sb-${randomBytes(24).toString('base64url')}`;
-    await this.commands.execute(new IssueClientKeyCommand(body.name, clientKeyHash(key), models, mergeLimits({}, body)));
+    const keyHash = clientKeyHash(key);
+    await this.commands.execute(
+      new DomainCommand({
+        type: 'IssueClientKey',
+        data: { name: body.name, fingerprint: keyHash.slice(0, 16), keyHash, models, limits: mergeLimits({}, body) },
+      }),
+    );
     return { ...(await this.toDto(this.clients.get(body.name)!)), key };
   }
 
@@ -77,7 +83,9 @@ export class ClientsController {
     const current = this.require(name);
     if (current.source === 'config') throw configured(name);
     const models = body.models === undefined ? (current.models ? [...current.models] : null) : this.models(body.models);
-    await this.commands.execute(new ChangeClientLimitsCommand(name, models, mergeLimits(current.limits, body)));
+    await this.commands.execute(
+      new DomainCommand({ type: 'ChangeClientLimits', data: { name, models, limits: mergeLimits(current.limits, body) } }),
+    );
     return this.toDto(this.clients.get(name)!);
   }
 
@@ -89,7 +97,7 @@ export class ClientsController {
   @ApiNotFoundResponse({ description: 'No such client.' })
   async revoke(@Param('name') name: string): Promise<ClientDto> {
     if (this.require(name).source === 'config') throw configured(name);
-    await this.commands.execute(new RevokeClientKeyCommand(name));
+    await this.commands.execute(new DomainCommand({ type: 'RevokeClientKey', data: { name } }));
     return this.toDto(this.clients.get(name)!);
   }
 

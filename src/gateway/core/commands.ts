@@ -1,108 +1,24 @@
-import type { ClientLimits, ProbeResult, QuarantineReason } from '@switchboard/domain';
+import { Command } from '@nestjs/cqrs';
+import type { ApiKeyCommand, ClientCommand, ProviderCommand } from '@switchboard/domain';
+import type { RecordedEvent } from '@switchboard/event-store';
 
 export type { ProbeResult } from '@switchboard/domain';
 
+/** A domain command as a caller sends it: the handler stamps the time (`now`) from the injected clock. */
+type Untimed<C> = C extends { type: infer T; data: infer D } ? { type: T; data: Omit<D, 'now'> } : never;
+
+/** Every command of the key, provider and client aggregates, in the domain's own words. */
+export type GatewayCommand = Untimed<ApiKeyCommand> | Untimed<ProviderCommand> | Untimed<ClientCommand>;
+
 /**
- * CQRS commands the gateway sends when a key's or provider's state must change. Their handlers
- * (core/handlers/) run the domain deciders through `runCommand` and apply the recorded events to
- * the projections before resolving, so the next request already sees the change.
- * Time is taken by the handler when it is not given (`now`), so callers stay clock-free.
+ * The one command class the CQRS bus carries: controllers, the keeper and routing send a domain
+ * command (`{type: 'QuarantineKey', data}`) through it, and its one handler (`DomainCommandHandler`)
+ * runs the aggregate's decider and applies what was recorded to the projections before resolving,
+ * so the next request already sees the change. The bus stays the one entry for writes; the
+ * domain's command union stays the one vocabulary.
  */
-export class RegisterKeyCommand {
-  constructor(
-    readonly fingerprint: string,
-    readonly provider: string,
-  ) {}
-}
-
-export class RemoveKeyCommand {
-  constructor(readonly fingerprint: string) {}
-}
-
-export class QuarantineKeyCommand {
-  constructor(
-    readonly fingerprint: string,
-    readonly reason: QuarantineReason,
-    readonly until: Date,
-    readonly status?: number,
-  ) {}
-}
-
-export class RestoreKeyCommand {
-  constructor(
-    readonly fingerprint: string,
-    readonly reason: 'deadline_passed' | 'admin',
-  ) {}
-}
-
-export class RetireKeyCommand {
-  constructor(
-    readonly fingerprint: string,
-    readonly reason: string,
-    readonly status?: number,
-  ) {}
-}
-
-export class RecordProbeCommand {
-  constructor(
-    readonly fingerprint: string,
-    readonly result: ProbeResult,
-  ) {}
-}
-
-export class RegisterProviderCommand {
-  constructor(
-    readonly name: string,
-    readonly providerType: string,
-  ) {}
-}
-
-export class OpenCircuitCommand {
-  constructor(
-    readonly name: string,
-    readonly failures: number,
-    readonly until: Date,
-  ) {}
-}
-
-export class HalfOpenCircuitCommand {
-  constructor(readonly name: string) {}
-}
-
-export class CloseCircuitCommand {
-  constructor(readonly name: string) {}
-}
-
-export class DisableProviderCommand {
-  constructor(
-    readonly name: string,
-    readonly reason?: string,
-  ) {}
-}
-
-export class EnableProviderCommand {
-  constructor(readonly name: string) {}
-}
-
-/** Issue a key to a client: the caller made the key and passes only its hash. */
-export class IssueClientKeyCommand {
-  constructor(
-    readonly name: string,
-    readonly keyHash: string,
-    readonly models: string[] | null,
-    readonly limits: ClientLimits,
-  ) {}
-}
-
-/** Replace a client's models and limits (already merged with the current ones). */
-export class ChangeClientLimitsCommand {
-  constructor(
-    readonly name: string,
-    readonly models: string[] | null,
-    readonly limits: ClientLimits,
-  ) {}
-}
-
-export class RevokeClientKeyCommand {
-  constructor(readonly name: string) {}
+export class DomainCommand extends Command<RecordedEvent[]> {
+  constructor(readonly command: GatewayCommand) {
+    super();
+  }
 }

@@ -6,7 +6,7 @@ import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, SYSTEM_CLOCK, type Clock } from '..
 import { GATEWAY_ENV } from './core.tokens';
 import { AppendTimings } from './append-timings';
 import { DomainWriter } from './domain-writer';
-import { CommandHandlers } from './handlers';
+import { DomainCommandHandler } from './domain-command.handler';
 import { KeySync } from './key-sync';
 import { LiveConfig } from './live-config';
 import { ProjectionFeed } from './projection-feed';
@@ -38,7 +38,7 @@ export interface CoreOptions {
 
 /**
  * What every part of the gateway (and the standalone keeper) shares: config, the event store,
- * the key vault, both projections, the command handlers, the projection feed and the keys sync.
+ * the key vault, both projections, the command handler, the projection feed and the keys sync.
  */
 @Global()
 @Module({})
@@ -66,7 +66,7 @@ export class CoreModule {
         LiveConfig,
         KeySync,
         StoreCloser,
-        ...CommandHandlers,
+        DomainCommandHandler,
       ],
       exports: [
         AppendTimings,

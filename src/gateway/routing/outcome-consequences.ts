@@ -1,6 +1,6 @@
 import type { QuarantineReason } from '@switchboard/domain';
 import { UpstreamNetworkError, UpstreamStreamError, type Outcome, type UpstreamResponse } from '@switchboard/providers';
-import { CloseCircuitCommand, HalfOpenCircuitCommand, OpenCircuitCommand, QuarantineKeyCommand, RetireKeyCommand } from '../core/commands';
+import { DomainCommand, type GatewayCommand } from '../core/commands';
 import type { RequestContext } from './request-context';
 import type { Attempt } from './request-record';
 import type { Fallthrough, Served, Streaming } from './route-result';
@@ -46,13 +46,13 @@ export async function confirmServed(request: RequestContext, served: Served | St
   const name = served.target.name;
   noteAttempt(request, served.target, served.status, 'ok', 'ok');
   request.deps.circuits.succeeded(name);
-  if (request.trial) await persist(request.deps, new CloseCircuitCommand(name));
+  if (request.trial) await persist(request.deps, { type: 'CloseCircuit', data: { name } });
   return served;
 }
 
 /** A profile's circuit lets this request be its trial after the cooldown: say so before calling. */
 export function openTrial(request: RequestContext, profile: string): Promise<void> {
-  return persist(request.deps, new HalfOpenCircuitCommand(profile));
+  return persist(request.deps, { type: 'HalfOpenCircuit', data: { name: profile } });
 }
 
 /**
@@ -70,7 +70,10 @@ export async function applyFailure(request: RequestContext, target: RouteTarget,
       request.skipped.push({ profile: name, reason: 'unsupported', param: outcome.param, message: outcome.reason });
       return 'next_profile';
     case 'retire':
-      await persist(deps, new RetireKeyCommand(request.key, outcome.reason, outcome.status || undefined));
+      await persist(deps, {
+        type: 'RetireKey',
+        data: { fingerprint: request.key, reason: outcome.reason, status: outcome.status || undefined },
+      });
       return 'next_key';
     case 'quarantine': {
       request.transient = true;
@@ -79,14 +82,22 @@ export async function applyFailure(request: RequestContext, target: RouteTarget,
       const coolMs = outcome.retryAfterMs ?? (outcome.rateLimited ? routing.rateLimitCooldownMs : routing.errorCooldownMs);
       // Out of rotation now: the requests starting while the command is stored must not call it.
       deps.keys.coolDown(request.key, now + coolMs);
-      await persist(
-        deps,
-        new QuarantineKeyCommand(request.key, quarantineReason(outcome), new Date(now + coolMs), outcome.status || undefined),
-      );
+      await persist(deps, {
+        type: 'QuarantineKey',
+        data: {
+          fingerprint: request.key,
+          reason: quarantineReason(outcome),
+          until: new Date(now + coolMs).toISOString(),
+          status: outcome.status || undefined,
+        },
+      });
       if (outcome.rateLimited) return 'next_key';
       const failures = request.trial ? Math.max(1, deps.circuits.consecutiveFailures(name)) : deps.circuits.failed(name);
       if (failures === undefined) return 'next_key';
-      await persist(deps, new OpenCircuitCommand(name, failures, new Date(now + routing.circuit.cooldownMs)));
+      await persist(deps, {
+        type: 'OpenCircuit',
+        data: { name, failures, until: new Date(now + routing.circuit.cooldownMs).toISOString() },
+      });
       return 'next_profile';
     }
   }
@@ -154,10 +165,10 @@ export function failureOutcome(
 }
 
 /** A command failing to persist must not fail the request: the next request just decides again. */
-async function persist(deps: RoutingDeps, command: object): Promise<void> {
+async function persist(deps: RoutingDeps, command: GatewayCommand): Promise<void> {
   try {
-    await deps.commands.execute(command);
+    await deps.commands.execute(new DomainCommand(command));
   } catch (error) {
-    deps.warn(`${command.constructor.name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    deps.warn(`${command.type} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apiKeyStream, fingerprint, replayUntil, type ApiKeyEvent } from '@switchboard/domain';
 import { SqliteEventStore } from '@switchboard/event-store';
-import { toKeyDto } from '../../../src/gateway/admin/admin.queries';
+import { toKeyDto } from '../../../src/gateway/admin/admin.reads';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
 const KEYS = 1000;

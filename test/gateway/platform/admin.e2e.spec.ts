@@ -1,6 +1,6 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { fingerprint } from '@switchboard/domain';
-import { OpenCircuitCommand, QuarantineKeyCommand } from '../../../src/gateway/core/commands';
+import { DomainCommand } from '../../../src/gateway/core/commands';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
 const SECRETS = { a: 'sk-admin-e2e-aaaaaaaaaaaaaaaa', b: 'sk-admin-e2e-bbbbbbbbbbbbbbbb', c: 'sk-admin-e2e-cccccccccccccccc' };
@@ -89,7 +89,12 @@ describe('admin API', () => {
 
     it('shows a quarantined key with its deadline and reason', async () => {
       const until = new Date(Date.now() + 3_600_000);
-      await commands.execute(new QuarantineKeyCommand(fp.b, 'rate_limited', until, 429));
+      await commands.execute(
+        new DomainCommand({
+          type: 'QuarantineKey',
+          data: { fingerprint: fp.b, reason: 'rate_limited', until: until.toISOString(), status: 429 },
+        }),
+      );
       const { body } = await get<Keys>('/admin/keys?provider=openai_main');
       const b = body.keys.find((k) => k.fingerprint === fp.b);
       expect(b).toMatchObject({ state: 'quarantined', until: until.toISOString(), reason: 'rate_limited' });
@@ -113,7 +118,12 @@ describe('admin API', () => {
   describe('time travel with ?at=', () => {
     it('shows the state a key had at a past time, rebuilt from its events', async () => {
       const until = new Date(Date.now() + 3_600_000);
-      await commands.execute(new QuarantineKeyCommand(fp.a, 'upstream_error', until, 503));
+      await commands.execute(
+        new DomainCommand({
+          type: 'QuarantineKey',
+          data: { fingerprint: fp.a, reason: 'upstream_error', until: until.toISOString(), status: 503 },
+        }),
+      );
       await sleep(30);
       const whileQuarantined = new Date().toISOString();
       await sleep(30);
@@ -217,7 +227,7 @@ describe('admin API', () => {
       const before = new Date().toISOString();
       await sleep(30);
       const until = new Date(Date.now() + 3_600_000);
-      await commands.execute(new OpenCircuitCommand('backup', 5, until));
+      await commands.execute(new DomainCommand({ type: 'OpenCircuit', data: { name: 'backup', failures: 5, until: until.toISOString() } }));
       const now = await get<Providers>('/admin/providers');
       expect(now.body.providers.find((p) => p.name === 'backup')).toEqual({
         name: 'backup',

@@ -1,7 +1,7 @@
 import { CommandBus } from '@nestjs/cqrs';
 import { fingerprint, KeyPoolProjection } from '@switchboard/domain';
 import { SqliteEventStore } from '@switchboard/event-store';
-import { QuarantineKeyCommand, RecordProbeCommand } from '../../../src/gateway/core/commands';
+import { DomainCommand } from '../../../src/gateway/core/commands';
 import { eventually } from '../../support/eventually';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
@@ -40,8 +40,15 @@ describe('two gateways on one event store', () => {
   it('converge when one records a probe on a key the other has just rate-limited, before its subscription saw the 429', async () => {
     // B's 429 is in the store; A's subscription has not been woken yet when A decides on the probe
     // (both commands run within one turn of the event loop), so A reads it only through runCommand.
-    await b.app.get(CommandBus).execute(new QuarantineKeyCommand(fp, 'rate_limited', new Date(Date.now() + 3_600_000), 429));
-    await a.app.get(CommandBus).execute(new RecordProbeCommand(fp, { kind: 'ok', latencyMs: 12 }));
+    await b.app.get(CommandBus).execute(
+      new DomainCommand({
+        type: 'QuarantineKey',
+        data: { fingerprint: fp, reason: 'rate_limited', until: new Date(Date.now() + 3_600_000).toISOString(), status: 429 },
+      }),
+    );
+    await a.app
+      .get(CommandBus)
+      .execute(new DomainCommand({ type: 'RecordProbe', data: { fingerprint: fp, result: { kind: 'ok', latencyMs: 12 } } }));
 
     const store = new SqliteEventStore(a.storePath);
     let head = 0n;

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { fingerprint } from '@switchboard/domain';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
-import { childEnv, runEntry, type Child } from '../keeper/fixtures/child-process';
+import { childEnv, runEntry, startGatewayProcess, type Child } from '../keeper/fixtures/child-process';
 import { eventually } from '../support/eventually';
 import { createTestDatabase, describeWithPostgres, type TestDatabase } from '../support/postgres';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
@@ -50,23 +50,7 @@ describeWithPostgres('three replicas and a keeper on one PostgreSQL store', () =
     },
     keeper: { enabled: true, probe_interval_ms: 600_000, restore_check_ms: 50 },
   });
-  const startChildGateway = async () => {
-    const child = runEntry(
-      'src/gateway/main.ts',
-      childEnv({ SWITCHBOARD_CONFIG: join(a.dir, 'gateway.yaml'), EVENT_STORE_URL: database.url, PORT: '0', HOST: '127.0.0.1' }),
-    );
-    const [, address] = await child.waitFor(/listening on (127\.0\.0\.1:\d+)/, 60_000);
-    const url = `http://${address}`;
-    // It listens while its projections catch up: ready means they have.
-    expect(
-      await eventually(
-        () => fetch(`${url}/health/ready`).then((res) => res.status),
-        (status) => status === 200,
-        30_000,
-      ),
-    ).toBe(200);
-    return { child, url };
-  };
+  const startChildGateway = () => startGatewayProcess({ SWITCHBOARD_CONFIG: join(a.dir, 'gateway.yaml'), EVENT_STORE_URL: database.url });
   const keysOf = async (url: string, provider: string): Promise<KeyRow[]> =>
     ((await (await fetch(`${url}/admin/keys?provider=${provider}`)).json()) as { keys: KeyRow[] }).keys;
   const stateOf = async (url: string, secret: string) =>

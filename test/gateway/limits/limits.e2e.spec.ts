@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
+import { stringify } from 'yaml';
+import { startGatewayProcess, type Child } from '../../keeper/fixtures/child-process';
 import { CapturingLogger } from '../../support/capturing-logger';
+import { waitFor } from '../../support/eventually';
 import { describeWithRedis, REDIS_URL, uniqueRedisPrefix } from '../../support/redis';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
@@ -30,8 +36,9 @@ function configFor(upstream: ScriptedUpstream, client: Record<string, unknown>, 
   };
 }
 
-const chat = (gw: StartedGateway) =>
-  fetch(`${gw.url}/v1/chat/completions`, {
+const chat = (gw: StartedGateway) => chatAt(gw.url);
+const chatAt = (url: string) =>
+  fetch(`${url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${KEY}` },
     body: JSON.stringify({ model: 'gpt-x', messages: [{ role: 'user', content: 'hi' }] }),
@@ -113,43 +120,58 @@ describeWithRedis('limits shared through Redis by two gateways', () => {
     redis.disconnect();
   });
 
-  /** Two replicas: separate apps, separate Redis connections, one event store and one key prefix. */
+  /** A replica's Redis connection is up once it reports the client's usage (before it, a request fails open). */
+  const redisUp = (url: string) =>
+    waitFor(`Redis counters on ${url}`, async () => {
+      const res = await fetch(`${url}/admin/clients/acme`);
+      return ((await res.json()) as { usage?: unknown }).usage !== undefined;
+    });
+
+  /** Two replicas in this process: separate apps, separate Redis connections, one event store and one key prefix. */
   async function twoReplicas(client: Record<string, unknown>): Promise<[StartedGateway, StartedGateway]> {
     const prefix = uniqueRedisPrefix();
     prefixes.push(prefix);
     const env = { REDIS_URL, REDIS_KEY_PREFIX: prefix };
     const a = await startGateway({ config: configFor(upstream, client), env });
     const b = await startGateway({ config: configFor(upstream, client), env: { ...env, EVENT_STORE_URL: `sqlite:${a.storePath}` } });
-    // Both have their Redis connection up before the count starts (a request before it fails open).
-    for (const gw of [a, b]) {
-      for (
-        let i = 0;
-        i < 50 && (await fetch(`${gw.url}/admin/clients/acme`).then((r) => r.json() as Promise<{ usage?: unknown }>)).usage === undefined;
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 100));
-    }
+    for (const gw of [a, b]) await redisUp(gw.url);
     return [a, b];
   }
 
-  it('rpm 10: exactly 10 answers across both, then 429 with Retry-After', async () => {
-    const [a, b] = await twoReplicas({ rpm: 10 });
+  it('rpm 10 on two gateway processes: exactly 10 answers across both, then 429 with Retry-After', async () => {
+    const prefix = uniqueRedisPrefix();
+    prefixes.push(prefix);
+    const dir = mkdtempSync(join(tmpdir(), 'switchboard-limits-'));
+    const configPath = join(dir, 'gateway.yaml');
+    writeFileSync(configPath, stringify(configFor(upstream, { rpm: 10 })));
+    const env = {
+      SWITCHBOARD_CONFIG: configPath,
+      EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+      REDIS_URL,
+      REDIS_KEY_PREFIX: prefix,
+    };
+    // One after the other: the first seeds the store, the second finds the config there.
+    const replicas: Array<{ child: Child; url: string }> = [];
     try {
+      replicas.push(await startGatewayProcess(env));
+      replicas.push(await startGatewayProcess(env));
+      for (const { url } of replicas) await redisUp(url);
       const statuses: number[] = [];
       let lastRefusal: Response | undefined;
       for (let i = 0; i < 16; i++) {
-        const res = await chat(i % 2 === 0 ? a : b);
+        const res = await chatAt(replicas[i % 2].url);
         statuses.push(res.status);
         if (res.status === 429) lastRefusal = res;
       }
       expect(statuses.filter((s) => s === 200)).toHaveLength(10);
       expect(statuses.slice(10)).toEqual([429, 429, 429, 429, 429, 429]);
       expect(Number(lastRefusal!.headers.get('retry-after'))).toBeGreaterThan(0);
+      expect(lastRefusal!.headers.get('x-ratelimit-remaining-requests')).toBe('0');
     } finally {
-      await b.close();
-      await a.close();
+      await Promise.all(replicas.map(({ child }) => child.stop()));
+      rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 
   it('tpm and a budget hold across both replicas', async () => {
     const [a, b] = await twoReplicas({ tpm: 1000, budget: { usd: 0.01, per: 'month' } });

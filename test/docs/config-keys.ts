@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from '@switchboard/config';
@@ -92,6 +92,10 @@ export function configKeysFromLoader(): { leaves: string[]; mappings: string[] }
     }
     leaves.push(shown(path));
   };
-  explore([]);
+  try {
+    explore([]);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
   return { leaves: leaves.sort(), mappings: mappings.sort() };
 }

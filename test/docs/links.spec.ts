@@ -33,7 +33,7 @@ describe('README.md and docs/ link only to what the repository holds', () => {
   it.each(DOCS)(
     '%s: every file of the repository it names in code (`src/gateway/routing/route-request.ts`, `core/key-sync.ts`) exists',
     (file) => {
-      const named = [...readDoc(file).matchAll(/`([\w.-]+\/[\w./-]*\.(?:ts|md|json|yaml|yml|mjs|js))`/g)].map((m) => m[1]);
+      const named = [...readDoc(file).matchAll(/`([\w.-]+\/[\w./-]*(?:\.(?:ts|md|json|yaml|yml|mjs|js)|\/))`/g)].map((m) => m[1]);
       // A short path is relative to the part of the tree the page is about: a gateway module or a library.
       const bases = ['', dirname(file), 'src/gateway', 'src', 'libs', 'libs/domain', 'libs/providers', 'libs/react', 'libs/event-store'];
       for (const path of named) {

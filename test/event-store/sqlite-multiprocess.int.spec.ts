@@ -61,8 +61,12 @@ describe('SqliteEventStore shared by several processes', () => {
 
     const writer = spawnAppender({ file: join(dir, 'events.db'), writer: 'b', streams: ['apikey-remote'], count: 40 });
     expect((await writer.exited).code).toBe(0);
-    await waitFor('41 events seen', () => seen.length >= 41, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Once each: a marker appended after the writer's events arrives after them, in order; by then
+    // a repeat of any of theirs would have been delivered before it.
+    await store.append('provider-marker', [{ type: 'ProviderRegistered', data: {} }], 'no_stream');
+    await waitFor('the marker seen', () => seen.some((e) => e.stream === 'provider-marker'), 20_000);
+    expect(seen.map((e) => e.stream).at(-1)).toBe('provider-marker');
+    expect(seen).toHaveLength(42);
 
     const remote = seen.filter((e) => e.stream === 'apikey-remote');
     expect(remote.map((e) => e.data.seq)).toEqual(Array.from({ length: 40 }, (_, i) => i));

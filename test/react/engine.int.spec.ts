@@ -204,7 +204,10 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
     expect(outcome).toEqual({ status: 'failed', message: 'client disconnected' });
     expect(events.at(-1)).toEqual({ type: 'error', data: { message: 'client disconnected', step: 2 } });
     await h.upstream.waitForClientClose(hanging);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // A call the stopped session still made would reach the upstream before a later session's own
+    // answer is back: one runs to its end first, the marker that the engine has moved on.
+    h.upstream.script('after-gone', reply.chat(textAnswer('Marker.', 'ok')));
+    await expect(h.run({ question: 'marker', key: 'after-gone' })).resolves.toMatchObject({ outcome: { status: 'finished' } });
     expect(h.upstream.callsFor('gone')).toHaveLength(2);
     await expect(replaySession(h.store, sessionId)).resolves.toMatchObject({ status: 'failed', events });
   });

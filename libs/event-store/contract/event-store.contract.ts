@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConcurrencyError, EventStore, NewEvent, RecordedEvent, Subscription } from '../event-store';
-import { waitFor } from '../../../test/support/eventually';
+import { eventually, waitFor } from '../../../test/support/eventually';
 
 export interface EventStoreContractOptions {
   /** When set, the suite is reported as skipped with this reason in its name. */
@@ -29,6 +29,16 @@ export function describeEventStoreContract(
     const stream = (category = 'contract') => `${category}-${randomUUID()}`;
     /** A real position just before the test's events (an adapter may accept only positions it issued). */
     const checkpointNow = async () => (await store.append(stream('marker'), [registered('marker')], 'no_stream')).position;
+    /**
+     * Proving that a subscription delivers nothing more (no repeat, nothing after a failure or a
+     * close) by waiting for a marker appended after everything else: a store delivers in position
+     * order, so what it would deliver wrongly has been delivered before `delivered` sees the marker.
+     */
+    const markerDelivered = async (delivered: ReadonlySet<string>) => {
+      const marker = stream('marker');
+      await store.append(marker, [registered('marker')], 'no_stream');
+      await waitFor('the marker delivered', () => delivered.has(marker));
+    };
     const subscribe = (after: bigint | undefined, handler: (event: RecordedEvent) => void | Promise<void>) => {
       const subscription = store.subscribeToAll(after, handler);
       subscriptions.push(subscription);
@@ -230,8 +240,8 @@ export function describeEventStoreContract(
       it('grants it again once it has run out', async () => {
         const name = lease();
         expect(await store.claim(name, 'keeper-a', 100)).toBe(true);
-        await settle();
-        expect(await store.claim(name, 'keeper-b', 60_000)).toBe(true);
+        // A refused claim leaves the lease as it was, so asking until it is granted waits it out.
+        expect(await eventually(() => store.claim(name, 'keeper-b', 60_000), Boolean, 5_000)).toBe(true);
         expect(await store.claim(name, 'keeper-a', 60_000)).toBe(false);
       });
 
@@ -263,8 +273,10 @@ export function describeEventStoreContract(
         const checkpoint = await checkpointNow();
         const { recorded } = await store.append(s, [registered('a'), quarantined(429)], 'no_stream');
         const seen: RecordedEvent[] = [];
+        const delivered = new Set<string>();
 
         const subscription = subscribe(checkpoint, (event) => {
+          delivered.add(event.stream);
           if (event.stream === s) seen.push(event);
         });
         await subscription.caughtUp;
@@ -273,7 +285,7 @@ export function describeEventStoreContract(
         await store.append(s, [restored()], 1);
         await store.append(s, [quarantined(500)], 2);
         await waitFor('4 events delivered', () => seen.length >= 4);
-        await settle();
+        await markerDelivered(delivered);
         expect(seen.map((event) => event.revision)).toEqual([0, 1, 2, 3]);
         expect(seen[0]).toEqual(recorded[0]);
       });
@@ -343,8 +355,11 @@ export function describeEventStoreContract(
         });
         await expect(subscription.caughtUp).rejects.toThrow('projection broke');
         expect(await subscription.failed).toEqual(new Error('projection broke'));
+        // The failed one delivers nothing more: a witness from the same checkpoint shows the store did.
+        const witnessed = new Set<string>();
+        subscribe(from, (event) => void witnessed.add(event.stream));
         await store.append(s, [quarantined(500)], 2);
-        await settle();
+        await markerDelivered(witnessed);
         expect(seen).toEqual([0, 1]);
       });
 
@@ -362,8 +377,10 @@ export function describeEventStoreContract(
 
         await store.append(s, [quarantined(429)], 0);
         expect(await subscription.failed).toEqual(new Error('projection broke live'));
+        const witnessed = new Set<string>();
+        subscribe(from, (event) => void witnessed.add(event.stream));
         await store.append(s, [restored()], 1);
-        await settle();
+        await markerDelivered(witnessed);
         expect(seen).toEqual([0, 1]);
       });
 
@@ -374,7 +391,9 @@ export function describeEventStoreContract(
         const appendsPerWriter = 25;
         const from = await checkpointNow();
         const seen: RecordedEvent[] = [];
+        const delivered = new Set<string>();
         subscribe(from, (event) => {
+          delivered.add(event.stream);
           if (writers.includes(event.stream)) seen.push(event);
         });
 
@@ -390,7 +409,7 @@ export function describeEventStoreContract(
         );
         const expected = appended.flat().sort((a, b) => (a.position < b.position ? -1 : 1));
         await waitFor('every event delivered', () => seen.length >= expected.length, 20_000);
-        await settle();
+        await markerDelivered(delivered);
 
         expect(seen.map(({ stream, revision, position }) => ({ stream, revision, position }))).toEqual(
           expected.map(({ stream, revision, position }) => ({ stream, revision, position })),
@@ -403,11 +422,13 @@ export function describeEventStoreContract(
         await store.append(s, [registered('a')], 'no_stream');
         const closedSeen: number[] = [];
         const witnessSeen: number[] = [];
+        const witnessed = new Set<string>();
 
         const closed = subscribe(from, (event) => {
           if (event.stream === s) closedSeen.push(event.revision);
         });
         subscribe(from, (event) => {
+          witnessed.add(event.stream);
           if (event.stream === s) witnessSeen.push(event.revision);
         });
         await closed.caughtUp;
@@ -415,7 +436,7 @@ export function describeEventStoreContract(
         await store.append(s, [restored()], 0);
 
         await waitFor("the witness's 2 events", () => witnessSeen.length >= 2);
-        await settle();
+        await markerDelivered(witnessed);
         expect(closedSeen).toEqual([0]);
       });
     });
@@ -431,6 +452,3 @@ async function collect(events: AsyncIterable<RecordedEvent>, streams: string[]):
   for await (const event of events) if (streams.includes(event.stream)) ours.push(event);
   return ours;
 }
-
-/** Gives a store time to deliver anything it should not (duplicates, events after close). */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 400));

@@ -21,6 +21,8 @@ import { answerClientError, installJsonDepthLimit } from './http/wire-errors';
 import { countRequestsInFlight, requestsFinished, shutdownGraceMs } from './http/graceful-shutdown';
 import { Readiness } from './health/readiness';
 import { openProcessLogging, RequestLog } from './logging';
+import { activeTracer, startTracing } from '@switchboard/telemetry';
+import { RequestSpans } from './tracing/request-spans';
 import { RequestObservers } from './v1/request-observers';
 import type { Clock } from './tokens';
 import { installRequestId } from './v1/request-id.hook';
@@ -64,6 +66,8 @@ export interface RunningGateway {
 export async function createGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
+  // Before the modules: the event store's appends are traced from the first one.
+  const tracing = startTracing({ service: 'switchboard-gateway', env });
   const graceMs = shutdownGraceMs(env);
   // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
   const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true, clientErrorHandler: answerClientError });
@@ -83,6 +87,8 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     // Before auth: its 401 carries the request id too.
     const inFlight = countRequestsInFlight(fastify);
     if (logging) app.get(RequestObservers).register(new RequestLog(logging.requestLogger));
+    // Tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, or a test's exporter): each /v1 request's spans.
+    if (activeTracer() !== undefined) app.get(RequestObservers).register(new RequestSpans());
     installRequestId(fastify);
     installJsonDepthLimit(app, config.server.bodyLimitBytes);
     const live = app.get(LiveConfig);
@@ -109,6 +115,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
         (app.getHttpServer() as Server).closeAllConnections();
       }
       await app.close();
+      await tracing?.shutdown();
     };
     const url = `http://${bracket(reachable)}:${port}`;
     const bound = `${bracket(address)}:${port}`;
@@ -116,9 +123,14 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     // Listening already, so probes see the catch-up (readiness 503) instead of a refused connection.
     await app.get(KeySync).started;
     new Logger('Switchboard').log('started: projections caught up and keys synced');
-    return { app, url, bound, close: () => app.close(), shutdown, flushLogs: () => logging?.flush() };
+    const close = async () => {
+      await app.close();
+      await tracing?.shutdown();
+    };
+    return { app, url, bound, close, shutdown, flushLogs: () => logging?.flush() };
   } catch (err) {
     await app.close().catch(() => undefined);
+    await tracing?.shutdown();
     throw err;
   }
 }

@@ -8,11 +8,7 @@ import type { RequestObserver, RequestRecord } from '../routing/request-record';
  * answer it reads usage from, which must never reach a log.
  */
 export class RequestLog implements RequestObserver {
-  constructor(
-    private readonly logger: Logger,
-    /** The current trace id, when tracing is on. */
-    private readonly traceId: () => string | undefined = () => undefined,
-  ) {}
+  constructor(private readonly logger: Logger) {}
 
   requestFinished(record: RequestRecord): void {
     if (!this.logger.isLevelEnabled('info')) return;
@@ -20,7 +16,8 @@ export class RequestLog implements RequestObserver {
     this.logger.info(
       {
         requestId: record.requestId,
-        traceId: this.traceId(),
+        // When tracing is on: the trace holding the request's spans.
+        traceId: record.trace?.traceId,
         client: record.client,
         endpoint: record.endpoint,
         alias: record.alias,

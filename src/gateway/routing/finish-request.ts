@@ -1,5 +1,6 @@
 import type { RequestContext } from './request-context';
 import type { Attempt, Endpoint, RequestRecord, Usage } from './request-record';
+import type { RequestTrace } from './request-trace';
 import type { RouteResult } from './route-result';
 import type { RoutingDeps } from './routing-deps';
 
@@ -27,6 +28,7 @@ export function finishRequest(request: RequestContext, endpoint: Endpoint, resul
     performance.now() - request.startedAt,
     request.firstChunkMs,
     usageSource,
+    request.trace ?? null,
   );
   deliver(request.deps, record);
 }
@@ -40,12 +42,13 @@ export function finishRefused(
   startedAt: number,
   client: string | null = null,
   alias: string | null = null,
+  trace: RequestTrace | null = null,
 ): void {
   if (deps.observers.length === 0) return;
   const latency = performance.now() - startedAt;
   deliver(
     deps,
-    new FinishedRequest(requestId, client, endpoint, alias, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined),
+    new FinishedRequest(requestId, client, endpoint, alias, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined, trace),
   );
 }
 
@@ -64,6 +67,8 @@ function deliver(deps: RoutingDeps, record: RequestRecord): void {
 class FinishedRequest implements RequestRecord {
   private usageRead = false;
   private usageFound: Usage | null = null;
+  private modelRead = false;
+  private modelFound: string | null = null;
 
   constructor(
     readonly requestId: string,
@@ -80,6 +85,7 @@ class FinishedRequest implements RequestRecord {
     readonly firstTokenMs: number | null,
     /** The answer the usage is read from: mapped JSON, passthrough bytes, or a stream's last chunk. */
     private readonly answer: unknown,
+    readonly trace: RequestTrace | null,
   ) {}
 
   get usage(): Usage | null {
@@ -90,8 +96,16 @@ class FinishedRequest implements RequestRecord {
     return this.usageFound;
   }
 
+  get responseModel(): string | null {
+    if (!this.modelRead) {
+      this.modelRead = true;
+      this.modelFound = modelOf(this.answer);
+    }
+    return this.modelFound;
+  }
+
   /** What a log line or a message carries: the record's fields, usage read, the answer left out. */
-  toJSON(): Omit<RequestRecord, never> {
+  toJSON(): Omit<RequestRecord, 'responseModel' | 'trace'> {
     const { requestId, client, endpoint, alias, stream, profile, model, key, status, attempts, latencyMs, firstTokenMs, usage } = this;
     return { requestId, client, endpoint, alias, stream, profile, model, key, status, attempts, latencyMs, firstTokenMs, usage };
   }
@@ -106,6 +120,24 @@ export function usageOf(answer: unknown): Usage | null {
   if (typeof answer === 'string') return usageValue(parseObject(answer)?.usage);
   if (typeof answer === 'object' && answer !== null) return usageValue((answer as { usage?: unknown }).usage);
   return null;
+}
+
+/** The answer's `model`: OpenAI-compatible bodies name it near their start, so passthrough bytes are searched from there. */
+export function modelOf(answer: unknown): string | null {
+  let model: unknown;
+  if (Buffer.isBuffer(answer)) model = /"model"\s*:\s*("(?:[^"\\]|\\.)*")/.exec(answer.toString('utf8', 0, 4096))?.[1];
+  else if (typeof answer === 'string') model = parseObject(answer)?.model;
+  else if (typeof answer === 'object' && answer !== null) model = (answer as { model?: unknown }).model;
+  if (typeof model === 'string' && model.startsWith('"')) model = parseString(model);
+  return typeof model === 'string' && model !== '' ? model : null;
+}
+
+function parseString(text: string): string | undefined {
+  try {
+    return JSON.parse(text) as string;
+  } catch {
+    return undefined;
+  }
 }
 
 function usageText(body: Buffer): string | undefined {

@@ -74,6 +74,8 @@ async function callKey(
   const { deps, signal } = request;
   const started = deps.now();
   request.callStartedAt = performance.now();
+  // Traced: the upstream continues the trace under this call's span.
+  if (request.trace !== undefined) upstream = request.trace.callStarted(upstream, target.profile.type);
   let res: UpstreamResponse | undefined;
   let outcome: Failure;
   try {

@@ -28,6 +28,7 @@ export function noteAttempt(
 ): void {
   const ms = performance.now() - request.callStartedAt;
   request.attempts.push({ profile: target.name, model: target.model, key: request.key, status, outcome, reason, ms });
+  request.trace?.attemptNoted();
   request.deps.metrics?.upstreamAttempt(target.name, outcome === 'quarantine' ? reason : outcome);
 }
 

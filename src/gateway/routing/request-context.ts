@@ -1,6 +1,7 @@
 import type { CancelSignal, Operation } from '@switchboard/providers';
 import type { SkipReason } from './circuit-breakers';
 import type { Attempt } from './request-record';
+import type { RequestTrace } from './request-trace';
 import type { RouteAlias } from './route-table';
 import type { RoutingDeps } from './routing-deps';
 import type { Chunk } from './stream-cursor';
@@ -54,6 +55,8 @@ export interface RequestContext {
    * the record's): the relay keeps that chunk from a client that did not ask for it.
    */
   readonly hideUsage: boolean;
+  /** Ids and times for the request's spans; only when tracing is on. */
+  readonly trace: RequestTrace | undefined;
 }
 
 /** `op` is what the upstream is asked for; the front end that translated the request may be another. */
@@ -65,6 +68,7 @@ export function openRequest(
   signal: CancelSignal,
   stream: boolean,
   client: string | null = null,
+  trace?: RequestTrace,
 ): RequestContext {
   const hideUsage = stream && op !== 'embeddings' && !asksForUsage(body);
   return {
@@ -87,6 +91,7 @@ export function openRequest(
     firstChunkMs: null,
     lastChunk: undefined,
     hideUsage,
+    trace,
   };
 }
 

@@ -1,3 +1,5 @@
+import type { RequestTrace } from './request-trace';
+
 /** One upstream call of a request, as the 503 body lists it. `key` is a fingerprint. */
 export interface Attempt {
   profile: string;
@@ -58,6 +60,10 @@ export interface RequestRecord {
    * never asks costs the request nothing.
    */
   readonly usage: Usage | null;
+  /** The model the answer names (`gen_ai.response.model`), read from it on first access like `usage`. */
+  readonly responseModel: string | null;
+  /** The request's trace ids and call times, when tracing is on (its spans are built from them). */
+  readonly trace: RequestTrace | null;
 }
 
 /**

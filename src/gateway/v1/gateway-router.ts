@@ -9,6 +9,7 @@ import { CircuitBreakers } from '../routing/circuit-breakers';
 import { finishRefused, finishRequest } from '../routing/finish-request';
 import { openRequest, type RequestContext } from '../routing/request-context';
 import type { Endpoint } from '../routing/request-record';
+import type { RequestTrace } from '../routing/request-trace';
 import { routeRequest } from '../routing/route-request';
 import type { RouteResult } from '../routing/route-result';
 import { compileRouteTable, type RouteAlias, type RouteTable } from '../routing/route-table';
@@ -74,8 +75,9 @@ export class GatewayRouter implements OnApplicationShutdown {
     signal: CancelSignal,
     stream: boolean,
     client: string | null = null,
+    trace?: RequestTrace,
   ): RequestContext {
-    return openRequest(op, body, alias, this.deps, signal, stream, client);
+    return openRequest(op, body, alias, this.deps, signal, stream, client, trace);
   }
 
   /** Routes in-process (the ReAct engine's model calls): no front end, no record. */
@@ -97,9 +99,10 @@ export class GatewayRouter implements OnApplicationShutdown {
     startedAt: number,
     client: string | null = null,
     alias: string | null = null,
+    trace?: RequestTrace,
   ): void {
     if (this.deps.observers.length === 0) return;
-    finishRefused(this.deps, endpoint, status, requestIdOf(reply), startedAt, client, alias);
+    finishRefused(this.deps, endpoint, status, requestIdOf(reply), startedAt, client, alias, trace ?? null);
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -4,6 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { clientGone } from '../http/client-gone';
 import { startSse } from '../http/sse';
 import { ClientLimiter } from '../limits/client-limiter';
+import { activeTracer } from '@switchboard/telemetry';
+import { RequestTrace } from '../routing/request-trace';
 import { routeRequest } from '../routing/route-request';
 import { relayStream } from '../routing/stream-relay';
 import type { ResponseStore } from '@switchboard/response-store';
@@ -169,11 +171,13 @@ export class V1Controller {
   private async serve(front: FrontEnd, req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const started = performance.now();
     const client = req.client;
+    // Only when tracing is on: the ids of the request's spans (continuing the client's traceparent).
+    const trace = activeTracer() === undefined ? undefined : new RequestTrace(req.headers.traceparent, started);
     const refuse = (status: number, message: string, fields: Refusal['fields'], aliasName: string | null = null) => {
       routingHeaders(reply, 0);
       if ('open' in front) front.error(reply, status, message, fields);
       else void sendError(reply, status, message, fields);
-      this.router.refused(front.endpoint, status, reply, started, client?.name ?? null, aliasName);
+      this.router.refused(front.endpoint, status, reply, started, client?.name ?? null, aliasName, trace);
     };
     const invalid = front.check(req.body);
     if (invalid) return refuse(400, invalid.message, { param: invalid.param });
@@ -205,7 +209,7 @@ export class V1Controller {
       }
       const signal = clientGone(reply);
       const stream = front.op !== 'embeddings' && body.stream === true;
-      const request = this.router.open(front.op, body, alias, signal, stream, client?.name ?? null);
+      const request = this.router.open(front.op, body, alias, signal, stream, client?.name ?? null, trace);
       const result = await routeRequest(request);
       let status: number;
       if (result.kind === 'streaming') {

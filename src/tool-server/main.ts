@@ -6,6 +6,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, type GatewayConfig } from '@switchboard/config';
 import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
+import { startTracing } from '@switchboard/telemetry';
 import { Readiness } from '../gateway/health/readiness';
 import { installMcpAuth } from './mcp/mcp-auth';
 import { openProcessLogging } from '../gateway/logging';
@@ -37,6 +38,8 @@ export async function createToolServer(
   config: Pick<GatewayConfig, 'tools'> & Partial<Pick<GatewayConfig, 'auth'>>,
   opts: ToolServerOptions,
 ): Promise<RunningToolServer> {
+  // OTEL_EXPORTER_OTLP_ENDPOINT set: each tool call over NATS is a span in its caller's trace.
+  const tracing = startTracing({ service: 'switchboard-tool-server' });
   const catalog = await openToolCatalog(config.tools, new Logger('McpMounts'));
   const subjects = toolSubjects(opts.subjectPrefix);
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -79,11 +82,13 @@ export async function createToolServer(
       close: async () => {
         await app.close();
         await catalog.close();
+        await tracing?.shutdown();
       },
     };
   } catch (error) {
     await app.close().catch(() => undefined);
     await catalog.close();
+    await tracing?.shutdown();
     throw error;
   }
 }

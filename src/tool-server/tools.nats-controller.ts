@@ -1,5 +1,6 @@
 import { Controller, Inject, type Type } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
+import { extractTraceContext, inSpan, SpanKind, SpanStatusCode } from '@switchboard/telemetry';
 import type { ToolCallRequest, ToolDescriptor, ToolResult } from '@switchboard/react';
 import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
 import type { ToolCatalog } from '@switchboard/react';
@@ -24,8 +25,24 @@ export function toolsNatsController(subjects: { list: string; call: string }): T
 
     /** Never throws: a failing, slow or unknown tool comes back as `{ error }`. */
     @MessagePattern(subjects.call)
-    async call(@Payload() request: ToolCallRequest): Promise<ToolResult> {
+    async call(@Payload() request: ToolCallRequest, @Ctx() message: NatsContext): Promise<ToolResult> {
       if (!request || typeof request.name !== 'string') return { error: 'a tool call needs a "name"' };
+      // The caller's trace, from the message's headers: this call's span is a child of its tool call.
+      const headers = message.getHeaders() as { get(name: string): string } | undefined;
+      const parent = extractTraceContext((name) => headers?.get(name) || undefined);
+      return inSpan(
+        `execute_tool ${request.name}`,
+        { kind: SpanKind.SERVER, attributes: { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': request.name } },
+        async (span) => {
+          const result = await this.run(request);
+          if ('error' in result) span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+          return result;
+        },
+        parent,
+      );
+    }
+
+    private async run(request: ToolCallRequest): Promise<ToolResult> {
       const timeoutMs = Math.min(request.timeoutMs > 0 ? request.timeoutMs : this.config.callTimeoutMs, this.config.callTimeoutMs);
       try {
         return await this.catalog.call(request.name, request.input ?? {}, {

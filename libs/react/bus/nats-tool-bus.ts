@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
+import { connect, errors, headers, type NatsConnection, type RequestOptions } from '@nats-io/transport-node';
+import { activeTracer, injectTraceContext } from '@switchboard/telemetry';
 import { messageOf, untilAborted } from '../abort';
 import type { StepPublisher, ToolBus, ToolCallOptions, ToolDescriptor, ToolResult } from '../ports';
 import { reactStepSubject, toolSubjects, type ToolCallRequest, type ToolSubjects } from './subjects';
@@ -58,7 +59,14 @@ export class NatsToolBus implements ToolBus {
   }
 
   private async request(subject: string, data: unknown, timeout: number, signal?: AbortSignal): Promise<unknown> {
-    const pending = this.nc.request(subject, JSON.stringify({ pattern: subject, data, id: randomUUID() }), { timeout });
+    const options: RequestOptions = { timeout };
+    // Traced: the tool server's spans join the caller's trace through the message's headers.
+    if (activeTracer() !== undefined) {
+      const traceHeaders = headers();
+      injectTraceContext((name, value) => traceHeaders.set(name, value));
+      options.headers = traceHeaders;
+    }
+    const pending = this.nc.request(subject, JSON.stringify({ pattern: subject, data, id: randomUUID() }), options);
     const msg = signal ? await untilAborted(pending, signal) : await pending;
     const reply = msg.json<NestReply>();
     if (reply.err !== undefined && reply.err !== null) {

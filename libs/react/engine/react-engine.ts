@@ -21,6 +21,7 @@ import type { ReactEvent } from '../session/react.events';
 import { toStepEvent, type StepEvent } from '../session/step-events';
 import { ASK_AGENT, askAgentDescriptor } from '../tools/ask-agent';
 import { messageOf, SessionStop, stopMessage, untilAborted } from '../abort';
+import { inSpan, SpanKind, SpanStatusCode } from '@switchboard/telemetry';
 
 export interface ReactRunInput {
   sessionId: string;
@@ -69,12 +70,22 @@ class Stopped extends Error {}
  * `signal` is the outside world: the client disconnecting (any abort), or a `SessionStop` reason
  * (a parent session stopping, the gateway shutting down), which becomes the error's message.
  */
-export async function runReactSession(
-  input: ReactRunInput,
-  deps: ReactDeps,
-  onEvent: OnStepEvent,
-  signal: AbortSignal,
-): Promise<SessionOutcome> {
+export function runReactSession(input: ReactRunInput, deps: ReactDeps, onEvent: OnStepEvent, signal: AbortSignal): Promise<SessionOutcome> {
+  const attributes = {
+    'gen_ai.operation.name': 'invoke_agent',
+    'gen_ai.agent.name': input.alias,
+    'switchboard.react.session_id': input.sessionId,
+    'switchboard.react.pattern': input.pattern,
+    'switchboard.react.depth': input.depth,
+  };
+  return inSpan(`invoke_agent ${input.alias}`, { attributes }, async (span) => {
+    const outcome = await runSession(input, deps, onEvent, signal);
+    if (outcome.status === 'failed') span?.setStatus({ code: SpanStatusCode.ERROR, message: outcome.message });
+    return outcome;
+  });
+}
+
+async function runSession(input: ReactRunInput, deps: ReactDeps, onEvent: OnStepEvent, signal: AbortSignal): Promise<SessionOutcome> {
   const session = new SessionRecorder(input.sessionId, deps, onEvent);
   const total = AbortSignal.timeout(input.totalTimeoutMs);
   const sessionSignal = AbortSignal.any([signal, total]);
@@ -110,8 +121,8 @@ export async function runReactSession(
     // is not a valid text step is fed back, so a model without native tools can correct itself.
     let native = false;
 
-    for (step = 1; step <= input.maxSteps; step++) {
-      if (sessionSignal.aborted) return await session.fail(step - 1, stopReason());
+    /** One model turn and what it asks for; the answer when the turn ends the session. */
+    const runStep = async (step: number): Promise<string | undefined> => {
       const stepDeadline = Date.now() + input.stepTimeoutMs;
       const stepSignal = AbortSignal.any([sessionSignal, AbortSignal.timeout(input.stepTimeoutMs)]);
       const guard = <T>(work: Promise<T>): Promise<T> =>
@@ -120,13 +131,15 @@ export async function runReactSession(
         });
 
       const reply = await guard(
-        deps.model.chat({
-          alias: input.alias,
-          messages,
-          tools: definitions.length ? definitions : undefined,
-          stop: pattern.stop,
-          signal: stepSignal,
-        }),
+        inSpan(`chat ${input.alias}`, { kind: SpanKind.CLIENT, attributes: modelCallAttributes(input.alias) }, () =>
+          deps.model.chat({
+            alias: input.alias,
+            messages,
+            tools: definitions.length ? definitions : undefined,
+            stop: pattern.stop,
+            signal: stepSignal,
+          }),
+        ),
       ).catch((error: unknown) => {
         throw error instanceof Stopped ? error : new Stopped(`model call failed: ${messageOf(error)}`);
       });
@@ -138,9 +151,14 @@ export async function runReactSession(
       if (reply.message.tool_calls?.length) {
         native = true;
         await nativeStep(reply, step, session, messages, call);
-        continue;
+        return undefined;
       }
-      const answer = await textStep(pattern, reply, native, step, session, messages, call);
+      return textStep(pattern, reply, native, step, session, messages, call);
+    };
+
+    for (step = 1; step <= input.maxSteps; step++) {
+      if (sessionSignal.aborted) return await session.fail(step - 1, stopReason());
+      const answer = await inSpan(`react step ${step}`, { attributes: { 'switchboard.react.step': step } }, () => runStep(step));
       if (answer !== undefined) return { status: 'finished', content: answer };
     }
     return await session.fail(input.maxSteps, `step limit of ${input.maxSteps} reached`);
@@ -152,6 +170,10 @@ export async function runReactSession(
 }
 
 type CallTool = (name: string, input: unknown) => Promise<ToolResult>;
+
+function modelCallAttributes(alias: string): Record<string, string> {
+  return { 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': alias };
+}
 
 /** A turn with native `tool_calls`: its text is the thought, each call an action and an observation. */
 async function nativeStep(
@@ -230,11 +252,16 @@ interface CallContext {
 async function callTool(name: string, rawInput: unknown, ctx: CallContext): Promise<ToolResult> {
   const checked = checkedInput(name, rawInput, ctx.tools);
   if ('error' in checked) return checked;
-  return ctx.deps.tools.call(name, checked.value, {
-    timeoutMs: ctx.input.toolTimeoutMs ?? ctx.input.stepTimeoutMs,
-    signal: ctx.stepSignal,
-    depth: ctx.input.depth,
-    sessionId: ctx.input.sessionId,
+  const attributes = { 'gen_ai.operation.name': 'execute_tool', 'gen_ai.tool.name': name };
+  return inSpan(`execute_tool ${name}`, { kind: SpanKind.CLIENT, attributes }, async (span) => {
+    const result = await ctx.deps.tools.call(name, checked.value, {
+      timeoutMs: ctx.input.toolTimeoutMs ?? ctx.input.stepTimeoutMs,
+      signal: ctx.stepSignal,
+      depth: ctx.input.depth,
+      sessionId: ctx.input.sessionId,
+    });
+    if ('error' in result) span?.setStatus({ code: SpanStatusCode.ERROR, message: result.error });
+    return result;
   });
 }
 

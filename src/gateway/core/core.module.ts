@@ -10,6 +10,7 @@ import { DomainCommandHandler } from './domain-command.handler';
 import { KeySync } from './key-sync';
 import { LiveConfig } from './live-config';
 import { ProjectionFeed } from './projection-feed';
+import { traceAppends } from '../tracing/traced-appends';
 
 /** Closes the store last, after every module has stopped using it. */
 @Injectable()
@@ -53,7 +54,8 @@ export class CoreModule {
         AppendTimings,
         {
           provide: EVENT_STORE,
-          useFactory: (timings: AppendTimings) => timings.wrap(createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV })),
+          useFactory: (timings: AppendTimings) =>
+            traceAppends(timings.wrap(createEventStore(env.EVENT_STORE_URL, { nodeEnv: env.NODE_ENV }))),
           inject: [AppendTimings],
         },
         { provide: KeyVault, useValue: vault ?? new KeyVault() },

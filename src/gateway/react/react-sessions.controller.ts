@@ -13,6 +13,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RecentSessionsProjection, type ChatMessage } from '@switchboard/react';
+import { extractTraceContext, inSpan, SpanKind } from '@switchboard/telemetry';
 import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
@@ -67,7 +68,14 @@ export class ReactSessionsController {
   @ApiOkResponse({ description: 'The session, one event per step.' })
   @ApiBadRequestResponse({ description: 'An invalid body, or a model alias that is not an agent.' })
   @ApiNotFoundResponse({ description: 'Unknown model alias.' })
-  async start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Traced: the session's steps, tool calls and appends are children of this span, in the client's trace.
+    const parent = extractTraceContext((name) => headerValue(req.headers[name]));
+    const attributes = { 'http.request.method': 'POST', 'http.route': '/v1/react/sessions' };
+    return inSpan('POST /v1/react/sessions', { kind: SpanKind.SERVER, attributes }, () => this.run(req, reply), parent);
+  }
+
+  private async run(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const agent = this.agentFor(req.body, reply);
     if (!agent) return;
     const signal = clientGoneSignal(reply);
@@ -132,4 +140,8 @@ export class ReactSessionsController {
     }
     return undefined;
   }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -17,13 +17,25 @@ export interface ToolServerProcess {
  * sources), configured as an operator would: a config file with its `tools:` section, NATS_URL,
  * TOOLS_PORT and NATS_TOOLS_PREFIX (so parallel suites on one NATS server never answer each other).
  */
-export async function startToolServerProcess(opts: { subjectPrefix: string; tools?: Record<string, unknown> }): Promise<ToolServerProcess> {
+export async function startToolServerProcess(opts: {
+  subjectPrefix: string;
+  tools?: Record<string, unknown>;
+  /** More environment (OTEL_EXPORTER_OTLP_ENDPOINT...). */
+  env?: NodeJS.ProcessEnv;
+}): Promise<ToolServerProcess> {
   const dir = mkdtempSync(join(tmpdir(), 'tool-server-'));
   const configPath = join(dir, 'gateway.yaml');
   writeFileSync(configPath, stringify({ tools: opts.tools ?? {} }));
   const child = runEntry(
     'src/tool-server/main.ts',
-    childEnv({ SWITCHBOARD_CONFIG: configPath, NATS_URL, NATS_TOOLS_PREFIX: opts.subjectPrefix, TOOLS_PORT: '0', HOST: '127.0.0.1' }),
+    childEnv({
+      SWITCHBOARD_CONFIG: configPath,
+      NATS_URL,
+      NATS_TOOLS_PREFIX: opts.subjectPrefix,
+      TOOLS_PORT: '0',
+      HOST: '127.0.0.1',
+      ...opts.env,
+    }),
   );
   const stop = async () => {
     await child.stop();

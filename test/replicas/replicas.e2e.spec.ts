@@ -116,9 +116,9 @@ describeWithPostgres('three replicas and a keeper on one PostgreSQL store', () =
       (types) => types.includes('KeyRestored'),
       20_000,
     );
-    // Every keeper has ticked many times past the deadline by now.
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
-    expect(await typesOf(`apikey-${fingerprint(TIMED)}`)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+    // A second restore would come from a keeper still acting on the quarantine: once every replica
+    // shows the key available, its keeper has applied the restore and decides nothing more, and a
+    // command one had in flight was decided against the stream that already held the restore.
     for (const url of [a.url, b.url, c.url])
       expect(
         await eventually(
@@ -126,6 +126,7 @@ describeWithPostgres('three replicas and a keeper on one PostgreSQL store', () =
           (state) => state === 'available',
         ),
       ).toBe('available');
+    expect(await typesOf(`apikey-${fingerprint(TIMED)}`)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
   });
 
   it('appends one quarantine when the same key fails on three replicas at once', async () => {

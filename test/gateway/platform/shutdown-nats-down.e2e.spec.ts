@@ -1,0 +1,85 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { childEnv, runEntry, type Child } from '../../keeper/fixtures/child-process';
+import { eventually } from '../../support/eventually';
+import { startPrivateNats, type PrivateNats } from '../../support/private-nats';
+import { analyticsPrefixes, startGateway } from '../../support/start-gateway';
+import { describeWithNats } from '../../react/support/nats';
+
+/** `src/gateway/main.ts` in a child process whose NATS server went away before the SIGTERM. */
+describeWithNats('SIGTERM while NATS is unreachable', () => {
+  let nats: PrivateNats;
+  let dir: string;
+  let gateway: Child | undefined;
+
+  beforeEach(async () => {
+    nats = await startPrivateNats();
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-shutdown-nats-'));
+  });
+  afterEach(async () => {
+    await gateway?.stop();
+    gateway = undefined;
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('shuts down cleanly: exit 0 and no unhandled error', async () => {
+    writeFileSync(
+      join(dir, 'gateway.yaml'),
+      stringify({
+        providers: { mock: { type: 'mock' } },
+        models: { 'mock-fast': { chain: [{ provider: 'mock', model: 'mock-1' }] } },
+        keeper: { enabled: false },
+      }),
+    );
+    gateway = runEntry(
+      'src/gateway/main.ts',
+      childEnv({
+        SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'),
+        EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        NATS_URL: nats.url,
+        ...analyticsPrefixes(),
+      }),
+    );
+    const [, bound] = await gateway.waitFor(/listening on (\S+)/, 60_000);
+    const url = `http://${bound}`;
+    await gateway.waitFor(/started: projections caught up/, 60_000);
+
+    await nats.stop();
+    const ready = await eventually(
+      async () => (await (await fetch(`${url}/health/ready`)).json()) as { details: Record<string, { status: string }> },
+      (body) => body.details.nats?.status === 'degraded',
+    );
+    expect(ready.details.nats.status).toBe('degraded');
+
+    gateway.process.kill('SIGTERM');
+    const code = await gateway.exited;
+    const output = gateway.stdout + gateway.stderr;
+    expect(output).not.toMatch(/ConnectionError|Unhandled|uncaught/i);
+    expect(code).toBe(0);
+  });
+});
+
+describeWithNats('closing an in-process gateway while NATS is unreachable', () => {
+  it('resolves: the streams went with the stopped server, nothing is left to clean up', async () => {
+    const nats = await startPrivateNats();
+    const gw = await startGateway({
+      config: { providers: { mock: { type: 'mock' } }, models: { 'mock-fast': { chain: [{ provider: 'mock', model: 'mock-1' }] } } },
+      env: { NATS_URL: nats.url },
+    });
+    try {
+      await nats.stop();
+      const ready = await eventually(
+        async () => (await (await fetch(`${gw.url}/health/ready`)).json()) as { details: Record<string, { status: string }> },
+        (body) => body.details.nats?.status === 'degraded',
+      );
+      expect(ready.details.nats.status).toBe('degraded');
+    } finally {
+      await expect(gw.close()).resolves.toBeUndefined();
+    }
+  });
+});

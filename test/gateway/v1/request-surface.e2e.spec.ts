@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server } from 'node:http';
 import { connect } from 'node:net';
 import { CapturingLogger } from '../../support/capturing-logger';
 import type { StartedGateway } from '../../support/start-gateway';
@@ -288,12 +289,16 @@ describe('/v1 when a client hangs up while sending its body', () => {
     const socket = connect(Number(port), '127.0.0.1');
     await new Promise<void>((resolve) => socket.once('connect', resolve));
     const partial = '{"model":"main","messages":[{"role":"user","content":"';
+    const server = gw.app.getHttpServer() as Server;
+    const received = new Promise<IncomingMessage>((resolve) => server.once('request', resolve));
     socket.write(
       `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n${partial}`,
     );
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the gateway is reading the body
+    const request = await received; // the gateway has the request in hand, its body still coming
+    const aborted = new Promise((resolve) => request.once('close', resolve));
     socket.destroy(); // and meets Node's "aborted"
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await aborted;
+    // An error it logged for the hang-up would be written before a later request is answered.
     expect((await chat(gw)).status).toBe(200);
     expect(upstream.requests).toHaveLength(1);
     expect(logger.lines.filter((line) => line.startsWith('error'))).toEqual([]);

@@ -4,10 +4,12 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig, type GatewayConfig } from '@switchboard/config';
-import { openToolCatalog, toolSubjects, type ToolCatalog } from '@switchboard/react';
+import { loadConfig } from '@switchboard/config';
+import { createEventStore, type EventStore } from '@switchboard/event-store';
+import { toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { startTracing } from '@switchboard/telemetry';
 import { Readiness } from '../gateway/health/readiness';
+import { LiveTools, type ToolServerConfig } from './live-tools';
 import { installMcpAuth } from './mcp/mcp-auth';
 import { openProcessLogging } from '../gateway/logging';
 import { ToolServerModule } from './tool-server.module';
@@ -20,44 +22,59 @@ export interface ToolServerOptions {
   /** NATS subject prefix (default `switchboard.tools`). */
   subjectPrefix?: string;
   logger?: boolean | LogLevel[];
+  /**
+   * The event store whose config (`config-gateway`) the tool server follows: tools and MCP keys of
+   * each revision, issued client keys. Without one it serves its file's config as read.
+   */
+  eventStoreUrl?: string;
+  /** For `${VAR}` in the store's config documents (defaults to the process environment). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningToolServer {
   /** `http://<host>:<port>`; MCP is at `${url}/mcp`. */
   url: string;
-  catalog: ToolCatalog;
+  /** The catalog in use now (a config revision that changes `tools` replaces it). */
+  readonly catalog: ToolCatalog;
+  app: NestFastifyApplication;
   close(): Promise<void>;
 }
 
 /**
  * The tool server: built-in tools and mounted MCP servers, served on NATS (request/reply,
  * queue group `switchboard-tools` so replicas share the load) and as MCP over Streamable HTTP,
- * behind the gateway's client or admin keys when the config lists any.
+ * behind the gateway's admin and client keys (loopback only when the config lists none), and
+ * following the stored config when given a store.
  */
-export async function createToolServer(
-  config: Pick<GatewayConfig, 'tools'> & Partial<Pick<GatewayConfig, 'auth'>>,
-  opts: ToolServerOptions,
-): Promise<RunningToolServer> {
+export async function createToolServer(config: ToolServerConfig, opts: ToolServerOptions): Promise<RunningToolServer> {
   // OTEL_EXPORTER_OTLP_ENDPOINT set: each tool call over NATS is a span in its caller's trace.
   const tracing = startTracing({ service: 'switchboard-tool-server' });
-  const catalog = await openToolCatalog(config.tools, new Logger('McpMounts'));
+  const tools = await LiveTools.open(config, opts.env ?? process.env);
+  let store: EventStore | undefined;
+  try {
+    if (opts.eventStoreUrl) {
+      store = createEventStore(opts.eventStoreUrl);
+      await tools.follow(store);
+    }
+  } catch (error) {
+    await tools.close();
+    await store?.close();
+    await tracing?.shutdown();
+    throw error;
+  }
   const subjects = toolSubjects(opts.subjectPrefix);
-  const app = await NestFactory.create<NestFastifyApplication>(
-    ToolServerModule.forRoot({ catalog, config: config.tools, subjects }),
-    new FastifyAdapter(),
-    {
-      // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
-      logger:
-        opts.logger === undefined || opts.logger === true
-          ? openProcessLogging({
-              config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools },
-              env: process.env,
-            }).nest
-          : opts.logger,
-      abortOnError: false,
-    },
-  );
-  installMcpAuth(app.getHttpAdapter().getInstance(), config.auth ?? { clientKeys: [], adminKeys: [] });
+  const app = await NestFactory.create<NestFastifyApplication>(ToolServerModule.forRoot({ tools, subjects }), new FastifyAdapter(), {
+    // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
+    logger:
+      opts.logger === undefined || opts.logger === true
+        ? openProcessLogging({
+            config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools },
+            env: process.env,
+          }).nest
+        : opts.logger,
+    abortOnError: false,
+  });
+  installMcpAuth(app.getHttpAdapter().getInstance(), tools);
   try {
     const microservice = app.connectMicroservice<MicroserviceOptions>(
       { transport: Transport.NATS, options: { servers: [opts.natsUrl], queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
@@ -78,16 +95,21 @@ export async function createToolServer(
     const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
     return {
       url: `http://${shownHost}:${port}`,
-      catalog,
+      get catalog() {
+        return tools.catalog;
+      },
+      app,
       close: async () => {
         await app.close();
-        await catalog.close();
+        await tools.close();
+        await store?.close();
         await tracing?.shutdown();
       },
     };
   } catch (error) {
     await app.close().catch(() => undefined);
-    await catalog.close();
+    await tools.close();
+    await store?.close();
     await tracing?.shutdown();
     throw error;
   }
@@ -101,6 +123,8 @@ async function main(): Promise<void> {
     port: Number(env.TOOLS_PORT || 8081),
     host: env.HOST,
     subjectPrefix: env.NATS_TOOLS_PREFIX || undefined,
+    // Beside the gateway's store it follows the stored config; alone, its file's.
+    eventStoreUrl: env.EVENT_STORE_URL || undefined,
   });
   const logger = new Logger('ToolServer');
   logger.log(

@@ -1,11 +1,10 @@
 import { All, Controller, Inject, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ToolsConfig } from '@switchboard/config';
 import { mcpError } from './mcp/mcp-auth';
 import { handleMcpRequest } from './mcp/mcp-endpoint';
-import type { ToolCatalog } from '@switchboard/react';
-import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
+import type { LiveTools } from './live-tools';
+import { LIVE_TOOLS } from './tool-server.tokens';
 
 /**
  * `/mcp`: the MCP Streamable HTTP endpoint; the SDK transport writes the response itself. It is
@@ -17,10 +16,7 @@ import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
 @ApiExcludeController()
 @Controller('mcp')
 export class McpController {
-  constructor(
-    @Inject(TOOL_CATALOG) private readonly catalog: ToolCatalog,
-    @Inject(TOOLS_CONFIG) private readonly config: ToolsConfig,
-  ) {}
+  constructor(@Inject(LIVE_TOOLS) private readonly tools: LiveTools) {}
 
   @All()
   async handle(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
@@ -36,6 +32,6 @@ export class McpController {
       return;
     }
     reply.hijack();
-    await handleMcpRequest(this.catalog, this.config, req.raw, reply.raw, req.body);
+    await handleMcpRequest(this.tools.catalog, this.tools.config, req.raw, reply.raw, req.body);
   }
 }

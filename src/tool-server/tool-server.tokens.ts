@@ -1,2 +1,2 @@
-export const TOOL_CATALOG = Symbol('ToolCatalog');
-export const TOOLS_CONFIG = Symbol('ToolsConfig');
+/** The LiveTools instance: the catalog and tools config every call reads, replaced by config revisions. */
+export const LIVE_TOOLS = Symbol('LiveTools');

@@ -2,9 +2,8 @@ import { Controller, Inject, type Type } from '@nestjs/common';
 import { Ctx, MessagePattern, NatsContext, Payload } from '@nestjs/microservices';
 import { extractTraceContext, inSpan, SpanKind, SpanStatusCode } from '@switchboard/telemetry';
 import type { ToolCallRequest, ToolDescriptor, ToolResult } from '@switchboard/react';
-import { TOOL_CATALOG, TOOLS_CONFIG } from './tool-server.tokens';
-import type { ToolCatalog } from '@switchboard/react';
-import type { ToolsConfig } from '@switchboard/config';
+import type { LiveTools } from './live-tools';
+import { LIVE_TOOLS } from './tool-server.tokens';
 
 /**
  * The NATS handlers, built for the given subjects (`switchboard.tools.list` / `.call` by default;
@@ -13,14 +12,11 @@ import type { ToolsConfig } from '@switchboard/config';
 export function toolsNatsController(subjects: { list: string; call: string }): Type<unknown> {
   @Controller()
   class ToolsNatsController {
-    constructor(
-      @Inject(TOOL_CATALOG) private readonly catalog: ToolCatalog,
-      @Inject(TOOLS_CONFIG) private readonly config: ToolsConfig,
-    ) {}
+    constructor(@Inject(LIVE_TOOLS) private readonly tools: LiveTools) {}
 
     @MessagePattern(subjects.list)
     list(): ToolDescriptor[] {
-      return this.catalog.list();
+      return this.tools.catalog.list();
     }
 
     /** Never throws: a failing, slow or unknown tool comes back as `{ error }`. */
@@ -43,9 +39,10 @@ export function toolsNatsController(subjects: { list: string; call: string }): T
     }
 
     private async run(request: ToolCallRequest): Promise<ToolResult> {
-      const timeoutMs = Math.min(request.timeoutMs > 0 ? request.timeoutMs : this.config.callTimeoutMs, this.config.callTimeoutMs);
+      const { catalog, config } = this.tools;
+      const timeoutMs = Math.min(request.timeoutMs > 0 ? request.timeoutMs : config.callTimeoutMs, config.callTimeoutMs);
       try {
-        return await this.catalog.call(request.name, request.input ?? {}, {
+        return await catalog.call(request.name, request.input ?? {}, {
           timeoutMs,
           depth: request.depth,
           sessionId: request.sessionId,

@@ -65,3 +65,38 @@ describeWithNats('tool server MCP endpoint: transports and keys', () => {
     await expect(legacy.connect(transport)).rejects.toThrow(/405/);
   });
 });
+
+describeWithNats('tool server MCP endpoint with no key configured: safe by default, like /admin', () => {
+  let server: RunningToolServer;
+  beforeAll(async () => {
+    server = await createToolServer(
+      { tools: toolsConfig(), auth: { clientKeys: [], adminKeys: [] } },
+      { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: uniquePrefix(), logger: false },
+    );
+  });
+  afterAll(() => server?.close());
+
+  const listFrom = (remoteAddress: string) =>
+    server.app
+      .getHttpAdapter()
+      .getInstance()
+      .inject({
+        method: 'POST',
+        url: '/mcp',
+        remoteAddress,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+        payload: { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} },
+      });
+
+  it('answers a loopback client without a key', async () => {
+    for (const address of ['127.0.0.1', '::1', '::ffff:127.0.0.1']) expect((await listFrom(address)).statusCode).toBe(200);
+  });
+
+  it('refuses any other address with 403 saying how to configure keys', async () => {
+    for (const address of ['203.0.113.7', '10.0.0.5', '2001:db8::1']) {
+      const res = await listFrom(address);
+      expect(res.statusCode).toBe(403);
+      expect(res.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringContaining('auth.admin_keys') } });
+    }
+  });
+});

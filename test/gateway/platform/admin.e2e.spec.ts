@@ -2,10 +2,10 @@ import { CommandBus } from '@nestjs/cqrs';
 import { fingerprint } from '@switchboard/domain';
 import { DomainCommand } from '../../../src/gateway/core/commands';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import { waitFor } from '../../support/eventually';
 
 const SECRETS = { a: 'sk-admin-e2e-aaaaaaaaaaaaaaaa', b: 'sk-admin-e2e-bbbbbbbbbbbbbbbb', c: 'sk-admin-e2e-cccccccccccccccc' };
 const fp = { a: fingerprint(SECRETS.a), b: fingerprint(SECRETS.b), c: fingerprint(SECRETS.c) };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface KeyRow {
   fingerprint: string;
@@ -118,15 +118,16 @@ describe('admin API', () => {
   describe('time travel with ?at=', () => {
     it('shows the state a key had at a past time, rebuilt from its events', async () => {
       const until = new Date(Date.now() + 3_600_000);
-      await commands.execute(
+      const [quarantined] = await commands.execute(
         new DomainCommand({
           type: 'QuarantineKey',
           data: { fingerprint: fp.a, reason: 'upstream_error', until: until.toISOString(), status: 503 },
         }),
       );
-      await sleep(30);
-      const whileQuarantined = new Date().toISOString();
-      await sleep(30);
+      // `at` takes the events up to and including that time: the quarantine's own, and the restore
+      // only once the clock has moved past it.
+      const whileQuarantined = quarantined.at;
+      await waitFor('the clock past the quarantine', () => Date.now() > Date.parse(whileQuarantined));
       const restored = await post<KeyRow>(`/admin/keys/${fp.a}/restore`);
       expect(restored.status).toBe(200);
       expect(restored.body).toMatchObject({ fingerprint: fp.a, state: 'available' });
@@ -224,10 +225,11 @@ describe('admin API', () => {
     });
 
     it('shows an open circuit with its deadline, and the closed one it was before with ?at=', async () => {
-      const before = new Date().toISOString();
-      await sleep(30);
       const until = new Date(Date.now() + 3_600_000);
-      await commands.execute(new DomainCommand({ type: 'OpenCircuit', data: { name: 'backup', failures: 5, until: until.toISOString() } }));
+      const [opened] = await commands.execute(
+        new DomainCommand({ type: 'OpenCircuit', data: { name: 'backup', failures: 5, until: until.toISOString() } }),
+      );
+      const before = new Date(Date.parse(opened.at) - 1).toISOString();
       const now = await get<Providers>('/admin/providers');
       expect(now.body.providers.find((p) => p.name === 'backup')).toEqual({
         name: 'backup',

@@ -20,8 +20,8 @@ export type ApiKeyCommand =
       type: 'QuarantineKey';
       data: { fingerprint: string; reason: QuarantineReason; status?: number; until: string; now: string };
     }
-  /** Restore a key whose quarantine deadline has passed (timer) or by an admin. */
-  | { type: 'RestoreKey'; data: { fingerprint: string; reason: 'deadline_passed' | 'admin'; now: string } }
+  /** Restore a key whose quarantine deadline has passed (timer), whose trial call succeeded, or by an admin. */
+  | { type: 'RestoreKey'; data: { fingerprint: string; reason: 'deadline_passed' | 'trial_succeeded' | 'admin'; now: string } }
   | { type: 'RetireKey'; data: { fingerprint: string; reason: string; status?: number; now: string } }
   /** What the Keeper's probe of the key found, as the provider classified the answer. */
   | { type: 'RecordProbe'; data: { fingerprint: string; result: ProbeResult; now: string } }

@@ -19,7 +19,7 @@ const quarantined = (reason: QuarantineReason, until: string, status?: number): 
   type: 'KeyQuarantined',
   data: status === undefined ? { fingerprint: fp, reason, until } : { fingerprint: fp, reason, until, status },
 });
-const restored = (reason: 'deadline_passed' | 'probe_succeeded' | 'admin'): ApiKeyEvent => ({
+const restored = (reason: 'deadline_passed' | 'trial_succeeded' | 'probe_succeeded' | 'admin'): ApiKeyEvent => ({
   type: 'KeyRestored',
   data: { fingerprint: fp, reason },
 });
@@ -45,7 +45,7 @@ const quarantineKey = (reason: QuarantineReason, until: string, status?: number,
   type: 'QuarantineKey',
   data: { fingerprint: fp, reason, until, status, now: at },
 });
-const restoreKey = (reason: 'deadline_passed' | 'admin', at = now): ApiKeyCommand => ({
+const restoreKey = (reason: 'deadline_passed' | 'trial_succeeded' | 'admin', at = now): ApiKeyCommand => ({
   type: 'RestoreKey',
   data: { fingerprint: fp, reason, now: at },
 });
@@ -196,6 +196,11 @@ describe('api key decider', () => {
         .when(restoreKey('admin'))
         .then([restored('admin')]);
     });
+    it('ignores a trial decided before this deadline (another replica quarantined it again)', () => {
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('trial_succeeded', now))
+        .then([]);
+    });
     it('restores it early when a probe succeeds', () => {
       given(apiKeyDecider, ...history)
         .when(probeOk())
@@ -295,6 +300,29 @@ describe('api key decider', () => {
       given(apiKeyDecider, ...history)
         .when(restoreKey('deadline_passed'))
         .then([restored('deadline_passed')]);
+    });
+    it('restores it when its trial call succeeded', () => {
+      given(apiKeyDecider, ...history)
+        .when(restoreKey('trial_succeeded'))
+        .then([restored('trial_succeeded')]);
+    });
+  });
+
+  describe('when a rate-limited quarantine has passed its deadline (the key is half-open)', () => {
+    const history = [registered(), quarantined('rate_limited', fiveSecondsAgo, 429)];
+
+    it('restores it when a probe, its trial, succeeds', () => {
+      given(apiKeyDecider, ...history)
+        .when(probeOk())
+        .then([probeSucceeded(), restored('probe_succeeded')]);
+    });
+  });
+
+  describe('when a trial succeeded after the timer restored the key', () => {
+    it('appends nothing: the key is available already', () => {
+      given(apiKeyDecider, registered(), quarantined('rate_limited', fiveSecondsAgo, 429), restored('deadline_passed'))
+        .when(restoreKey('trial_succeeded'))
+        .then([]);
     });
   });
 

@@ -9,12 +9,14 @@ import type { ApiKeyEvent, QuarantineReason } from './api-key.events';
  *   registered again, a retired key stays retired (its secret is dead; only removal ends it).
  * - Deciding twice is harmless: a command that changes nothing decides `[]`, so 100 concurrent
  *   reports of one failure, re-decided after each conflict, leave one KeyQuarantined.
- * - A quarantine whose deadline has passed counts as available (the restore may not have been
- *   decided yet, and the pick already hands such a key out), so its next failure quarantines again.
+ * - A quarantine whose deadline has passed counts as over (the restore may not have been decided
+ *   yet, and the pool already hands the key to one trial call), so its next failure quarantines
+ *   again; a restore (timer, trial, probe) decided before a newer deadline changes nothing.
  * - A `rate_limited` deadline is the provider's word: no probe ends it early, but it may extend
  *   an error quarantine. An error quarantine ends at its deadline or at a successful probe.
- * - Probes are quiet: a success appends nothing unless it ends an error quarantine (then
- *   ProbeSucceeded + KeyRestored); failures are recorded. The last probe's time and latency live
+ * - Probes are quiet: a success appends nothing unless it ends a quarantine (an error one at any
+ *   time, a rate-limited one once its deadline passed; then ProbeSucceeded + KeyRestored);
+ *   failures are recorded. The last probe's time and latency live
  *   in the key pool's memory, not in the store (a 1 s interval would write 59 events a key a minute).
  * - Probes are decided on the provider's verdict, not the raw status: `retire` retires,
  *   `rate_limited` quarantines (a probe is a deliberate question, so its answer counts even inside
@@ -63,8 +65,9 @@ function recordProbe(command: Extract<ApiKeyCommand, { type: 'RecordProbe' }>, s
   const { fingerprint, result, now } = command.data;
   if (!isActive(state)) return [];
   if (result.kind === 'ok') {
-    // Only a success that ends an error quarantine is a fact worth keeping; the rest is no news.
-    if (state.status !== 'quarantined' || state.reason === 'rate_limited') return [];
+    // Only a success that ends a quarantine is a fact worth keeping; the rest is no news. A 429's
+    // deadline is the provider's word: a probe ends it only once it has passed (the key's trial).
+    if (state.status !== 'quarantined' || (state.reason === 'rate_limited' && coolingDown(state, now))) return [];
     return [
       { type: 'ProbeSucceeded', data: { fingerprint, latencyMs: result.latencyMs } },
       { type: 'KeyRestored', data: { fingerprint, reason: 'probe_succeeded' } },
@@ -102,7 +105,8 @@ function decide(command: ApiKeyCommand, state: ApiKeyState): ApiKeyEvent[] {
       if (reason === 'admin' && state.status === 'unknown') throw new KeyNotRegisteredError(fingerprint);
       if (reason === 'admin' && state.status === 'removed') throw new KeyRemovedError(fingerprint);
       if (state.status !== 'quarantined') return [];
-      if (reason === 'deadline_passed' && ms(now) < ms(state.until)) return [];
+      // A newer quarantine (another replica's 429) outranks a timer or a trial decided before it.
+      if (reason !== 'admin' && ms(now) < ms(state.until)) return [];
       return [{ type: 'KeyRestored', data: { fingerprint, reason } }];
     }
     case 'RetireKey': {

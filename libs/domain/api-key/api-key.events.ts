@@ -10,7 +10,12 @@ export type QuarantineReason =
   | 'timeout'
   | 'connection_error';
 
-export type RestoreReason = 'deadline_passed' | 'probe_succeeded' | 'admin';
+/**
+ * `deadline_passed`: the cooldown is over, which says nothing of the key yet (the pool keeps it
+ * half-open until a trial call succeeds); `trial_succeeded`: that trial, a request's call after the
+ * deadline, was answered.
+ */
+export type RestoreReason = 'deadline_passed' | 'trial_succeeded' | 'probe_succeeded' | 'admin';
 
 export type ApiKeyEvent =
   | { type: 'KeyRegistered'; data: { fingerprint: string; provider: string } }

@@ -1,5 +1,5 @@
 import type { RecordedEvent } from '@switchboard/event-store';
-import type { ApiKeyEvent } from '../api-key/api-key.events';
+import type { ApiKeyEvent, RestoreReason } from '../api-key/api-key.events';
 import { KeyPoolProjection } from './key-pool.projection';
 
 const t0 = Date.parse('2025-01-01T12:00:00.000Z');
@@ -41,9 +41,9 @@ const quarantined = (fingerprint: string, untilMs: number, status = 503): ApiKey
     until: iso(untilMs),
   },
 });
-const restored = (fingerprint: string): ApiKeyEvent => ({
+const restored = (fingerprint: string, reason: RestoreReason = 'deadline_passed'): ApiKeyEvent => ({
   type: 'KeyRestored',
-  data: { fingerprint, reason: 'deadline_passed' },
+  data: { fingerprint, reason },
 });
 const retired = (fingerprint: string): ApiKeyEvent => ({
   type: 'KeyRetired',
@@ -162,14 +162,111 @@ describe('KeyPoolProjection', () => {
   describe('given a restored key', () => {
     it('is available again, without its old deadline, and handed out', () => {
       const h = history();
-      const pool = projectionOf([h.key(registered('k1')), h.key(quarantined('k1', t0 + 60_000, 429)), h.key(restored('k1'), t0 + 60_000)]);
+      const pool = projectionOf([
+        h.key(registered('k1')),
+        h.key(quarantined('k1', t0 + 60_000, 503)),
+        h.key(restored('k1', 'probe_succeeded'), t0 + 30_000),
+      ]);
       expect(pool.get('k1')).toEqual({
         fingerprint: 'k1',
         provider: 'openai_main',
         state: 'available',
-        updatedAt: iso(t0 + 60_000),
+        updatedAt: iso(t0 + 30_000),
       });
-      expect(pool.pick('openai_main', t0)?.fingerprint).toBe('k1');
+      expect(picks(pool, 'openai_main', 2, t0 + 30_000)).toEqual(['k1', 'k1']);
+      expect(pool.onTrial('k1')).toBe(false);
+    });
+
+    it('stays half-open after the timer’s restore: the deadline passed, the key has not answered yet', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('k1')),
+        h.key(quarantined('k1', t0 + 60_000, 429)),
+        h.key(restored('k1', 'deadline_passed'), t0 + 60_000),
+      ]);
+      expect(pool.get('k1')?.state).toBe('available');
+      expect(picks(pool, 'openai_main', 2, t0 + 60_000)).toEqual(['k1', undefined]);
+      expect(pool.onTrial('k1')).toBe(true);
+    });
+  });
+
+  describe('given a key whose cooldown has ended (half-open)', () => {
+    const build = () => {
+      const h = history();
+      return projectionOf([h.key(registered('k1')), h.key(quarantined('k1', t0 + 1_000, 429))]);
+    };
+
+    it('hands it to one caller, its trial, and to no other while the trial is out', () => {
+      const pool = build();
+      expect(picks(pool, 'openai_main', 3, t0 + 1_000)).toEqual(['k1', undefined, undefined]);
+      expect(pool.onTrial('k1')).toBe(true);
+    });
+
+    it('puts it back when the trial succeeds', () => {
+      const pool = build();
+      pool.pick('openai_main', t0 + 1_000);
+      pool.endTrial('k1', t0 + 1_100, true);
+      expect(pool.onTrial('k1')).toBe(false);
+      expect(picks(pool, 'openai_main', 2, t0 + 20_000)).toEqual(['k1', 'k1']);
+      expect(pool.earliestAvailableAt(['openai_main'], t0 + 20_000)).toBeUndefined();
+    });
+
+    it('keeps it out when the trial failed and cooled it down again', () => {
+      const pool = build();
+      pool.pick('openai_main', t0 + 1_000);
+      pool.coolDown('k1', t0 + 31_000);
+      pool.endTrial('k1', t0 + 1_100, false);
+      expect(pool.pick('openai_main', t0 + 30_999)).toBeUndefined();
+      expect(picks(pool, 'openai_main', 2, t0 + 31_000)).toEqual(['k1', undefined]);
+    });
+
+    it('offers the next trial when one ended saying nothing of the key (a client error, a cancel)', () => {
+      const pool = build();
+      pool.pick('openai_main', t0 + 1_000);
+      pool.endTrial('k1', t0 + 1_100, false);
+      expect(picks(pool, 'openai_main', 2, t0 + 1_200)).toEqual(['k1', undefined]);
+    });
+
+    it('lets other keys serve meanwhile, and leaves the trial to a request that has not passed it', () => {
+      const h = history();
+      const pool = projectionOf([h.key(registered('k1')), h.key(registered('k2')), h.key(quarantined('k1', t0 + 1_000, 503))]);
+      expect(pool.pick('openai_main', t0 + 1_000, new Set(['k1']))?.fingerprint).toBe('k2');
+      expect(pool.onTrial('k1')).toBe(false);
+      expect(picks(pool, 'openai_main', 3, t0 + 1_000)).toEqual(['k1', 'k2', 'k2']);
+    });
+  });
+
+  describe('given a key back from its trial, with a ramp-up window', () => {
+    const RAMP_MS = 10_000;
+    /** k1 came back at t0 + 1 s; k2 served all along. */
+    const build = () => {
+      const h = history();
+      const pool = new KeyPoolProjection({ rampUpMs: RAMP_MS });
+      for (const e of [h.key(registered('k1')), h.key(registered('k2')), h.key(quarantined('k1', t0 + 1_000, 429))]) pool.apply(e);
+      expect(pool.pick('openai_main', t0 + 1_000)?.fingerprint).toBe('k1');
+      pool.endTrial('k1', t0 + 1_000, true);
+      return pool;
+    };
+    const shareOfK1 = (pool: KeyPoolProjection, fromMs: number, toMs: number): number => {
+      let k1 = 0;
+      for (let at = fromMs; at < toMs; at += 10) if (pool.pick('openai_main', at)?.fingerprint === 'k1') k1++;
+      return k1 / ((toMs - fromMs) / 10);
+    };
+
+    it('gives it a share of the picks that rises over the window, up to an even share', () => {
+      const pool = build();
+      const back = t0 + 1_000;
+      const quarters = [0, 1, 2, 3].map((q) => shareOfK1(pool, back + (q * RAMP_MS) / 4, back + ((q + 1) * RAMP_MS) / 4));
+      expect(quarters[0]).toBeLessThan(0.15);
+      for (let q = 1; q < 4; q++) expect(quarters[q]).toBeGreaterThan(quarters[q - 1]);
+      expect(quarters[3]).toBeGreaterThan(0.35);
+      expect(shareOfK1(pool, back + RAMP_MS, back + 2 * RAMP_MS)).toBe(0.5);
+    });
+
+    it('still serves alone when no other key can (the ramp only shares, it never refuses)', () => {
+      const pool = build();
+      expect(picks(pool, 'openai_main', 3, t0 + 1_001)).toEqual(['k2', 'k2', 'k2']);
+      expect(pool.pick('openai_main', t0 + 1_001, new Set(['k2']))?.fingerprint).toBe('k1');
     });
   });
 

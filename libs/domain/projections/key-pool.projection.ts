@@ -1,28 +1,38 @@
 import type { RecordedEvent } from '@switchboard/event-store';
 import type { ApiKeyEvent } from '../api-key/api-key.events';
 import type { KeyView, ProbeNote } from './views';
+import { byProviderThenFingerprint, evolveEntry, newer, newEntry, putBack, rampAdmits, type KeyEntry } from './key-entry';
 import { StreamRevisions } from './stream-revisions';
 
-interface KeyEntry {
-  /** A snapshot, replaced (never mutated) on every change, so a caller may keep it. */
-  view: KeyView;
-  /** Quarantine deadline in epoch ms; 0 when the key is not quarantined. */
-  untilMs: number;
+export interface KeyPoolOptions {
+  /** How long a key that came back takes to reach its full share of picks; 0: at once. */
+  rampUpMs?: number;
 }
-
-const byProviderThenFingerprint = (a: KeyView, b: KeyView): number =>
-  a.provider === b.provider ? (a.fingerprint < b.fingerprint ? -1 : 1) : a.provider < b.provider ? -1 : 1;
 
 /**
  * Every API key's state, and per provider profile the order keys were last handed out in.
  * `pick` is the hot path of every request: a walk from the least recently used key that stops at
  * the first usable one, with no allocation but the Map iterator.
+ *
+ * A key out of rotation comes back in three steps, so that a recovering upstream is not stampeded
+ * by every request that waited for it: cooling (deadline ahead: skipped), half-open (deadline
+ * passed: one trial call at a time, every other pick skips it), then back, its share of picks
+ * ramping up over `rampUpMs`. Only a success puts it back: the trial's (`endTrial`), a probe's
+ * or an admin's restore. The timer's `KeyRestored {deadline_passed}` says the deadline passed,
+ * not that the key works, so the key stays half-open until its trial.
  */
 export class KeyPoolProjection {
   private readonly keys = new Map<string, KeyEntry>();
   /** Per profile, the keys that may serve (available or quarantined), least recently used first. */
   private readonly pools = new Map<string, Map<string, KeyEntry>>();
   private readonly revisions = new StreamRevisions();
+  private readonly rampUpMs: number;
+  /** Trials in flight: while 0, `onTrial` answers without a lookup. */
+  private trialsOut = 0;
+
+  constructor(options: KeyPoolOptions = {}) {
+    this.rampUpMs = options.rampUpMs ?? 0;
+  }
 
   /** Highest global position applied: where a subscription resumes. */
   get position(): bigint {
@@ -37,7 +47,7 @@ export class KeyPoolProjection {
     const projection = new KeyPoolProjection();
     projection.revisions.position = position;
     for (const view of views) {
-      const entry: KeyEntry = { view: { ...view }, untilMs: view.state === 'quarantined' && view.until ? Date.parse(view.until) : 0 };
+      const entry = newEntry({ ...view }, view.state === 'quarantined' && view.until ? Date.parse(view.until) : 0);
       projection.keys.set(view.fingerprint, entry);
       if (view.state === 'available' || view.state === 'quarantined') projection.poolOf(view.provider).set(view.fingerprint, entry);
     }
@@ -62,43 +72,10 @@ export class KeyPoolProjection {
       return;
     }
     if (!entry) return;
-    const { provider, lastProbe } = entry.view;
-    switch (event.type) {
-      case 'KeyQuarantined': {
-        const { reason, until, status } = event.data;
-        entry.view = withProbe(withStatus({ fingerprint, provider, state: 'quarantined', until, reason, updatedAt }, status), lastProbe);
-        entry.untilMs = Date.parse(until);
-        this.poolOf(provider).set(fingerprint, entry);
-        return;
-      }
-      case 'KeyRestored':
-        entry.view = withProbe({ fingerprint, provider, state: 'available', updatedAt }, lastProbe);
-        entry.untilMs = 0;
-        return;
-      case 'KeyRetired':
-        entry.view = withProbe(
-          withStatus({ fingerprint, provider, state: 'retired', reason: event.data.reason, updatedAt }, event.data.status),
-          lastProbe,
-        );
-        entry.untilMs = 0;
-        this.pools.get(provider)?.delete(fingerprint);
-        return;
-      case 'KeyRemoved':
-        entry.view = withProbe({ fingerprint, provider, state: 'removed', updatedAt }, lastProbe);
-        entry.untilMs = 0;
-        this.pools.get(provider)?.delete(fingerprint);
-        return;
-      case 'ProbeSucceeded':
-        entry.view = {
-          ...entry.view,
-          updatedAt,
-          lastProbe: newer(lastProbe, { at: updatedAt, ok: true, latencyMs: event.data.latencyMs }),
-        };
-        return;
-      case 'ProbeFailed':
-        entry.view = { ...entry.view, updatedAt, lastProbe: newer(lastProbe, { at: updatedAt, ok: false }) };
-        return;
-    }
+    const provider = entry.view.provider;
+    const membership = evolveEntry(entry, event, updatedAt, this.rampUpMs);
+    if (membership === 'in_pool') this.poolOf(provider).set(fingerprint, entry);
+    else if (membership === 'out_of_pool') this.pools.get(provider)?.delete(fingerprint);
   }
 
   /**
@@ -108,7 +85,39 @@ export class KeyPoolProjection {
    */
   coolDown(fingerprint: string, untilMs: number): void {
     const entry = this.keys.get(fingerprint);
-    if (entry && untilMs > entry.untilMs) entry.untilMs = untilMs;
+    if (!entry || untilMs <= entry.untilMs) return;
+    entry.untilMs = untilMs;
+    entry.rampFromMs = 0;
+  }
+
+  /**
+   * Takes a half-open key's trial for a caller other than `pick` (the keeper's probe): false when
+   * the key is not half-open or its trial is out already. End it with `endTrial`.
+   */
+  holdTrial(fingerprint: string, nowMs: number): boolean {
+    const entry = this.keys.get(fingerprint);
+    if (!entry || entry.untilMs === 0 || entry.untilMs > nowMs || entry.onTrial) return false;
+    this.takeTrial(entry);
+    return true;
+  }
+
+  /** The key's trial is out (handed out by the last `pick`, or held by a probe). */
+  onTrial(fingerprint: string): boolean {
+    return this.trialsOut > 0 && this.keys.get(fingerprint)?.onTrial === true;
+  }
+
+  /**
+   * A trial call is over. `succeeded`: the key is back in rotation at once (its restore event
+   * follows), ramping up from `nowMs`. Otherwise it stays out: a failure has cooled it down again
+   * (`coolDown`), and an answer that says nothing about the key (the client's own error, a
+   * cancelled request) leaves it half-open for the next trial.
+   */
+  endTrial(fingerprint: string, nowMs: number, succeeded: boolean): void {
+    const entry = this.keys.get(fingerprint);
+    if (!entry?.onTrial) return;
+    entry.onTrial = false;
+    this.trialsOut--;
+    if (succeeded && entry.untilMs !== 0 && entry.untilMs <= nowMs) putBack(entry, nowMs, this.rampUpMs);
   }
 
   /**
@@ -122,21 +131,28 @@ export class KeyPoolProjection {
 
   /**
    * The least recently used key of `provider` that may serve at `nowMs`, skipping `exclude`d
-   * fingerprints; it moves to the back of the order. A quarantine whose deadline has passed counts
-   * as over: the restore event may not have arrived yet.
+   * fingerprints; it moves to the back of the order. A half-open key (its deadline passed) is
+   * handed out to one caller at a time, as its trial (`onTrial`, then `endTrial`). A ramping key
+   * serves only when its credit allows and otherwise lets the next key serve, unless no other can.
    */
   pick(provider: string, nowMs: number, exclude?: ReadonlySet<string>): KeyView | undefined {
     const pool = this.pools.get(provider);
     if (!pool) return undefined;
+    let passedRamping: KeyEntry | undefined;
     for (const entry of pool.values()) {
-      if (entry.untilMs > nowMs) continue;
-      const { fingerprint } = entry.view;
-      if (exclude?.has(fingerprint)) continue;
-      pool.delete(fingerprint);
-      pool.set(fingerprint, entry);
-      return entry.view;
+      if (entry.untilMs !== 0) {
+        if (entry.untilMs > nowMs || entry.onTrial || exclude?.has(entry.view.fingerprint)) continue;
+        this.takeTrial(entry);
+        return this.handOut(pool, entry);
+      }
+      if (exclude?.has(entry.view.fingerprint)) continue;
+      if (entry.rampFromMs !== 0 && !rampAdmits(entry, nowMs, this.rampUpMs)) {
+        passedRamping ??= entry;
+        continue;
+      }
+      return this.handOut(pool, entry);
     }
-    return undefined;
+    return passedRamping && this.handOut(pool, passedRamping);
   }
 
   get(fingerprint: string): KeyView | undefined {
@@ -156,7 +172,8 @@ export class KeyPoolProjection {
   dueForRestore(nowMs: number): KeyView[] {
     const due: KeyView[] = [];
     for (const { view, untilMs } of this.keys.values()) {
-      if (view.state === 'quarantined' && untilMs <= nowMs) due.push(view);
+      // A deadline of 0 on a quarantined view: a trial already put the key back, its event is on the way.
+      if (view.state === 'quarantined' && untilMs !== 0 && untilMs <= nowMs) due.push(view);
     }
     return due.sort(byProviderThenFingerprint);
   }
@@ -186,14 +203,24 @@ export class KeyPoolProjection {
     return found.sort();
   }
 
+  private takeTrial(entry: KeyEntry): void {
+    entry.onTrial = true;
+    this.trialsOut++;
+  }
+
+  private handOut(pool: Map<string, KeyEntry>, entry: KeyEntry): KeyView {
+    pool.delete(entry.view.fingerprint);
+    pool.set(entry.view.fingerprint, entry);
+    return entry.view;
+  }
+
   private register(fingerprint: string, provider: string, updatedAt: string, entry: KeyEntry | undefined): void {
     if (entry && entry.view.provider !== provider) this.pools.get(entry.view.provider)?.delete(fingerprint);
-    const registered: KeyEntry = entry ?? {
-      view: { fingerprint, provider, state: 'available', updatedAt },
-      untilMs: 0,
-    };
-    registered.view = { fingerprint, provider, state: 'available', updatedAt };
+    const view: KeyView = { fingerprint, provider, state: 'available', updatedAt };
+    const registered = entry ?? newEntry(view, 0);
+    registered.view = view;
     registered.untilMs = 0;
+    registered.rampFromMs = 0;
     this.keys.set(fingerprint, registered);
     const pool = this.poolOf(provider);
     if (!pool.has(fingerprint)) pool.set(fingerprint, registered);
@@ -204,19 +231,4 @@ export class KeyPoolProjection {
     if (!pool) this.pools.set(provider, (pool = new Map()));
     return pool;
   }
-}
-
-/** `{lastProbe}` only when there is one, so views carry no `undefined` holes. */
-function withProbe(view: KeyView, lastProbe: ProbeNote | undefined): KeyView {
-  return lastProbe === undefined ? view : { ...view, lastProbe };
-}
-
-/** The later of two notes (an event of an old probe may arrive after this keeper's newer one). */
-function newer(current: ProbeNote | undefined, note: ProbeNote): ProbeNote {
-  return current !== undefined && current.at > note.at ? current : note;
-}
-
-/** `{status}` only when there is one, so views carry no `undefined` holes. */
-function withStatus(view: KeyView, status: number | undefined): KeyView {
-  return status === undefined ? view : { ...view, status };
 }

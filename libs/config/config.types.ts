@@ -17,6 +17,11 @@ export interface GatewayConfig {
   providers: Record<string, ProviderProfile>;
   models: Record<string, ModelAlias>;
   routing: RoutingConfig;
+  /**
+   * How a key comes back after a cooldown: one trial call, then its share of the picks rises from
+   * nothing to full over `rampUpMs` (0: full share at once).
+   */
+  keys: { rampUpMs: number };
   keeper: { enabled: boolean; probeIntervalMs: number; restoreCheckMs: number };
   tools: ToolsConfig;
   analytics: AnalyticsConfig;

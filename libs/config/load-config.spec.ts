@@ -61,6 +61,14 @@ describe('loadConfig', () => {
       expect(problemsOf(`${minimal}responses: { retention_hours: 0 }\n`).join()).toContain('responses.retention_hours');
     });
 
+    it('ramps a key that came back up over 10 s unless told otherwise (0: at once), and caps calls at 10 a request', () => {
+      expect(load(minimal).keys).toEqual({ rampUpMs: 10_000 });
+      expect(load(`${minimal}keys: { ramp_up_ms: 0 }\n`).keys).toEqual({ rampUpMs: 0 });
+      expect(problemsOf(`${minimal}keys: { ramp_up_ms: -1 }\n`)).toEqual([expect.stringMatching(/^keys\.ramp_up_ms: must be an integer/)]);
+      expect(problemsOf(`${minimal}keys: { ramp_up: 5 }\n`)).toEqual([expect.stringMatching(/^keys\.ramp_up: unknown field/)]);
+      expect(load(minimal).routing.maxUpstreamCalls).toBe(10);
+    });
+
     it('gives each provider type its public endpoint and version defaults', () => {
       const config = load(`
 providers:

@@ -68,6 +68,7 @@ const TOP_LEVEL = [
   'providers',
   'models',
   'routing',
+  'keys',
   'keeper',
   'tools',
   'react',
@@ -136,6 +137,8 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
 
   const responsesRaw = f.mapping(root.responses, 'responses', ['retention_hours', 'max_stored']);
 
+  const keysRaw = f.mapping(root.keys, 'keys', ['ramp_up_ms']);
+
   const keeperRaw = f.mapping(root.keeper, 'keeper', ['enabled', 'probe_interval_ms', 'restore_check_ms']);
 
   const toolsRaw = f.mapping(root.tools, 'tools', ['mcp_servers', 'http_get', 'web_search', 'call_timeout_ms']);
@@ -180,6 +183,7 @@ function validate(raw: unknown, f: Fields, ctx: Context): GatewayConfig {
       requestDeadlineMs: f.int(routingRaw, 'request_deadline_ms', 'routing', 120_000, 1),
       maxUpstreamCalls: f.int(routingRaw, 'max_upstream_calls', 'routing', 10, 1),
     },
+    keys: { rampUpMs: f.int(keysRaw, 'ramp_up_ms', 'keys', 10_000, 0) },
     keeper: {
       enabled: f.bool(keeperRaw, 'enabled', 'keeper', true),
       probeIntervalMs: f.int(keeperRaw, 'probe_interval_ms', 'keeper', 60_000, 100),

@@ -59,7 +59,7 @@ export class CoreModule {
           inject: [AppendTimings],
         },
         { provide: KeyVault, useValue: vault ?? new KeyVault() },
-        { provide: KeyPoolProjection, useValue: new KeyPoolProjection() },
+        { provide: KeyPoolProjection, useValue: new KeyPoolProjection({ rampUpMs: config.keys.rampUpMs }) },
         { provide: ProviderHealthProjection, useValue: new ProviderHealthProjection() },
         { provide: ProjectionCheckpoints, useValue: new ProjectionCheckpoints() },
         { provide: ClientKeysProjection, useValue: clientKeys(config) },

@@ -34,7 +34,7 @@ export const DOMAIN_EVENTS: Record<string, { category: string; summary: string; 
   KeyRestored: {
     category: 'key',
     summary: 'A key serves again.',
-    data: obj({ fingerprint: fp, reason: { enum: ['deadline_passed', 'probe_succeeded', 'admin'] } }),
+    data: obj({ fingerprint: fp, reason: { enum: ['deadline_passed', 'trial_succeeded', 'probe_succeeded', 'admin'] } }),
   },
   KeyRetired: {
     category: 'key',

@@ -8,7 +8,15 @@ import {
   type UpstreamRequest,
   type UpstreamResponse,
 } from '@switchboard/providers';
-import { applyFailure, confirmServed, failureOutcome, noteAttempt, withoutSecrets, type Failure } from './outcome-consequences';
+import {
+  applyFailure,
+  confirmServed,
+  endKeyTrial,
+  failureOutcome,
+  noteAttempt,
+  withoutSecrets,
+  type Failure,
+} from './outcome-consequences';
 import { passKey, type RequestContext } from './request-context';
 import type { Fallthrough, RouteResult } from './route-result';
 import type { RouteTarget } from './route-table';
@@ -19,7 +27,8 @@ import { contentTypeOf, describeError, readAnswer } from './upstream-answer';
  * One profile of the chain, key by key: picks the least-recently-used available key, translates
  * the body for the profile's type, calls the upstream and judges the answer. A key that fails is
  * dealt with (`applyFailure`) and the next one tried at once; the profile is done when it has no
- * key left, refuses the request, or its circuit opened.
+ * key left, refuses the request, or its circuit opened. A key picked as its trial after a cooldown
+ * is told how the trial ended, however it ended.
  */
 export async function attemptKeys(request: RequestContext, target: RouteTarget): Promise<RouteResult | Fallthrough> {
   const { deps } = request;
@@ -39,16 +48,19 @@ export async function attemptKeys(request: RequestContext, target: RouteTarget):
     const secret = deps.secrets.secret(key.fingerprint);
     // Registered in the store but unknown to this process (its keys file changed): not ours to use.
     if (secret === undefined) {
+      if (deps.keys.onTrial(key.fingerprint)) deps.keys.endTrial(key.fingerprint, now, false);
       passKey(request, key.fingerprint);
       continue;
     }
     request.key = key.fingerprint;
+    request.keyTrial = deps.keys.onTrial(key.fingerprint);
     const call: CallContext = { profile: target.profile, model: target.model, key: secret, stream: request.stream, ...options };
     let upstream: UpstreamRequest;
     try {
       upstream = target.provider.request(request.op, request.body, call);
     } catch (error) {
       // A feature this type lacks: the next profile may have it (a 400 names it when none does).
+      endKeyTrial(request, false);
       if (error instanceof UnsupportedFeatureError) {
         passKey(request, key.fingerprint);
         request.skipped.push({ profile: target.name, reason: 'unsupported', param: error.param, message: error.message });
@@ -56,7 +68,14 @@ export async function attemptKeys(request: RequestContext, target: RouteTarget):
       }
       return invalidRequest(request, target, error);
     }
-    const next = await callKey(request, target, call, upstream);
+    let next: RouteResult | Fallthrough;
+    try {
+      next = await callKey(request, target, call, upstream);
+    } finally {
+      // Served and failed trials were judged on the way; anything else (the client's own error, a
+      // cancelled request, a throw) says nothing of the key: it stays half-open for the next trial.
+      endKeyTrial(request, false);
+    }
     if (typeof next === 'object') return next;
     // Only a key the request moves on from is remembered: most requests are served by their first.
     passKey(request, key.fingerprint);

@@ -42,13 +42,27 @@ export function withoutSecrets(request: RequestContext, target: RouteTarget, out
   return reason === outcome.reason ? outcome : { ...outcome, reason };
 }
 
-/** The answer is the client's: the attempt is noted, the circuit's failure count resets, a trial closes it. */
+/**
+ * The answer is the client's: the attempt is noted, the circuit's failure count resets, a trial
+ * closes it, and a key's trial after its cooldown puts the key back (in memory at once, then stored).
+ */
 export async function confirmServed(request: RequestContext, served: Served | Streaming): Promise<Served | Streaming> {
   const name = served.target.name;
   noteAttempt(request, served.target, served.status, 'ok', 'ok');
   request.deps.circuits.succeeded(name);
+  if (request.keyTrial) {
+    endKeyTrial(request, true);
+    await persist(request.deps, { type: 'RestoreKey', data: { fingerprint: request.key, reason: 'trial_succeeded' } });
+  }
   if (request.trial) await persist(request.deps, { type: 'CloseCircuit', data: { name } });
   return served;
+}
+
+/** Ends the current key's trial, if it is one: only a success puts the key back. */
+export function endKeyTrial(request: RequestContext, succeeded: boolean): void {
+  if (!request.keyTrial) return;
+  request.keyTrial = false;
+  request.deps.keys.endTrial(request.key, request.deps.now(), succeeded);
 }
 
 /** A profile's circuit lets this request be its trial after the cooldown: say so before calling. */
@@ -83,6 +97,7 @@ export async function applyFailure(request: RequestContext, target: RouteTarget,
       const coolMs = outcome.retryAfterMs ?? (outcome.rateLimited ? routing.rateLimitCooldownMs : routing.errorCooldownMs);
       // Out of rotation now: the requests starting while the command is stored must not call it.
       deps.keys.coolDown(request.key, now + coolMs);
+      endKeyTrial(request, false);
       await persist(deps, {
         type: 'QuarantineKey',
         data: {

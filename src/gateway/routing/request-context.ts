@@ -44,6 +44,8 @@ export interface RequestContext {
   key: string;
   /** The current profile's call is its circuit's half-open trial. */
   trial: boolean;
+  /** The current call is its key's trial after a cooldown (`KeyPicker.onTrial`): its end must be told. */
+  keyTrial: boolean;
   /** `performance.now()` when the current upstream call began: its attempt's `ms`. */
   callStartedAt: number;
   /** A stream's first chunk, ms after `startedAt`. */
@@ -87,6 +89,7 @@ export function openRequest(
     transient: false,
     key: '',
     trial: false,
+    keyTrial: false,
     callStartedAt: 0,
     firstChunkMs: null,
     lastChunk: undefined,

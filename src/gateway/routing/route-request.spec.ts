@@ -41,6 +41,8 @@ function given(...chain: RouteTarget[]) {
       pick: (provider) => ({ fingerprint: `fp-${provider}`, provider, state: 'available', updatedAt: '' }),
       earliestAvailableAt: () => undefined,
       coolDown: () => undefined,
+      onTrial: () => false,
+      endTrial: () => undefined,
     },
     health: { get: () => undefined },
     secrets: { secret: () => 'sk-secret', fingerprints: () => [] },

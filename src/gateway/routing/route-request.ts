@@ -20,9 +20,9 @@ import type { RoutingDeps } from './routing-deps';
  *
  * Failover is immediate, profile by profile and key by key, and the first upstream that serves
  * answers. State changes only on failure, through the rare command. A pass that found only
- * transient failures is repeated after a full-jitter backoff when something in the chain comes
- * back within `retries.maxDelayMs`, at most `retries.maxAttempts` passes and never past
- * `requestDeadlineMs`.
+ * transient failures is repeated when something in the chain comes back within
+ * `retries.maxDelayMs`: after that comeback plus a full-jitter backoff, at most
+ * `retries.maxAttempts` passes and never past `requestDeadlineMs`.
  */
 export async function routeRequest(request: RequestContext): Promise<RouteResult> {
   const { alias, deps, signal } = request;
@@ -39,8 +39,12 @@ export async function routeRequest(request: RequestContext): Promise<RouteResult
     if (!request.transient || capped || round >= retries.maxAttempts || now >= request.deadline) {
       return chainExhausted(request, comeback, now);
     }
-    const wait = Math.max(fullJitterDelay(round, retries.baseDelayMs, retries.maxDelayMs, deps.random), (comeback ?? now) - now);
-    if (wait > retries.maxDelayMs || now + wait >= request.deadline) return chainExhausted(request, comeback, now);
+    const untilComeback = comeback === undefined ? 0 : comeback - now;
+    if (untilComeback > retries.maxDelayMs) return chainExhausted(request, comeback, now);
+    // Jitter past the comeback, not instead of it: the requests waiting on one key's deadline wake
+    // one by one, the first is the key's trial, and the rest find it on trial or back in rotation.
+    const wait = untilComeback + fullJitterDelay(round, retries.baseDelayMs, retries.maxDelayMs, deps.random);
+    if (now + wait >= request.deadline) return chainExhausted(request, comeback, now);
     await sleep(wait, signal);
     if (signal.aborted) return { kind: 'aborted', attempts: request.attempts };
     startPass(request);

@@ -5,8 +5,15 @@ import type { RequestObserver } from './request-record';
 
 /** The key-pool projection as the hot path reads it (synchronous, in memory). */
 export interface KeyPicker {
-  /** Least-recently-used available key of the profile, not in `exclude`; marks it used. */
+  /**
+   * Least-recently-used available key of the profile, not in `exclude`; marks it used. A key whose
+   * cooldown just ended is handed to one request at a time, as its trial (`onTrial`).
+   */
   pick(provider: string, nowMs: number, exclude?: ReadonlySet<string>): KeyView | undefined;
+  /** The key just picked is a half-open key's one trial call. */
+  onTrial(fingerprint: string): boolean;
+  /** The trial is over: a success puts the key back (ramping up), anything else leaves it out. */
+  endTrial(fingerprint: string, nowMs: number, succeeded: boolean): void;
   /** Epoch ms when the earliest quarantined key of these profiles comes back. */
   earliestAvailableAt(providers: string[], nowMs: number): number | undefined;
   /** Out of rotation until `untilMs` at once, before the quarantine is stored. */

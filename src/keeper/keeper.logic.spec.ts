@@ -1,5 +1,6 @@
 import { providerFor } from '@switchboard/providers';
-import { probeResult } from './keeper.logic';
+import type { KeyView } from '@switchboard/domain';
+import { failedTrialQuarantine, probeCandidates, probeResult } from './keeper.logic';
 
 const NOW = Date.parse('2025-01-01T00:00:00Z');
 const DEFAULT_COOLDOWN = 60_000;
@@ -57,5 +58,43 @@ describe('probeResult', () => {
 
   it('is an error, not a verdict on the key, when the probe request itself is refused (404)', () => {
     expect(resultOf('openai', 404, { error: { message: 'Not found' } })).toMatchObject({ kind: 'error', status: 404 });
+  });
+});
+
+describe('probeCandidates', () => {
+  const view = (fingerprint: string, state: KeyView['state'], reason?: string, untilMs?: number): KeyView => ({
+    fingerprint,
+    provider: 'p1',
+    state,
+    updatedAt: '',
+    ...(reason ? { reason } : {}),
+    ...(untilMs ? { until: new Date(untilMs).toISOString() } : {}),
+  });
+
+  it("probes available keys and error quarantines, and a 429's key only once its deadline passed (the probe is its trial)", () => {
+    const keys = [
+      view('available', 'available'),
+      view('erroring', 'quarantined', 'upstream_error', NOW + 60_000),
+      view('limited', 'quarantined', 'rate_limited', NOW + 60_000),
+      view('limit-over', 'quarantined', 'rate_limited', NOW),
+      view('retired', 'retired', 'invalid api key'),
+      view('removed', 'removed'),
+    ];
+    expect(probeCandidates(keys, NOW).map((k) => k.fingerprint)).toEqual(['available', 'erroring', 'limit-over']);
+  });
+});
+
+describe('failedTrialQuarantine', () => {
+  it('cools a key down again when its trial probe met a 5xx, a timeout or a reset', () => {
+    expect(failedTrialQuarantine({ kind: 'error', reason: 'upstream_error', status: 503 })).toBe('upstream_error');
+    expect(failedTrialQuarantine({ kind: 'error', reason: 'timeout' })).toBe('timeout');
+    expect(failedTrialQuarantine({ kind: 'error', reason: 'connection_error' })).toBe('connection_error');
+  });
+
+  it('leaves it half-open when the answer says nothing about the key, and to the probe record for verdicts', () => {
+    expect(failedTrialQuarantine({ kind: 'error', reason: 'not found', status: 404 })).toBeUndefined();
+    expect(failedTrialQuarantine({ kind: 'error', reason: 'probe_error:TypeError' })).toBeUndefined();
+    expect(failedTrialQuarantine({ kind: 'rate_limited', reason: 'rate_limited', status: 429, retryAfterMs: 1_000 })).toBeUndefined();
+    expect(failedTrialQuarantine({ kind: 'ok', latencyMs: 5 })).toBeUndefined();
   });
 });

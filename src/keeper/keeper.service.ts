@@ -5,9 +5,9 @@ import { KeyVault, type GatewayConfig, type ProviderProfile } from '@switchboard
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import type { EventStore } from '@switchboard/event-store';
 import { providerFor, UndiciTransport, type Provider, type Transport } from '@switchboard/providers';
-import { DomainCommand } from '../gateway/core/commands';
+import { DomainCommand, type ProbeResult } from '../gateway/core/commands';
 import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, type Clock } from '../gateway/tokens';
-import { circuitsDueForHalfOpen, probeCandidates, probeDue } from './keeper.logic';
+import { circuitsDueForHalfOpen, failedTrialQuarantine, probeCandidates, probeDue } from './keeper.logic';
 import { probeKey } from './prober';
 import { LiveConfig } from '../gateway/core/live-config';
 import { ProjectionFeed } from '../gateway/core/projection-feed';
@@ -103,23 +103,41 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
       transport: transportOf(provider, this.undici),
       rateLimitCooldownMs: this.live.current.routing.rateLimitCooldownMs,
     };
-    for (const key of probeCandidates(this.keys.list(profile.name))) {
+    for (const key of probeCandidates(this.keys.list(profile.name), this.clock.now())) {
       const secret = this.vault.secret(key.fingerprint);
-      if (secret === undefined || !this.timer) continue;
-      // Another keeper probed this key within the interval: its answer stands for this round too.
-      if (!(await this.store.claim(`probe-${key.fingerprint}`, this.holder, intervalMs))) continue;
-      const result = await probeKey(profile, secret, deps);
-      this.keys.noteProbe(key.fingerprint, {
-        at: new Date().toISOString(),
-        ok: result.kind === 'ok',
-        ...(result.kind === 'ok' && { latencyMs: result.latencyMs }),
-      });
-      await this.commands.execute(new DomainCommand({ type: 'RecordProbe', data: { fingerprint: key.fingerprint, result } }));
-      if (result.kind !== 'ok') {
-        const status = result.status ? ` (${result.status})` : '';
-        this.logger.log(`probe of ${profile.name} key ${key.fingerprint}: ${result.kind}, ${result.reason}${status}`);
+      // A request is calling the key as its trial after a cooldown: that call is this round's probe.
+      if (secret === undefined || !this.timer || this.keys.onTrial(key.fingerprint)) continue;
+      // A key whose cooldown ended: this probe is its one trial, and requests skip it meanwhile.
+      const trial = this.keys.holdTrial(key.fingerprint, this.clock.now());
+      let result: ProbeResult | undefined;
+      try {
+        // Another keeper probed this key within the interval: its answer stands for this round too.
+        if (!(await this.store.claim(`probe-${key.fingerprint}`, this.holder, intervalMs))) continue;
+        result = await probeKey(profile, secret, deps);
+        await this.recordProbe(profile.name, key.fingerprint, result, trial);
+      } finally {
+        if (trial) this.keys.endTrial(key.fingerprint, this.clock.now(), result?.kind === 'ok');
       }
     }
+  }
+
+  private async recordProbe(profile: string, fingerprint: string, result: ProbeResult, trial: boolean): Promise<void> {
+    this.keys.noteProbe(fingerprint, {
+      at: new Date().toISOString(),
+      ok: result.kind === 'ok',
+      ...(result.kind === 'ok' && { latencyMs: result.latencyMs }),
+    });
+    await this.commands.execute(new DomainCommand({ type: 'RecordProbe', data: { fingerprint, result } }));
+    if (result.kind === 'ok') return;
+    const status = result.status ? ` (${result.status})` : '';
+    this.logger.log(`probe of ${profile} key ${fingerprint}: ${result.kind}, ${result.reason}${status}`);
+    // A failed trial puts the key back into cooldown, like a request's failed trial.
+    const reason = trial ? failedTrialQuarantine(result) : undefined;
+    if (reason === undefined) return;
+    const until = this.clock.now() + this.live.current.routing.errorCooldownMs;
+    this.keys.coolDown(fingerprint, until);
+    const data = { fingerprint, reason, until: new Date(until).toISOString(), status: result.status };
+    await this.commands.execute(new DomainCommand({ type: 'QuarantineKey', data }));
   }
 }
 

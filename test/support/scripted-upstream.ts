@@ -51,6 +51,8 @@ export interface RecordedRequest {
   body: unknown;
   /** True once the client closed the connection before the answer was complete. */
   closedByClient: boolean;
+  /** `performance.now()` when the request's body had arrived: what a test orders calls and answers by. */
+  receivedAt: number;
 }
 
 export type Behaviour =
@@ -218,7 +220,15 @@ function record(req: IncomingMessage, text: string): RecordedRequest {
       body = text;
     }
   }
-  return { key: presentedKey(req), method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body, closedByClient: false };
+  return {
+    key: presentedKey(req),
+    method: req.method ?? 'GET',
+    path: req.url ?? '/',
+    headers: req.headers,
+    body,
+    closedByClient: false,
+    receivedAt: performance.now(),
+  };
 }
 
 function presentedKey(req: IncomingMessage): string {

@@ -80,8 +80,10 @@ describe('routing failover over HTTP', () => {
     expect(back.status).toBe(200);
     expect(back.headers.get('x-switchboard-key')).toBe(fingerprint('sk-back-a'));
     expect(upstream.callsFor('sk-back-a')).toHaveLength(2);
-    // Nobody restored it: the pool reads a passed deadline as available.
-    expect((await keyHistory(gw, 'sk-back-a')).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined']);
+    // No timer restored it: the request after the deadline was its trial, and its success did.
+    const history = await keyHistory(gw, 'sk-back-a');
+    expect(history.map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+    expect(history[2].data).toMatchObject({ reason: 'trial_succeeded' });
   });
 
   it.each([

@@ -67,11 +67,21 @@ export class LiveTools {
     return this.admin.accepts(key) || this.clients.identify(key) !== undefined;
   }
 
-  /** Follows the store from its start; resolves once the history there is applied. */
-  async follow(store: EventStore): Promise<void> {
-    this.subscription = store.subscribeToAll(undefined, (event) => this.apply(event));
-    await this.subscription.caughtUp;
-    await this.applying;
+  /**
+   * Follows the store from its start. Not awaited: the tool server serves its file's config while
+   * a large or unreachable store is read (tools over NATS must not wait on the store), and each
+   * revision applies when it arrives.
+   */
+  follow(store: EventStore): void {
+    const subscription = store.subscribeToAll(undefined, (event) => this.apply(event));
+    this.subscription = subscription;
+    subscription.caughtUp.then(
+      () => this.logger.log(`following the stored config (revision ${this.revision})`),
+      () => undefined, // reported through `failed`
+    );
+    void subscription.failed.then((error) =>
+      this.logger.error(`stopped following the stored config: ${error instanceof Error ? error.message : String(error)}`),
+    );
   }
 
   async close(): Promise<void> {

@@ -50,18 +50,8 @@ export async function createToolServer(config: ToolServerConfig, opts: ToolServe
   // OTEL_EXPORTER_OTLP_ENDPOINT set: each tool call over NATS is a span in its caller's trace.
   const tracing = startTracing({ service: 'switchboard-tool-server' });
   const tools = await LiveTools.open(config, opts.env ?? process.env);
-  let store: EventStore | undefined;
-  try {
-    if (opts.eventStoreUrl) {
-      store = createEventStore(opts.eventStoreUrl);
-      await tools.follow(store);
-    }
-  } catch (error) {
-    await tools.close();
-    await store?.close();
-    await tracing?.shutdown();
-    throw error;
-  }
+  const store: EventStore | undefined = opts.eventStoreUrl ? createEventStore(opts.eventStoreUrl) : undefined;
+  if (store) tools.follow(store);
   const subjects = toolSubjects(opts.subjectPrefix);
   const app = await NestFactory.create<NestFastifyApplication>(ToolServerModule.forRoot({ tools, subjects }), new FastifyAdapter(), {
     // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.

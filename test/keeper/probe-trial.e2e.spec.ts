@@ -58,6 +58,8 @@ describe("the Keeper's probe as a cooled key's trial", () => {
     const during = await chat();
     expect(during.status).toBe(503);
     expect(during.headers.get('x-switchboard-attempts')).toBe('0');
+    // The key comes back as soon as its trial succeeds: the client is told to retry shortly.
+    expect(during.headers.get('retry-after')).toBe('1');
     expect(upstream.callsFor(KEY).filter((call) => call.method === 'POST')).toEqual([]);
 
     answerProbe();

@@ -113,7 +113,8 @@ function chainExhausted(request: RequestContext, comeback: number | undefined, n
     skipped,
     keysSkipped: keysNotCalled(request),
     ...(attempts.length >= maxUpstreamCalls ? { callCap: maxUpstreamCalls } : {}),
-    ...(comeback !== undefined && comeback > now ? { retryAfterMs: comeback - now } : {}),
+    // A comeback of now is a key whose cooldown ended and whose one trial is out: worth a retry soon.
+    ...(comeback !== undefined ? { retryAfterMs: Math.max(1, comeback - now) } : {}),
   };
 }
 

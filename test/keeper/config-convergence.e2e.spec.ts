@@ -151,6 +151,23 @@ describe('a gateway and a keeper started with different config files', () => {
     expect(keeper!.process.exitCode).toBeNull();
   });
 
+  it("a keeper that cannot apply the store's config (a variable it lacks) leaves keys and profiles alone, though its file differs", async () => {
+    const before = await keys();
+    // The gateway's file (seeded before, so no seed) lists the removed profile; the store's config needs LATE_KEY.
+    const blindConfig = join(gw!.dir, 'blind-keeper.yaml');
+    writeFileSync(blindConfig, stringify(gatewayFile()));
+    const blind = runEntry('src/keeper/main.ts', childEnv({ SWITCHBOARD_CONFIG: blindConfig, EVENT_STORE_URL: `sqlite:${storePath}` }));
+    try {
+      await blind.waitFor(/keeper running/, 60_000);
+      await blind.waitFor(/cannot be applied in this process/, 10_000);
+      expect(await providers()).toEqual(['kept', 'late']);
+      expect(await keys()).toEqual(before);
+      expect(blind.stdout + blind.stderr).not.toContain(DROPPED);
+    } finally {
+      await blind.stop();
+    }
+  });
+
   it('no upstream key appears in a log line of either process', () => {
     for (const secret of [SHARED, DROPPED, KEEPER_ONLY, LATE]) {
       expect(logs.lines.filter((l) => l.includes(secret))).toEqual([]);

@@ -80,6 +80,13 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    * behind this one. A failed sync is logged by the queue; the next edit or revision tries again.
    */
   private follow(): Promise<void> {
+    if (this.live.appliedRevision !== this.live.revision) {
+      // Syncing an older config from here would undo what the processes that can apply it synced.
+      this.logger.error(
+        `config revision ${this.live.revision} cannot be applied in this process: its keys and profiles are left to the processes that can`,
+      );
+      return Promise.resolve();
+    }
     return this.enqueue(async () => {
       const config = this.config;
       const now = this.writer.now();
@@ -142,6 +149,8 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    * taken out of the config leaves /admin/providers and its keys leave the pool (their history stays).
    */
   private async apply(): Promise<void> {
+    // A keys-file edit while the latest revision cannot be applied here: nothing to sync from here.
+    if (this.live.appliedRevision !== this.live.revision) return;
     const config = this.config;
     const now = this.writer.now();
     const plans = Object.keys(config.providers).map((profile) => {

@@ -37,7 +37,10 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
   private readonly secrets = new Map<string, string>();
   private readonly fromFile: ConfigDocument | undefined;
   current: GatewayConfig;
+  /** The store's latest revision this process has seen. */
   revision = 0;
+  /** The revision `current` is (0: the file's, as read, before any stored one). Behind `revision` when the latest cannot be applied here. */
+  appliedRevision = 0;
   document: ConfigDocument;
   /** Per profile, the literal keys `current` lists by fingerprint, secrets known here or not (see KeySync). */
   listedKeys: Map<string, string[]>;
@@ -119,6 +122,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
       return;
     }
     this.current = config;
+    this.appliedRevision = revision;
     this.listedKeys = listedKeyFingerprints(document);
     for (const listener of this.listeners) {
       try {

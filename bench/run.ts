@@ -19,7 +19,8 @@ import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } fr
  * BENCH_STREAMS (sequential streaming requests per target, targets in turn), BENCH_CONCURRENCY
  * (e.g. "1,32,256"), BENCH_FLOORS=1 (two more targets below the raw proxy, `floor-proxies.ts`: load
  * tables only, no targets checked), BENCH_INSTRUCTIONS=0 (no instruction counts; they take a few
- * minutes under valgrind, `instructions.ts`).
+ * minutes under valgrind, `instructions.ts`), BENCH_TRACING=1 (one more target, "switchboard traced":
+ * OTEL_EXPORTER_OTLP_ENDPOINT set, its spans posted to `span-sink.ts`; in every table, no target checked).
  */
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');
@@ -31,6 +32,7 @@ const streams = Number(process.env.BENCH_STREAMS ?? 60);
 const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').map(Number);
 const floors = process.env.BENCH_FLOORS === '1';
 const instructions = process.env.BENCH_INSTRUCTIONS !== '0';
+const tracing = process.env.BENCH_TRACING === '1';
 const upstreamChunks = 20;
 
 type Phase = 'capacity' | 'latency';
@@ -83,6 +85,22 @@ async function main(): Promise<void> {
         },
       },
     ];
+    if (tracing) {
+      const sink = await startNode('span sink', [join(dist, 'bench/span-sink.js')]);
+      started.push(sink);
+      const traced = await startSwitchboard(upstreamRoot, thinking, {
+        env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
+      });
+      started.push(traced);
+      const url = `http://127.0.0.1:${traced.port}/v1/chat/completions`;
+      const name = 'switchboard traced';
+      targets.push({
+        name,
+        pid: traced.child.pid,
+        capacity: { name, url, headers: {}, model: 'bench' },
+        latency: { name, url, headers: {}, model: 'bench-think' },
+      });
+    }
     if (portkey) {
       const via = (host: string): Target => ({
         name: 'portkey',

@@ -121,4 +121,22 @@ describeWithNats('a traced ReAct session: the gateway and the tool server export
     const inSession = new Set([session.spanId, step1.spanId, step2.spanId]);
     expect(appends.every((s) => inSession.has(s.parentSpanId))).toBe(true);
   });
+
+  it('an agent answering /v1/chat/completions is traced the same way, under the client span', async () => {
+    const traceId = '5b8efff798038103d269b633813fc60c';
+    upstream.script('sk-traced-agent', reply.chat(textAnswer('I know this one', 'Paris')));
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: `00-${traceId}-${CLIENT_SPAN}-01` },
+      body: JSON.stringify({ model: 'agent', messages: [{ role: 'user', content: 'Capital of France?' }] }),
+    });
+    expect(res.status).toBe(200);
+    const spans = await eventually(
+      () => receiver.spans.filter((s) => s.traceId === traceId),
+      (mine) => mine.some((s) => s.name === 'POST /v1/chat/completions'),
+    );
+    const server = spans.find((s) => s.name === 'POST /v1/chat/completions');
+    expect(server?.parentSpanId).toBe(CLIENT_SPAN);
+    expect(spans.find((s) => s.name === 'invoke_agent agent')?.parentSpanId).toBe(server?.spanId);
+  });
 });

@@ -8,6 +8,7 @@ import { ReactChat } from '../v1/react-bridge';
 import { sendError } from '../v1/respond';
 import { clientGoneSignal } from '../http/client-gone';
 import { ReactSessions } from './react-sessions';
+import { inServerSpan } from '../tracing/server-span';
 
 /**
  * `/v1/chat/completions` for an agent alias: the session runs to its end and its answer is the
@@ -23,7 +24,12 @@ export class ReactChatService extends ReactChat {
     super();
   }
 
-  async complete(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
+  complete(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
+    // Traced: the agent's session is in the client's trace, under this request's span.
+    return inServerSpan(reply.request, '/v1/chat/completions', { 'switchboard.alias': alias }, () => this.answer(alias, body, reply));
+  }
+
+  private async answer(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
     const agent = this.sessions.agent(alias);
     if (!agent) throw new Error(`${alias} is not an agent`);
     const signal = clientGoneSignal(reply);

@@ -13,7 +13,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RecentSessionsProjection, type ChatMessage } from '@switchboard/react';
-import { extractTraceContext, inSpan, SpanKind } from '@switchboard/telemetry';
 import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
@@ -22,6 +21,7 @@ import { validateChat } from '../v1/validate';
 import { CHAT_REQUEST_SCHEMA } from '../v1/schemas/chat.schema';
 import { requestBody } from '../v1/v1.dto';
 import { ReactSessionDto, SessionListDto } from './react.dto';
+import { inServerSpan } from '../tracing/server-span';
 import { ReactSessions, type Agent } from './react-sessions';
 
 const DEFAULT_LIMIT = 20;
@@ -70,9 +70,7 @@ export class ReactSessionsController {
   @ApiNotFoundResponse({ description: 'Unknown model alias.' })
   start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     // Traced: the session's steps, tool calls and appends are children of this span, in the client's trace.
-    const parent = extractTraceContext((name) => headerValue(req.headers[name]));
-    const attributes = { 'http.request.method': 'POST', 'http.route': '/v1/react/sessions' };
-    return inSpan('POST /v1/react/sessions', { kind: SpanKind.SERVER, attributes }, () => this.run(req, reply), parent);
+    return inServerSpan(req, '/v1/react/sessions', {}, () => this.run(req, reply));
   }
 
   private async run(req: FastifyRequest, reply: FastifyReply): Promise<void> {
@@ -140,8 +138,4 @@ export class ReactSessionsController {
     }
     return undefined;
   }
-}
-
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value;
 }

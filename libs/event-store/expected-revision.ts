@@ -1,4 +1,4 @@
-import { ConcurrencyError, ExpectedRevision } from './event-store';
+import { AppendResult, ConcurrencyError, ExpectedRevision, RecordedEvent } from './event-store';
 
 /** Revision of a stream's last event, or -1 when the stream has no events. */
 export type CurrentRevision = number;
@@ -11,4 +11,17 @@ export function revisionMismatch(stream: string, expected: ExpectedRevision, cur
   const wanted = expected === 'no_stream' ? NO_STREAM_REVISION : expected;
   if (wanted === current) return undefined;
   return new ConcurrencyError(stream, expected, current === NO_STREAM_REVISION ? 'no_stream' : current);
+}
+
+/** What an append that wrote `recorded` (at least one event) returns. */
+export function appended(recorded: RecordedEvent[]): AppendResult {
+  const last = recorded[recorded.length - 1];
+  return { nextRevision: last.revision, position: last.position, recorded };
+}
+
+/** What an append of no events returns: the stream as it stands, from its last event (none: no stream). */
+export function nothingAppended(last: { revision: number; position: bigint } | undefined): AppendResult {
+  return last
+    ? { nextRevision: last.revision, position: last.position, recorded: [] }
+    : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
 }

@@ -1,4 +1,5 @@
 import { EventHandler, RecordedEvent, Subscription } from './event-store';
+import { SubscriptionSignals } from './subscription-signals';
 
 /** Reads up to one page of events with `position > after`, in global order. */
 export type ReadPage = (after: bigint) => RecordedEvent[] | Promise<RecordedEvent[]>;
@@ -23,12 +24,7 @@ const READ_RETRY_MS = 1000;
  * its checkpoint a moment later, so an outage delays events but never loses or repeats one.
  */
 export class PagedSubscription implements Subscription {
-  readonly caughtUp: Promise<void>;
-  readonly failed: Promise<unknown>;
-  private resolveFailed!: (error: unknown) => void;
-  private resolveCaughtUp!: () => void;
-  private rejectCaughtUp!: (error: unknown) => void;
-  private isCaughtUp = false;
+  private readonly signals = new SubscriptionSignals();
   private running = false;
   private wokenWhileRunning = false;
   private closed = false;
@@ -40,22 +36,15 @@ export class PagedSubscription implements Subscription {
     private readonly handler: EventHandler,
     private readonly onClose: (subscription: PagedSubscription) => void,
   ) {
-    this.caughtUp = new Promise((resolve, reject) => {
-      this.resolveCaughtUp = resolve;
-      this.rejectCaughtUp = reject;
-    });
-    // Callers may never await caughtUp; a rejection must not crash the process.
-    this.caughtUp.catch(() => undefined);
-    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     setImmediate(() => this.wake());
   }
 
-  get position(): bigint {
-    return this.checkpoint;
+  get caughtUp(): Promise<void> {
+    return this.signals.caughtUp;
   }
 
-  get isClosed(): boolean {
-    return this.closed;
+  get failed(): Promise<unknown> {
+    return this.signals.failed;
   }
 
   wake(): void {
@@ -72,8 +61,7 @@ export class PagedSubscription implements Subscription {
     this.closed = true;
     clearTimeout(this.retry);
     this.onClose(this);
-    // Nothing more will be delivered: whoever waits for the catch-up must not hang.
-    if (!this.isCaughtUp) this.resolveCaughtUp();
+    this.signals.released();
   }
 
   private async drain(): Promise<void> {
@@ -83,12 +71,10 @@ export class PagedSubscription implements Subscription {
         this.wokenWhileRunning = false;
         if (!(await this.deliverUntilEmpty())) return;
       } while (this.wokenWhileRunning && !this.closed);
-      if (!this.isCaughtUp && !this.closed) {
-        this.isCaughtUp = true;
-        this.resolveCaughtUp();
-      }
+      if (!this.closed) this.signals.markCaughtUp();
     } catch (error) {
-      this.fail(error);
+      this.signals.stopped(error, this.checkpoint);
+      void this.close();
     } finally {
       this.running = false;
     }
@@ -122,17 +108,91 @@ export class PagedSubscription implements Subscription {
     }, READ_RETRY_MS);
     this.retry.unref();
   }
+}
 
-  private fail(error: unknown): void {
-    const wasCaughtUp = this.isCaughtUp;
-    this.resolveFailed(error);
-    this.rejectCaughtUp(error);
-    void this.close();
-    if (wasCaughtUp) {
-      process.emitWarning(
-        `event subscription stopped at position ${this.checkpoint}: ${error instanceof Error ? error.message : String(error)}`,
-        { code: 'SWITCHBOARD_SUBSCRIPTION_STOPPED' },
-      );
+/** What makes a store notice appends by other processes: started with its first subscription, stopped after its last closes. */
+export interface AppendWatch {
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * The subscriptions of one store that reads by position: each opened over the store's page read,
+ * all woken after an append (this process's or, through the watch, another's), closed with the store.
+ */
+export class PagedSubscriptions {
+  private readonly open = new Set<PagedSubscription>();
+  private closed = false;
+
+  constructor(
+    private readonly readPage: ReadPage,
+    private readonly watch?: AppendWatch,
+  ) {}
+
+  subscribe(after: bigint | undefined, handler: EventHandler): Subscription {
+    const subscription = new PagedSubscription(this.readPage, after ?? 0n, handler, (closed) => this.forget(closed));
+    this.open.add(subscription);
+    // A store that is closing no longer watches for appends.
+    if (!this.closed) this.watch?.start();
+    return subscription;
+  }
+
+  /** Something was appended: every subscription reads on from its checkpoint, on the next turn. */
+  wake(): void {
+    for (const subscription of this.open) setImmediate(() => subscription.wake());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.open].map((subscription) => subscription.close()));
+    this.watch?.stop();
+  }
+
+  private forget(subscription: PagedSubscription): void {
+    this.open.delete(subscription);
+    if (this.open.size === 0) this.watch?.stop();
+  }
+}
+
+/**
+ * Looks at the store's newest position every `intervalMs` and calls `moved` only when it changed
+ * since the last look. A look that fails (`readHead` throws: store unreachable) is skipped: the next
+ * one tries again, and the subscriptions retry their reads on their own.
+ */
+export class HeadPoll implements AppendWatch {
+  private timer: NodeJS.Timeout | undefined;
+  private lastSeen: bigint | undefined;
+
+  constructor(
+    private readonly readHead: () => bigint | undefined | Promise<bigint | undefined>,
+    private readonly intervalMs: number,
+    private readonly moved: () => void,
+  ) {}
+
+  get running(): boolean {
+    return this.timer !== undefined;
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.look(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async look(): Promise<void> {
+    let head: bigint | undefined;
+    try {
+      head = await this.readHead();
+    } catch {
+      return;
     }
+    if (head === undefined || head === this.lastSeen) return;
+    this.lastSeen = head;
+    this.moved();
   }
 }

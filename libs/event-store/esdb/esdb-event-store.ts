@@ -26,7 +26,8 @@ import {
   StreamPage,
   Subscription,
 } from '../event-store';
-import { NO_STREAM_REVISION } from '../expected-revision';
+import { nothingAppended } from '../expected-revision';
+import { SubscriptionSignals } from '../subscription-signals';
 
 const RESUBSCRIBE_DELAY_MS = 1000;
 /** How far back from the end of `$all` to look for the newest non-system event (the catch-up target). */
@@ -156,10 +157,7 @@ export class EsdbEventStore implements EventStore {
 
   private async currentState(stream: string): Promise<AppendResult> {
     const last = await this.lastEventOf(stream);
-    const event = last && toRecorded({ event: last });
-    return event
-      ? { nextRevision: event.revision, position: event.position, recorded: [] }
-      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+    return nothingAppended(last && toRecorded({ event: last }));
   }
 
   /**
@@ -186,12 +184,7 @@ export class EsdbEventStore implements EventStore {
  * existed at the start has been handled (or the server says it caught up and nothing is buffered).
  */
 class EsdbSubscription implements Subscription {
-  readonly caughtUp: Promise<void>;
-  readonly failed: Promise<unknown>;
-  private resolveFailed!: (error: unknown) => void;
-  private resolveCaughtUp!: () => void;
-  private rejectCaughtUp!: (error: unknown) => void;
-  private isCaughtUp = false;
+  private readonly signals = new SubscriptionSignals();
   private closed = false;
   private current: ReturnType<EventStoreDBClient['subscribeToAll']> | undefined;
   /** The full log position (commit and prepare) of the last event handled: where to resume. */
@@ -204,20 +197,22 @@ class EsdbSubscription implements Subscription {
     private readonly onClose: (subscription: EsdbSubscription) => void,
   ) {
     this.checkpoint = after === undefined || after <= 0n ? undefined : { commit: after, prepare: after };
-    this.caughtUp = new Promise((resolve, reject) => {
-      this.resolveCaughtUp = resolve;
-      this.rejectCaughtUp = reject;
-    });
-    this.caughtUp.catch(() => undefined);
-    this.failed = new Promise((resolve) => (this.resolveFailed = resolve));
     void this.run();
+  }
+
+  get caughtUp(): Promise<void> {
+    return this.signals.caughtUp;
+  }
+
+  get failed(): Promise<unknown> {
+    return this.signals.failed;
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.onClose(this);
-    if (!this.isCaughtUp) this.resolveCaughtUp();
+    this.signals.released();
     await this.current?.unsubscribe();
     // A cancelled gRPC call does not always end the readable; destroying it ends our loop.
     this.current?.destroy();
@@ -231,7 +226,7 @@ class EsdbSubscription implements Subscription {
       this.fail(error);
       return;
     }
-    if (head === undefined || (this.checkpoint !== undefined && this.checkpoint.commit >= head)) this.markCaughtUp();
+    if (head === undefined || (this.checkpoint !== undefined && this.checkpoint.commit >= head)) this.signals.markCaughtUp();
 
     while (!this.closed) {
       try {
@@ -256,7 +251,7 @@ class EsdbSubscription implements Subscription {
     let serverCaughtUp = false;
     subscription.on('caughtUp', () => {
       serverCaughtUp = true;
-      if (subscription.readableLength === 0) this.markCaughtUp();
+      if (subscription.readableLength === 0) this.signals.markCaughtUp();
     });
     for await (const resolved of subscription as AsyncIterable<AllStreamResolvedEvent>) {
       if (this.closed) return;
@@ -270,7 +265,7 @@ class EsdbSubscription implements Subscription {
       }
       this.checkpoint = position;
       if ((head !== undefined && event.position >= head) || (serverCaughtUp && subscription.readableLength === 0)) {
-        this.markCaughtUp();
+        this.signals.markCaughtUp();
       }
     }
   }
@@ -287,23 +282,9 @@ class EsdbSubscription implements Subscription {
     return undefined;
   }
 
-  private markCaughtUp(): void {
-    if (this.isCaughtUp) return;
-    this.isCaughtUp = true;
-    this.resolveCaughtUp();
-  }
-
   private fail(error: unknown): void {
-    const wasCaughtUp = this.isCaughtUp;
-    this.resolveFailed(error);
-    this.rejectCaughtUp(error);
+    this.signals.stopped(error, this.checkpoint?.commit ?? 0n);
     void this.close();
-    if (wasCaughtUp) {
-      process.emitWarning(
-        `event subscription stopped at position ${String(this.checkpoint?.commit ?? 0n)}: ${error instanceof Error ? error.message : String(error)}`,
-        { code: 'SWITCHBOARD_SUBSCRIPTION_STOPPED' },
-      );
-    }
   }
 }
 

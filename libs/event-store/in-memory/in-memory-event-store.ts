@@ -8,8 +8,8 @@ import {
   StreamPage,
   Subscription,
 } from '../event-store';
-import { revisionMismatch } from '../expected-revision';
-import { PagedSubscription, readAllPages } from '../paged-subscription';
+import { appended, nothingAppended, revisionMismatch } from '../expected-revision';
+import { PagedSubscriptions, readAllPages } from '../paged-subscription';
 
 const PAGE_SIZE = 500;
 
@@ -18,16 +18,14 @@ export class InMemoryEventStore implements EventStore {
   /** `log[i]` has position `i + 1`. */
   private readonly log: RecordedEvent[] = [];
   private readonly streams = new Map<string, RecordedEvent[]>();
-  private readonly subscriptions = new Set<PagedSubscription>();
+  private readonly subscriptions = new PagedSubscriptions((from) => this.page(from));
   /** Lease name → when it runs out (epoch ms). */
   private readonly leases = new Map<string, number>();
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
     const existing = this.streams.get(stream) ?? [];
     const current = existing.length - 1;
-    if (events.length === 0) {
-      return { nextRevision: current, position: existing.at(-1)?.position ?? 0n, recorded: [] };
-    }
+    if (events.length === 0) return nothingAppended(existing.at(-1));
     const mismatch = revisionMismatch(stream, expected, current);
     if (mismatch) throw mismatch;
 
@@ -42,10 +40,8 @@ export class InMemoryEventStore implements EventStore {
     }));
     this.log.push(...recorded);
     this.streams.set(stream, existing.concat(recorded));
-    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
-
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, recorded: recorded.map(copy) };
+    this.subscriptions.wake();
+    return appended(recorded.map(copy));
   }
 
   async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
@@ -60,14 +56,7 @@ export class InMemoryEventStore implements EventStore {
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
-    const subscription = new PagedSubscription(
-      (from) => this.page(from),
-      after ?? 0n,
-      handler,
-      (closed) => this.subscriptions.delete(closed),
-    );
-    this.subscriptions.add(subscription);
-    return subscription;
+    return this.subscriptions.subscribe(after, handler);
   }
 
   async claim(name: string, _holder: string, ttlMs: number): Promise<boolean> {
@@ -80,7 +69,7 @@ export class InMemoryEventStore implements EventStore {
   async ping(): Promise<void> {}
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
+    await this.subscriptions.close();
   }
 
   private page(after: bigint): RecordedEvent[] {

@@ -10,8 +10,8 @@ import {
   StreamPage,
   Subscription,
 } from '../event-store';
-import { NO_STREAM_REVISION } from '../expected-revision';
-import { PagedSubscription, readAllPages } from '../paged-subscription';
+import { NO_STREAM_REVISION, appended, nothingAppended } from '../expected-revision';
+import { AppendWatch, HeadPoll, PagedSubscriptions, readAllPages } from '../paged-subscription';
 import { NOTIFY_CHANNEL, WRONG_EXPECTED_REVISION, migrateOnce, postgresPoolConfig, type PostgresPoolOptions } from './migrations';
 
 export interface PostgresEventStoreOptions extends PostgresPoolOptions {
@@ -45,26 +45,23 @@ const COLUMNS = 'position, stream, revision, type, data, at';
  */
 export class PostgresEventStore implements EventStore {
   private readonly pool: Pool;
-  private readonly pollIntervalMs: number;
-  private readonly subscriptions = new Set<PagedSubscription>();
+  private readonly subscriptions: PagedSubscriptions;
   /** Applies the migrations once (see migrateOnce). */
   private readonly ready: () => Promise<void>;
-  private listener: Client | undefined;
-  private relisten: NodeJS.Timeout | undefined;
-  private poller: NodeJS.Timeout | undefined;
-  private lastSeenPosition: string | undefined;
   private closed = false;
 
   constructor(
     private readonly url: string,
     opts: PostgresEventStoreOptions = {},
   ) {
-    this.pollIntervalMs = opts.pollIntervalMs ?? 500;
     this.pool = new Pool(postgresPoolConfig(url, opts));
     this.ready = migrateOnce(this.pool);
     // An idle connection dropped by the server (restart, failover) is replaced on next use;
     // without a listener the pool's 'error' event would end the process.
     this.pool.on('error', () => undefined);
+    const wake = () => this.subscriptions.wake();
+    const poll = new HeadPoll(() => this.head(), opts.pollIntervalMs ?? 500, wake);
+    this.subscriptions = new PagedSubscriptions((from) => this.page(from), new ListenAndPoll(url, poll, wake));
   }
 
   async append(stream: string, events: NewEvent[], expected: ExpectedRevision): Promise<AppendResult> {
@@ -92,9 +89,8 @@ export class PostgresEventStore implements EventStore {
       position: BigInt(row.event_position),
       at: row.event_at.toISOString(),
     }));
-    this.wakeSubscriptions();
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, recorded };
+    this.subscriptions.wake();
+    return appended(recorded);
   }
 
   async readStream(stream: string, page?: StreamPage): Promise<RecordedEvent[]> {
@@ -113,15 +109,7 @@ export class PostgresEventStore implements EventStore {
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
-    const subscription = new PagedSubscription(
-      (from) => this.page(from),
-      after ?? 0n,
-      handler,
-      (closed) => this.forget(closed),
-    );
-    this.subscriptions.add(subscription);
-    this.startWatching();
-    return subscription;
+    return this.subscriptions.subscribe(after, handler);
   }
 
   async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
@@ -143,8 +131,7 @@ export class PostgresEventStore implements EventStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    this.stopWatching();
+    await this.subscriptions.close();
     await this.pool.end();
   }
 
@@ -164,25 +151,39 @@ export class PostgresEventStore implements EventStore {
       [stream],
     );
     const last = rows[0];
-    return last
-      ? { nextRevision: last.revision, position: BigInt(last.position), recorded: [] }
-      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+    return nothingAppended(last && { revision: last.revision, position: BigInt(last.position) });
   }
 
-  private wakeSubscriptions(): void {
-    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
+  private async head(): Promise<bigint> {
+    await this.ready();
+    const { rows } = await this.pool.query<{ head: string }>('SELECT COALESCE(MAX(position), 0)::text AS head FROM switchboard_events');
+    return BigInt(rows[0].head);
   }
+}
 
-  private startWatching(): void {
-    if (this.poller || this.closed) return;
-    this.poller = setInterval(() => void this.poll(), this.pollIntervalMs);
-    this.poller.unref();
+/**
+ * How a PostgreSQL store notices appends by other replicas: a connection of its own that LISTENs
+ * (reopened a moment after it drops), and a poll of the newest position as the fallback for the
+ * time no connection listens.
+ */
+class ListenAndPoll implements AppendWatch {
+  private listener: Client | undefined;
+  private relisten: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly url: string,
+    private readonly poll: HeadPoll,
+    private readonly wake: () => void,
+  ) {}
+
+  start(): void {
+    if (this.poll.running) return;
+    this.poll.start();
     void this.listen();
   }
 
-  private stopWatching(): void {
-    clearInterval(this.poller);
-    this.poller = undefined;
+  stop(): void {
+    this.poll.stop();
     clearTimeout(this.relisten);
     this.relisten = undefined;
     const listener = this.listener;
@@ -190,48 +191,29 @@ export class PostgresEventStore implements EventStore {
     void listener?.end().catch(() => undefined);
   }
 
-  /** Wakes the subscriptions only when some process appended since the last look. */
-  private async poll(): Promise<void> {
-    try {
-      await this.ready();
-      const { rows } = await this.pool.query<{ head: string }>('SELECT COALESCE(MAX(position), 0)::text AS head FROM switchboard_events');
-      if (rows[0].head === this.lastSeenPosition) return;
-      this.lastSeenPosition = rows[0].head;
-      this.wakeSubscriptions();
-    } catch {
-      // Unreachable for now: the next poll tries again, and the subscriptions retry on their own.
-    }
-  }
-
-  /** A connection of its own that LISTENs; when it drops, another is opened a moment later. */
   private async listen(): Promise<void> {
-    if (this.closed || this.poller === undefined) return;
+    if (!this.poll.running) return;
     const listener = new Client({ connectionString: this.url, keepAlive: true });
     this.listener = listener;
     const reopen = () => {
       if (this.listener !== listener) return;
       this.listener = undefined;
       void listener.end().catch(() => undefined);
-      if (this.poller === undefined) return;
+      if (!this.poll.running) return;
       this.relisten = setTimeout(() => void this.listen(), RELISTEN_DELAY_MS);
       this.relisten.unref();
     };
-    listener.on('notification', () => this.wakeSubscriptions());
+    listener.on('notification', this.wake);
     listener.on('error', reopen);
     listener.on('end', reopen);
     try {
       await listener.connect();
       await listener.query(`LISTEN ${NOTIFY_CHANNEL}`);
       // Anything appended while no one listened is read now, not at the next poll.
-      this.wakeSubscriptions();
+      this.wake();
     } catch {
       reopen();
     }
-  }
-
-  private forget(subscription: PagedSubscription): void {
-    this.subscriptions.delete(subscription);
-    if (this.subscriptions.size === 0) this.stopWatching();
   }
 }
 

@@ -11,8 +11,8 @@ import {
   StreamPage,
   Subscription,
 } from '../event-store';
-import { NO_STREAM_REVISION, revisionMismatch } from '../expected-revision';
-import { PagedSubscription, readAllPages } from '../paged-subscription';
+import { NO_STREAM_REVISION, appended, nothingAppended, revisionMismatch } from '../expected-revision';
+import { HeadPoll, PagedSubscriptions, readAllPages } from '../paged-subscription';
 
 export interface SqliteEventStoreOptions {
   /** How often subscriptions look for events appended by other processes (default 150 ms). */
@@ -59,10 +59,7 @@ const storesByFile = new Map<string, Set<SqliteEventStore>>();
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly file: string;
-  private readonly pollIntervalMs: number;
-  private readonly subscriptions = new Set<PagedSubscription>();
-  private poller: NodeJS.Timeout | undefined;
-  private lastSeenPosition = 0n;
+  private readonly subscriptions: PagedSubscriptions;
 
   private readonly currentRevisionStmt: Database.Statement<[string]>;
   private readonly lastEventStmt: Database.Statement<[string]>;
@@ -76,7 +73,6 @@ export class SqliteEventStore implements EventStore {
 
   constructor(path: string, opts: SqliteEventStoreOptions = {}) {
     this.file = resolve(path);
-    this.pollIntervalMs = opts.pollIntervalMs ?? 150;
     mkdirSync(dirname(this.file), { recursive: true });
 
     this.db = new Database(this.file);
@@ -105,6 +101,13 @@ export class SqliteEventStore implements EventStore {
        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, until = excluded.until WHERE leases.until <= ?`,
     );
     this.appendTx = this.db.transaction(this.appendInTransaction.bind(this)).immediate;
+    // Other processes' appends on the same file are noticed by polling its newest position.
+    const poll = new HeadPoll(
+      () => (this.db.open ? (this.headStmt.get() as bigint) : undefined),
+      opts.pollIntervalMs ?? 150,
+      () => this.subscriptions.wake(),
+    );
+    this.subscriptions = new PagedSubscriptions((from) => this.page(from), poll);
 
     const stores = storesByFile.get(this.file) ?? new Set();
     stores.add(this);
@@ -121,7 +124,7 @@ export class SqliteEventStore implements EventStore {
       if (isUniqueViolation(error)) throw revisionMismatch(stream, expected, this.currentRevision(stream)) ?? error;
       throw error;
     }
-    for (const store of storesByFile.get(this.file) ?? []) store.wakeSubscriptions();
+    for (const store of storesByFile.get(this.file) ?? []) store.subscriptions.wake();
     return result;
   }
 
@@ -135,15 +138,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   subscribeToAll(after: bigint | undefined, handler: EventHandler): Subscription {
-    const subscription = new PagedSubscription(
-      (from) => this.page(from),
-      after ?? 0n,
-      handler,
-      (closed) => this.forget(closed),
-    );
-    this.subscriptions.add(subscription);
-    this.startPolling();
-    return subscription;
+    return this.subscriptions.subscribe(after, handler);
   }
 
   async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
@@ -156,8 +151,7 @@ export class SqliteEventStore implements EventStore {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.subscriptions].map((subscription) => subscription.close()));
-    this.stopPolling();
+    await this.subscriptions.close();
     storesByFile.get(this.file)?.delete(this);
     if (storesByFile.get(this.file)?.size === 0) storesByFile.delete(this.file);
     if (this.db.open) this.db.close();
@@ -174,8 +168,7 @@ export class SqliteEventStore implements EventStore {
       const { lastInsertRowid } = this.insertStmt.run(stream, revision, event.type, data, at);
       return { stream, type: event.type, data: JSON.parse(data), revision, position: BigInt(lastInsertRowid), at };
     });
-    const last = recorded[recorded.length - 1];
-    return { nextRevision: last.revision, position: last.position, recorded };
+    return appended(recorded);
   }
 
   private currentRevision(stream: string): number {
@@ -185,42 +178,11 @@ export class SqliteEventStore implements EventStore {
 
   private currentState(stream: string): AppendResult {
     const last = this.lastEventStmt.get(stream) as [bigint, bigint] | undefined;
-    return last
-      ? { nextRevision: Number(last[0]), position: last[1], recorded: [] }
-      : { nextRevision: NO_STREAM_REVISION, position: 0n, recorded: [] };
+    return nothingAppended(last && { revision: Number(last[0]), position: last[1] });
   }
 
   private page(after: bigint, size = PAGE_SIZE): RecordedEvent[] {
     return (this.pageStmt.all(after, size) as Row[]).map(toRecorded);
-  }
-
-  private wakeSubscriptions(): void {
-    for (const subscription of this.subscriptions) setImmediate(() => subscription.wake());
-  }
-
-  /** Wakes the subscriptions only when some process appended since the last look. */
-  private poll(): void {
-    if (!this.db.open) return;
-    const head = this.headStmt.get() as bigint;
-    if (head === this.lastSeenPosition) return;
-    this.lastSeenPosition = head;
-    this.wakeSubscriptions();
-  }
-
-  private startPolling(): void {
-    if (this.poller) return;
-    this.poller = setInterval(() => this.poll(), this.pollIntervalMs);
-    this.poller.unref();
-  }
-
-  private stopPolling(): void {
-    clearInterval(this.poller);
-    this.poller = undefined;
-  }
-
-  private forget(subscription: PagedSubscription): void {
-    this.subscriptions.delete(subscription);
-    if (this.subscriptions.size === 0) this.stopPolling();
   }
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parseDocument, stringify } from 'yaml';
 import { fingerprint } from '@switchboard/domain';
 import type { GatewayConfig } from './config.types';
+import { interpolate } from './interpolate';
 import { ConfigError, loadConfig } from './load-config';
 
 /**
@@ -67,6 +68,22 @@ export function listedKeyFingerprints(document: ConfigDocument): Map<string, str
     );
   }
   return listed;
+}
+
+/**
+ * Profiles whose `keys` hold a `${VAR}` reference that resolves to nothing in `env` (a variable
+ * unset here, with an empty default): this process does not see all of their keys, so it must not
+ * remove a key of theirs that another process, with the variable set, registered.
+ */
+export function profilesMissingKeys(document: ConfigDocument, env: NodeJS.ProcessEnv): Set<string> {
+  const missing = new Set<string>();
+  for (const [name, profile] of Object.entries(asMapping(document.providers) ?? {})) {
+    const keys = asMapping(profile)?.keys;
+    if (!Array.isArray(keys)) continue;
+    const unresolved = keys.some((key) => typeof key === 'string' && key.includes('${') && interpolate(key, env, []) === '');
+    if (unresolved) missing.add(name);
+  }
+  return missing;
 }
 
 /** Validates a document as loadConfig does (`${VAR}` from env, paths from cwd); throws `ConfigError` listing every problem. */

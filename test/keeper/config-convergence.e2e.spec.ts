@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fingerprint } from '@switchboard/domain';
 import { stringify } from 'yaml';
@@ -16,6 +16,9 @@ const DROPPED = 'sk-converge-dropped-00000000002';
 const KEEPER_ONLY = 'sk-converge-keeper-only-0000003';
 /** Added later through PUT /admin/config as `${LATE_KEY}`: every process resolves it from its env. */
 const LATE = 'sk-converge-late-0000000000004';
+/** Added as `${CONVERGE_OPTIONAL_KEY:-}`: set in every process but one. */
+const OPTIONAL = 'sk-converge-optional-000000005';
+process.env.CONVERGE_OPTIONAL_KEY = OPTIONAL;
 
 interface KeyRow {
   fingerprint: string;
@@ -35,6 +38,9 @@ describe('a gateway and a keeper started with different config files', () => {
   let keeper: Child | undefined;
   const logs = new CapturingLogger();
   let storePath = '';
+  let keeperConfig = '';
+  /** The first gateway's dir holds the store and the keeper's file: kept across the gateway's restart, removed at the end. */
+  let firstDir = '';
 
   const gatewayFile = () => ({
     providers: {
@@ -70,7 +76,8 @@ describe('a gateway and a keeper started with different config files', () => {
     upstream.always(LATE, reply.unauthorized());
     gw = await startGateway({ config: gatewayFile(), env: { LATE_KEY: LATE }, logger: logs });
     storePath = gw.storePath;
-    const keeperConfig = join(gw.dir, 'keeper.yaml');
+    firstDir = gw.dir;
+    keeperConfig = join(gw.dir, 'keeper.yaml');
     writeFileSync(keeperConfig, stringify(keeperFile()));
     keeper = runEntry(
       'src/keeper/main.ts',
@@ -82,6 +89,7 @@ describe('a gateway and a keeper started with different config files', () => {
     await keeper?.stop();
     await gw?.close();
     await upstream?.close();
+    if (firstDir) rmSync(firstDir, { recursive: true, force: true });
   });
 
   it("converge on the store's config (the keeper's, seeded last): the removed profile leaves /admin/providers, its keys the pool", async () => {
@@ -147,6 +155,8 @@ describe('a gateway and a keeper started with different config files', () => {
       20_000,
     );
     expect(types).toEqual(['KeyRegistered', 'ProbeFailed', 'KeyRetired']);
+    // The gateway has it from the store's feed too.
+    expect(stateOf(await eventually(keys, (r) => stateOf(r, LATE) === 'retired'), LATE)).toBe('retired');
     expect(upstream.callsFor(LATE).map((r) => `${r.method} ${r.path}`)).toEqual(['GET /v1/models']);
     expect(keeper!.process.exitCode).toBeNull();
   });
@@ -168,8 +178,37 @@ describe('a gateway and a keeper started with different config files', () => {
     }
   });
 
+  it('a keeper with a ${VAR:-} key unset removes none of what the others registered for that profile', async () => {
+    const current = await get<{ revision: number; config: { providers: Record<string, unknown> } }>('/admin/config');
+    const next = {
+      ...current.config,
+      providers: {
+        ...current.config.providers,
+        optional: { type: 'openai', base_url: upstream.baseUrl, keys: ['${CONVERGE_OPTIONAL_KEY:-}'], probe_interval_ms: 600_000 },
+      },
+    };
+    const put = await fetch(`${gw!.url}/admin/config`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json', 'if-match': `"${current.revision}"` },
+      body: JSON.stringify({ config: next }),
+    });
+    expect(put.status).toBe(200);
+    expect(stateOf(await keys(), OPTIONAL)).toBe('available');
+    const env = childEnv({ SWITCHBOARD_CONFIG: keeperConfig, EVENT_STORE_URL: `sqlite:${storePath}`, LATE_KEY: LATE });
+    delete env.CONVERGE_OPTIONAL_KEY;
+    const partial = runEntry('src/keeper/main.ts', env);
+    try {
+      await partial.waitFor(/keeper running/, 60_000);
+      await partial.waitFor(/keys of optional: .* removes none of \[/, 10_000);
+      expect(stateOf(await keys(), OPTIONAL)).toBe('available');
+      expect(await history(OPTIONAL)).toEqual(['KeyRegistered']);
+    } finally {
+      await partial.stop();
+    }
+  });
+
   it('no upstream key appears in a log line of either process', () => {
-    for (const secret of [SHARED, DROPPED, KEEPER_ONLY, LATE]) {
+    for (const secret of [SHARED, DROPPED, KEEPER_ONLY, LATE, OPTIONAL]) {
       expect(logs.lines.filter((l) => l.includes(secret))).toEqual([]);
       expect(keeper!.stdout + keeper!.stderr).not.toContain(secret);
     }

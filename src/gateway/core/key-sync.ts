@@ -155,7 +155,13 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     const now = this.writer.now();
     const plans = Object.keys(config.providers).map((profile) => {
       const desired = this.desired(profile);
-      return { profile, desired, ...planKeySync(desired, this.keys.fingerprints(profile)) };
+      const plan = planKeySync(desired, this.keys.fingerprints(profile));
+      // A `${VAR}` key unset here may be one another process registered: this one only adds.
+      if (this.live.partiallyKnown.has(profile) && plan.remove.length > 0) {
+        this.logger.warn(`keys of ${profile}: a \${VAR} key is unset in this process, so it removes none of [${plan.remove.join(', ')}]`);
+        plan.remove = [];
+      }
+      return { profile, desired, ...plan };
     });
     const orphans = this.keys.list().filter((k) => k.state !== 'removed' && !(k.provider in config.providers));
     for (const { fingerprint } of orphans) await this.writer.apiKey({ type: 'RemoveKey', data: { fingerprint, now } });

@@ -4,6 +4,7 @@ import {
   configFromDocument,
   listedKeyFingerprints,
   maskSecrets,
+  profilesMissingKeys,
   readConfigDocument,
   renderConfigDocument,
   type ConfigDocument,
@@ -44,6 +45,8 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
   document: ConfigDocument;
   /** Per profile, the literal keys `current` lists by fingerprint, secrets known here or not (see KeySync). */
   listedKeys: Map<string, string[]>;
+  /** Profiles of `current` with a `${VAR}` key unset here: this process does not see all their keys. */
+  partiallyKnown: Set<string>;
   private resolveSeeded!: () => void;
   /** Settles once this process's file has seeded the store (or could not): the feed then holds the store's latest config. */
   readonly seeded = new Promise<void>((resolve) => (this.resolveSeeded = resolve));
@@ -63,6 +66,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
     }
     this.document = this.fromFile ?? {};
     this.listedKeys = listedKeyFingerprints(this.document);
+    this.partiallyKnown = profilesMissingKeys(this.document, env);
     feed.follow(this);
   }
 
@@ -124,6 +128,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
     this.current = config;
     this.appliedRevision = revision;
     this.listedKeys = listedKeyFingerprints(document);
+    this.partiallyKnown = profilesMissingKeys(document, this.env);
     for (const listener of this.listeners) {
       try {
         listener(config);

@@ -52,11 +52,29 @@ describe('prompt decider', () => {
         .when(change(newer, 'file'))
         .then([changed(newer, EDITED, 'file')]);
     });
+    it('a file seen before does not bring its prompt back', () => {
+      given(promptDecider, ...history)
+        .when(change(FILE, 'file'))
+        .then([]);
+    });
     it('the same admin change again records nothing', () => {
       given(promptDecider, ...history)
         .when(change(EDITED, 'admin'))
         .then([]);
     });
+  });
+});
+
+describe('two processes started with different pattern files', () => {
+  const OTHER = `${FILE}\nAnswer in French.`;
+  const history = [changed(FILE, '', 'file'), changed(OTHER, FILE, 'file')];
+  it('converge on the file seeded last: neither restart undoes the other', () => {
+    given(promptDecider, ...history)
+      .when(change(FILE, 'file'))
+      .then([]);
+    given(promptDecider, ...history)
+      .when(change(OTHER, 'file'))
+      .then([]);
   });
 });
 

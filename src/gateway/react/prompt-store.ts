@@ -6,8 +6,8 @@ import { ProjectionFeed, type FollowingProjection } from '../core/projection-fee
 import { EVENT_STORE } from '../tokens';
 
 /**
- * System prompts live in the store (`prompt-<pattern>`): the pattern files seed it at start (only
- * when a file changed since it last did), an admin change appends `PromptChanged`, and every
+ * System prompts live in the store (`prompt-<pattern>`): the pattern files seed it at start (a prompt
+ * no file seeded before), an admin change appends `PromptChanged`, and every
  * replica applies each one to its registry as the feed delivers it, so the next session of the
  * pattern uses it. Nothing is written to the config folder, which may be mounted read-only.
  */

@@ -151,4 +151,30 @@ describe('traces of /v1 requests', () => {
     expect(server!.attributes['http.response.status_code']).toBe(404);
     expect(attempts).toEqual([]);
   });
+
+  it("builds a stream's spans when its relay ends, with the tokens and model of its last chunks", async () => {
+    upstream.always(
+      GOOD,
+      reply.stream(['one ', 'two'], {
+        model: 'gpt-4o-mini-2024-07-18',
+        usage: { prompt_tokens: 7, completion_tokens: 2, total_tokens: 9 },
+      }),
+    );
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': 'req-stream' },
+      body: JSON.stringify({ model: 'main-gpt', stream: true, messages: [{ role: 'user', content: 'hi' }] }),
+    });
+    expect(await res.text()).toContain('[DONE]');
+    const { server, attempts } = await spansOf('req-stream');
+    expect(server!.attributes['http.response.status_code']).toBe(200);
+    expect(attempts).toHaveLength(1);
+    expect(attempts[0].attributes).toMatchObject({
+      'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.response.model': 'gpt-4o-mini-2024-07-18',
+      'gen_ai.usage.input_tokens': 7,
+      'gen_ai.usage.output_tokens': 2,
+      'switchboard.attempt.outcome': 'ok',
+    });
+  });
 });

@@ -164,6 +164,12 @@ export function formatTraceparent(traceId: string, spanId: string, flags: number
   return `00-${traceId}-${spanId}-${flags.toString(16).padStart(2, '0')}`;
 }
 
+/** The `traceparent` of the span active here, if any (a call made in-process continues it). */
+export function activeTraceparent(): string | undefined {
+  const spanContext = trace.getSpanContext(context.active());
+  return spanContext && formatTraceparent(spanContext.traceId, spanContext.spanId, spanContext.traceFlags);
+}
+
 export const newTraceId = (): string => randomBytes(16).toString('hex');
 export const newSpanId = (): string => randomBytes(8).toString('hex');
 

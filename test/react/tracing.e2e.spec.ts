@@ -105,7 +105,17 @@ describeWithNats('a traced ReAct session: the gateway and the tool server export
     expect(session.parentSpanId).toBe(server.spanId);
     const [step1, step2] = [named('react step 1'), named('react step 2')];
     expect([step1.parentSpanId, step2.parentSpanId]).toEqual([session.spanId, session.spanId]);
-    expect(gatewaySpans.filter((s) => s.name === 'chat agent').map((s) => s.parentSpanId)).toEqual([step1.spanId, step2.spanId]);
+    const modelCalls = [step1, step2].map((step) => gatewaySpans.find((s) => s.name === 'chat agent' && s.parentSpanId === step.spanId));
+    expect(modelCalls.map((s) => s?.name)).toEqual(['chat agent', 'chat agent']);
+    // Each model call's upstream attempt: a client span under it, whose id the upstream got as its parent.
+    const attempts = modelCalls.map((call) => gatewaySpans.find((s) => s.parentSpanId === call?.spanId && s.kind === 3 /* CLIENT */));
+    expect(attempts.map((s) => s?.attributes)).toEqual([
+      expect.objectContaining({ 'gen_ai.system': 'openai', 'gen_ai.request.model': 'scripted-model', 'switchboard.attempt.outcome': 'ok' }),
+      expect.objectContaining({ 'gen_ai.system': 'openai', 'gen_ai.request.model': 'scripted-model', 'switchboard.attempt.outcome': 'ok' }),
+    ]);
+    expect(upstream.callsFor('sk-traced-agent').map((r) => r.headers.traceparent)).toEqual(
+      attempts.map((s) => `00-${TRACE_ID}-${s?.spanId}-01`),
+    );
 
     // The tool call, seen from both processes: the tool server's span is the child of the gateway's.
     const call = named('execute_tool calculator');

@@ -1,6 +1,9 @@
-import { contextUnder, SpanKind, SpanStatusCode, startSpanWithIds, type Attributes } from '@switchboard/telemetry';
-import type { Attempt, Endpoint, RequestObserver, RequestRecord } from '../routing/request-record';
+import { contextUnder, SpanKind, SpanStatusCode, startSpanWithIds, type Attributes, type Context } from '@switchboard/telemetry';
+import type { Attempt, Endpoint, RequestObserver, RequestRecord, Usage } from '../routing/request-record';
+import { modelOf, usageOf } from '../routing/finish-request';
+import type { RequestContext } from '../routing/request-context';
 import type { RequestTrace, TracedCall } from '../routing/request-trace';
+import type { RouteResult } from '../routing/route-result';
 
 /** `gen_ai.system` of each provider type (OpenTelemetry's GenAI names where it has one). */
 const GEN_AI_SYSTEM: Record<string, string> = {
@@ -41,23 +44,58 @@ export class RequestSpans implements RequestObserver {
     );
     if (!server) return;
     if (record.status >= 500) server.setStatus({ code: SpanStatusCode.ERROR });
-    const under = contextUnder(server.spanContext());
-    const attempts = attemptsByCall(record.attempts, trace);
-    trace.calls.forEach((call, index) => {
-      const attempt = attempts.get(index);
-      const served = attempt?.outcome === 'ok' && index === trace.calls.length - 1 && record.status < 400;
-      const span = startSpanWithIds(
-        `${OPERATION[record.endpoint]} ${attempt?.model ?? record.model ?? ''}`.trim(),
-        { kind: SpanKind.CLIENT, startTime: epochMs(call.startedAt), attributes: callAttributes(record, call, attempt, served) },
-        under,
-        { spanId: call.spanId },
-      );
-      if (!span) return;
-      if (attempt?.outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: attempt?.reason ?? 'aborted' });
-      span.end(attempt ? epochMs(call.startedAt + attempt.ms) : end);
-    });
+    const served = record.status < 400 ? { responseModel: record.responseModel, usage: record.usage } : null;
+    endCallSpans(trace, record.attempts, contextUnder(server.spanContext()), OPERATION[record.endpoint], served, end);
     server.end(end);
   }
+}
+
+/**
+ * The spans of a call routed in-process (a ReAct step's model call): its upstream calls as client
+ * spans under the span that was active when it began, there being no HTTP request of its own.
+ */
+export function traceRoutedCalls(request: RequestContext, result: RouteResult): void {
+  const trace = request.trace;
+  if (!trace) return;
+  const answer = result.kind === 'served' ? (result.answer ?? result.body) : undefined;
+  const served = answer === undefined ? null : { responseModel: modelOf(answer), usage: usageOf(answer) };
+  const operation = request.op === 'completions' ? 'text_completion' : request.op;
+  endCallSpans(trace, request.attempts, contextUnder(trace.parent), operation, served, epochMs(performance.now()));
+}
+
+/** What the serving attempt's span says of the answer: the model it names and its tokens. */
+export interface ServedAnswer {
+  readonly responseModel: string | null;
+  readonly usage: Usage | null;
+}
+
+/**
+ * A client span per upstream call of the request, under `parent`, with the ids and start times
+ * the request noted, ended at its attempt's end (at `end` when the request was aborted mid-call).
+ * `served`: the request was answered, by its last call.
+ */
+export function endCallSpans(
+  trace: RequestTrace,
+  attempts: readonly Attempt[],
+  parent: Context,
+  operation: string,
+  served: ServedAnswer | null,
+  end: number,
+): void {
+  const byCall = attemptsByCall(attempts, trace);
+  trace.calls.forEach((call, index) => {
+    const attempt = byCall.get(index);
+    const serving = attempt?.outcome === 'ok' && index === trace.calls.length - 1 ? served : null;
+    const span = startSpanWithIds(
+      `${operation} ${attempt?.model ?? ''}`.trim(),
+      { kind: SpanKind.CLIENT, startTime: epochMs(call.startedAt), attributes: callAttributes(operation, call, attempt, serving) },
+      parent,
+      { traceId: trace.traceId, spanId: call.spanId },
+    );
+    if (!span) return;
+    if (attempt?.outcome !== 'ok') span.setStatus({ code: SpanStatusCode.ERROR, message: attempt?.reason ?? 'aborted' });
+    span.end(attempt ? epochMs(call.startedAt + attempt.ms) : end);
+  });
 }
 
 function serverAttributes(record: RequestRecord): Attributes {
@@ -75,10 +113,10 @@ function serverAttributes(record: RequestRecord): Attributes {
   return attributes;
 }
 
-function callAttributes(record: RequestRecord, call: TracedCall, attempt: Attempt | undefined, served: boolean): Attributes {
+function callAttributes(operation: string, call: TracedCall, attempt: Attempt | undefined, served: ServedAnswer | null): Attributes {
   const attributes: Attributes = {
     'gen_ai.system': GEN_AI_SYSTEM[call.system] ?? call.system,
-    'gen_ai.operation.name': OPERATION[record.endpoint],
+    'gen_ai.operation.name': operation,
     'switchboard.attempt.outcome': attempt?.outcome ?? 'aborted',
   };
   if (attempt) {
@@ -89,12 +127,10 @@ function callAttributes(record: RequestRecord, call: TracedCall, attempt: Attemp
     if (attempt.status !== null) attributes['http.response.status_code'] = attempt.status;
   }
   if (served) {
-    const model = record.responseModel;
-    if (model !== null) attributes['gen_ai.response.model'] = model;
-    const usage = record.usage;
-    if (usage) {
-      attributes['gen_ai.usage.input_tokens'] = usage.prompt_tokens;
-      attributes['gen_ai.usage.output_tokens'] = usage.completion_tokens;
+    if (served.responseModel !== null) attributes['gen_ai.response.model'] = served.responseModel;
+    if (served.usage) {
+      attributes['gen_ai.usage.input_tokens'] = served.usage.prompt_tokens;
+      attributes['gen_ai.usage.output_tokens'] = served.usage.completion_tokens;
     }
   }
   return attributes;
@@ -107,6 +143,6 @@ function attemptsByCall(attempts: readonly Attempt[], trace: RequestTrace): Map<
   return byCall;
 }
 
-function epochMs(performanceMs: number): number {
+export function epochMs(performanceMs: number): number {
   return performance.timeOrigin + performanceMs;
 }

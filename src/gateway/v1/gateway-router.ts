@@ -3,13 +3,15 @@ import { CommandBus } from '@nestjs/cqrs';
 import { KeyVault, type GatewayConfig } from '@switchboard/config';
 import { KeyPoolProjection, ProviderHealthProjection } from '@switchboard/domain';
 import { UndiciTransport, providerFor, type CancelSignal, type Operation } from '@switchboard/providers';
+import { activeTraceparent, activeTracer } from '@switchboard/telemetry';
 import type { FastifyReply } from 'fastify';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { CircuitBreakers } from '../routing/circuit-breakers';
 import { finishRefused, finishRequest } from '../routing/finish-request';
 import { openRequest, type RequestContext } from '../routing/request-context';
 import type { Endpoint } from '../routing/request-record';
-import type { RequestTrace } from '../routing/request-trace';
+import { RequestTrace } from '../routing/request-trace';
+import { traceRoutedCalls } from '../tracing/request-spans';
 import { routeRequest } from '../routing/route-request';
 import type { RouteResult } from '../routing/route-result';
 import { compileRouteTable, type RouteAlias, type RouteTable } from '../routing/route-table';
@@ -80,9 +82,13 @@ export class GatewayRouter implements OnApplicationShutdown {
     return openRequest(op, body, alias, this.deps, signal, stream, client, trace);
   }
 
-  /** Routes in-process (the ReAct engine's model calls): no front end, no record. */
-  route(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
-    return routeRequest(this.open(op, body, alias, signal, stream));
+  /** Routes in-process (the ReAct engine's model calls): no front end, no record; traced under the active span. */
+  async route(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
+    if (activeTracer() === undefined) return routeRequest(this.open(op, body, alias, signal, stream));
+    const request = this.open(op, body, alias, signal, stream, null, new RequestTrace(activeTraceparent()));
+    const result = await routeRequest(request);
+    traceRoutedCalls(request, result);
+    return result;
   }
 
   /** The front end wrote its answer (a stream: its relay ended): observers get the record. */

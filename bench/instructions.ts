@@ -23,6 +23,11 @@ const run = promisify(execFile);
  * settle: every target gets `warm` requests first, on the same connections the counted ones use
  * (new sockets would deoptimize Node's stream code and count its recompilation). What the
  * optimizing compiler and the garbage collector still do in the counted window is shown apart.
+ *
+ * Timers keep their period under valgrind (Switchboard's keeper tick, the event store's poll, NATS
+ * pings): the slower a loaded machine runs the counted window, the more of that work falls into it,
+ * which moved Switchboard's request path by 5–15k between runs. So an idle window follows the
+ * counted one, and its rate times the counted window's length is shown apart too.
  */
 export interface InstructionCount {
   name: string;
@@ -32,6 +37,8 @@ export interface InstructionCount {
   compiler: number;
   /** Garbage collection: a major collection landing in the window or not is most of the spread. */
   gc: number;
+  /** What the process does idle (timers) over as long as the counted window lasted. */
+  idle: number;
   /** The rest: the request path itself. */
   path: number;
 }
@@ -62,7 +69,7 @@ export async function countInstructions(
   server: ServerProcess,
   dir: string,
   target: Target,
-  opts: { warm: number; counted: number; connections: number },
+  opts: { warm: number; counted: number; connections: number; idleS?: number },
 ): Promise<InstructionCount> {
   const pid = String(server.child.pid);
   const url = new URL(target.url);
@@ -80,24 +87,30 @@ export async function countInstructions(
     };
     await Promise.all(Array.from({ length: opts.connections }, worker));
   };
+  const idleS = opts.idleS ?? 10;
+  let countedMs: number;
   try {
     await send(opts.warm);
     await run('callgrind_control', ['--instr=on', pid]);
+    const started = performance.now();
     await send(opts.counted);
+    countedMs = performance.now() - started;
+    await run('callgrind_control', ['--dump', pid]);
+    // A dump starts the count again: the second one holds the idle window alone.
+    await new Promise((resolve) => setTimeout(resolve, idleS * 1000));
     await run('callgrind_control', ['--dump', pid]);
     await run('callgrind_control', ['--instr=off', pid]);
   } finally {
     await pool.close();
   }
-  const file = `${outputFile(dir, target.name, pid)}.1`;
-  return { name: target.name, ...(await classify(file, opts.counted)) };
+  const counted = await classify(`${outputFile(dir, target.name, pid)}.1`, opts.counted);
+  const idle = (summaryOf(`${outputFile(dir, target.name, pid)}.2`) * countedMs) / (idleS * 1000) / opts.counted;
+  return { name: target.name, ...counted, idle, path: counted.path - idle };
 }
 
 /** Splits callgrind's per-function counts into compiler, GC and the rest, per request. */
-async function classify(file: string, requests: number): Promise<Omit<InstructionCount, 'name'>> {
-  const summary = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
-  if (!summary) throw new Error(`no summary in ${file}`);
-  const total = Number(summary[1]);
+async function classify(file: string, requests: number): Promise<Omit<InstructionCount, 'name' | 'idle'>> {
+  const total = summaryOf(file);
   const { stdout } = await run('callgrind_annotate', ['--inclusive=no', '--threshold=100', file], { maxBuffer: 256 * 1024 * 1024 });
   let compiler = 0;
   let gc = 0;
@@ -109,6 +122,12 @@ async function classify(file: string, requests: number): Promise<Omit<Instructio
     else if (GC.test(m[2])) gc += count;
   }
   return { total: total / requests, compiler: compiler / requests, gc: gc / requests, path: (total - compiler - gc) / requests };
+}
+
+function summaryOf(file: string): number {
+  const summary = /^summary:\s+(\d+)/m.exec(readFileSync(file, 'utf8'));
+  if (!summary) throw new Error(`no summary in ${file}`);
+  return Number(summary[1]);
 }
 
 const COMPILER = /v8::internal::(compiler|maglev|baseline)::|v8::internal::Zone|CompilationJob|v8::internal::Pipeline/;

@@ -86,7 +86,7 @@ export async function createGateway(opts: GatewayOptions = {}): Promise<RunningG
     const fastify = app.getHttpAdapter().getInstance();
     // Before auth: its 401 carries the request id too.
     const inFlight = countRequestsInFlight(fastify);
-    if (logging) app.get(RequestObservers).register(new RequestLog(logging.requestLogger));
+    if (logging) app.get(RequestObservers).register(new RequestLog(logging.requestLines));
     // Tracing on (OTEL_EXPORTER_OTLP_ENDPOINT, or a test's exporter): each /v1 request's spans.
     if (activeTracer() !== undefined) app.get(RequestObservers).register(new RequestSpans());
     installRequestId(fastify);

@@ -1,0 +1,103 @@
+import pino from 'pino';
+import type { RequestRecord } from '../routing/request-record';
+import { requestLine } from './request-log';
+
+/** The line written by hand is the line pino wrote for the same fields: log readers see no change. */
+describe('the request line', () => {
+  const record = (over: Partial<RequestRecord> = {}): RequestRecord => ({
+    requestId: 'req-1',
+    client: 'ci',
+    endpoint: '/v1/chat/completions',
+    alias: 'main-gpt',
+    stream: true,
+    profile: 'openai_main',
+    model: 'gpt-4o',
+    key: '0123456789abcdef',
+    status: 200,
+    attempts: [
+      {
+        profile: 'openai_main',
+        model: 'gpt-4o',
+        key: 'fedcba9876543210',
+        status: 429,
+        outcome: 'quarantine',
+        reason: 'rate_limited',
+        ms: 12.345,
+      },
+      { profile: 'openai_main', model: 'gpt-4o', key: '0123456789abcdef', status: null, outcome: 'ok', reason: 'ok', ms: 3.21 },
+    ],
+    latencyMs: 20.06,
+    firstTokenMs: 8.04,
+    usage: { prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 },
+    responseModel: 'gpt-4o-2024-08-06',
+    trace: null,
+    ...over,
+  });
+
+  const byPino = (r: RequestRecord, time: number): string => {
+    let line = '';
+    const logger = pino({ base: { pid: process.pid }, timestamp: () => `,"time":${time}` }, { write: (s: string) => void (line += s) });
+    const round = (ms: number) => Math.round(ms * 10) / 10;
+    const usage = r.usage;
+    logger.info(
+      {
+        requestId: r.requestId,
+        traceId: r.trace?.traceId,
+        client: r.client,
+        endpoint: r.endpoint,
+        alias: r.alias,
+        stream: r.stream,
+        profile: r.profile,
+        model: r.model,
+        key: r.key,
+        status: r.status,
+        attempts: r.attempts.map(({ profile, model, key, status, outcome, reason, ms }) => ({
+          profile,
+          model,
+          key,
+          status,
+          outcome,
+          reason,
+          ms: round(ms),
+        })),
+        latencyMs: round(r.latencyMs),
+        ttftMs: r.firstTokenMs === null ? null : round(r.firstTokenMs),
+        tokens: usage && { input: usage.prompt_tokens, output: usage.completion_tokens, total: usage.total_tokens },
+      },
+      'request finished',
+    );
+    return line;
+  };
+
+  it.each([
+    ['a served stream with a failed attempt', record()],
+    ['a trace id', record({ trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' } as RequestRecord['trace'] })],
+    [
+      'a refusal before routing',
+      record({
+        alias: null,
+        profile: null,
+        model: null,
+        key: null,
+        client: null,
+        status: 404,
+        attempts: [],
+        firstTokenMs: null,
+        usage: null,
+      }),
+    ],
+    [
+      'names and ids that need escaping',
+      record({
+        requestId: 'a "quoted" id\\ with\nnewline',
+        client: 'caf\u00e9 \u2028 client',
+      }),
+    ],
+  ])('is what pino wrote for %s', (_what, r) => {
+    expect(requestLine(r, 1765000000123)).toBe(byPino(r, 1765000000123));
+  });
+
+  it('is JSON even when a duration is not a number', () => {
+    expect(JSON.parse(requestLine(record({ latencyMs: NaN }), 1))).toMatchObject({ latencyMs: null });
+  });
+});

@@ -23,6 +23,17 @@ export interface LimiterHooks {
   refused(limit: LimitName): void;
 }
 
+interface CachedRule {
+  readonly prefix: 'c:' | 'a:';
+  readonly name: string;
+  readonly rule: LimitRule;
+  /** The rule alone, as `rules` answers it. */
+  readonly alone: readonly LimitRule[];
+  /** The client's rule with the alias's, and which alias rule that pair was made with. */
+  pair: readonly LimitRule[] | undefined;
+  pairedWith: LimitRule | undefined;
+}
+
 const OPEN: Ticket = Object.freeze({ rules: Object.freeze([]) as readonly LimitRule[], spend: undefined });
 const NOTHING: Verdict = Object.freeze({ ok: true, ticket: OPEN, headers: undefined });
 
@@ -39,8 +50,10 @@ const MESSAGES: Record<LimitName, string> = {
  * when the answer is in, one `release` and one `charge`.
  */
 export class ClientLimiter {
-  /** Rules per client name and limits object: rebuilt only when limits change. */
-  private readonly ruleCache = new WeakMap<object, LimitRule>();
+  /** Rules per limits object (a client's, an alias's): rebuilt only when limits change. */
+  private readonly ruleCache = new WeakMap<object, CachedRule>();
+  /** Each client's current budget period. */
+  private readonly spendCache = new WeakMap<ClientView, { budget: ClientLimits['budget']; startsAt: number; rule: SpendRule }>();
 
   /** By alias name; replaced as a whole when the config changes. */
   aliasLimits: ReadonlyMap<string, AliasLimits> = new Map();
@@ -56,7 +69,7 @@ export class ClientLimiter {
     const rules = this.rules(client, alias);
     if (rules === undefined) return NOTHING;
     const now = this.now();
-    const spend = client ? spendRule(client, now) : undefined;
+    const spend = client ? this.spend(client, now) : undefined;
     try {
       const admission = this.counters.admit(rules, spend, now);
       if (admission instanceof Promise)
@@ -87,7 +100,7 @@ export class ClientLimiter {
     const rules = this.rules(client ?? null, alias ?? '');
     if (rules === undefined) return;
     const now = this.now();
-    const spend = client ? spendRule(client, now) : undefined;
+    const spend = client ? this.spend(client, now) : undefined;
     this.quietly(() => this.counters.charge(rules, spend, Math.round(tokens), usd, now));
   }
 
@@ -109,8 +122,8 @@ export class ClientLimiter {
     this.hooks.refused(admission.refused);
     const retryAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
     const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
-    if (admission.refused === 'rpm') Object.assign(headers, windowHeaders('requests', minOf(rules, 'rpm'), 0, admission.retryAfterMs));
-    if (admission.refused === 'tpm') Object.assign(headers, windowHeaders('tokens', minOf(rules, 'tpm'), 0, admission.retryAfterMs));
+    if (admission.refused === 'rpm') putWindow(headers, 'requests', minOf(rules, 'rpm'), 0, admission.retryAfterMs);
+    if (admission.refused === 'tpm') putWindow(headers, 'tokens', minOf(rules, 'tpm'), 0, admission.retryAfterMs);
     const budget = admission.refused === 'budget';
     return {
       ok: false,
@@ -135,20 +148,33 @@ export class ClientLimiter {
 
   /** The client's and the alias's rules; undefined when neither limits nor counts anything. */
   private rules(client: ClientView | null, alias: string): readonly LimitRule[] | undefined {
-    const clientRule = client ? this.rule(`c:${client.name}`, client.limits) : undefined;
+    const clientRules = client ? this.rule('c:', client.name, client.limits) : undefined;
     const aliasLimits = this.aliasLimits.get(alias);
-    const aliasRule = aliasLimits ? this.rule(`a:${alias}`, aliasLimits) : undefined;
-    if (clientRule && aliasRule) return [clientRule, aliasRule];
-    if (clientRule) return [clientRule];
-    return aliasRule ? [aliasRule] : undefined;
+    if (!aliasLimits) return clientRules?.alone;
+    const aliasRules = this.rule('a:', alias, aliasLimits);
+    if (!clientRules) return aliasRules.alone;
+    // Both: the pair is kept beside the client's rule, for as long as the alias's rule is the same.
+    if (clientRules.pairedWith !== aliasRules.rule) clientRules.pair = [clientRules.rule, (clientRules.pairedWith = aliasRules.rule)];
+    return clientRules.pair;
   }
 
-  private rule(id: string, limits: Omit<ClientLimits, 'budget'>): LimitRule {
-    let rule = this.ruleCache.get(limits);
-    if (!rule || rule.id !== id) {
-      rule = { id, rpm: limits.rpm, tpm: limits.tpm, maxParallel: limits.maxParallel };
-      this.ruleCache.set(limits, rule);
+  /** One rule per limits object, made when limits change: no id built per request. */
+  private rule(prefix: 'c:' | 'a:', name: string, limits: Omit<ClientLimits, 'budget'>): CachedRule {
+    let cached = this.ruleCache.get(limits);
+    if (!cached || cached.name !== name || cached.prefix !== prefix) {
+      const rule = { id: prefix + name, rpm: limits.rpm, tpm: limits.tpm, maxParallel: limits.maxParallel };
+      cached = { prefix, name, rule, alone: [rule], pair: undefined, pairedWith: undefined };
+      this.ruleCache.set(limits, cached);
     }
+    return cached;
+  }
+
+  /** The client's current budget period, made once per client and period (not a Date per request). */
+  private spend(client: ClientView, now: number): SpendRule {
+    const cached = this.spendCache.get(client);
+    if (cached && cached.budget === client.limits.budget && now >= cached.startsAt && now < cached.rule.periodEndsAt) return cached.rule;
+    const rule = spendRule(client, now);
+    this.spendCache.set(client, { budget: client.limits.budget, startsAt: periodStart(client, now), rule });
     return rule;
   }
 
@@ -179,22 +205,39 @@ export function spendRule(client: ClientView, now: number): SpendRule {
   return { client: client.name, period: d.toISOString().slice(0, 7), periodEndsAt: Date.UTC(y, m + 1, 1), budgetUsd: budget?.usd };
 }
 
+/** Where `client`'s current budget period began (epoch ms): `spendRule`'s period holds from it to its `periodEndsAt`. */
+function periodStart(client: ClientView, now: number): number {
+  const d = new Date(now);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), client.limits.budget?.per === 'day' ? d.getUTCDate() : 1);
+}
+
 /** OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit. */
 function rateLimitHeaders(requests: WindowState | undefined, tokens: WindowState | undefined): RateLimitHeaders | undefined {
   if (!requests && !tokens) return undefined;
   const headers: RateLimitHeaders = {};
-  if (requests) Object.assign(headers, windowHeaders('requests', requests.limit, requests.remaining, requests.resetMs));
-  if (tokens) Object.assign(headers, windowHeaders('tokens', tokens.limit, tokens.remaining, tokens.resetMs));
+  if (requests) putWindow(headers, 'requests', requests.limit, requests.remaining, requests.resetMs);
+  if (tokens) putWindow(headers, 'tokens', tokens.limit, tokens.remaining, tokens.resetMs);
   return headers;
 }
 
-function windowHeaders(kind: 'requests' | 'tokens', limit: number | undefined, remaining: number, resetMs: number): Record<string, string> {
-  if (limit === undefined) return {};
-  return {
-    [`x-ratelimit-limit-${kind}`]: String(limit),
-    [`x-ratelimit-remaining-${kind}`]: String(Math.max(0, remaining)),
-    [`x-ratelimit-reset-${kind}`]: `${Math.max(0, Math.ceil(resetMs / 1000))}s`,
-  };
+/** The header names, spelled once (they are set on every admitted request). */
+const WINDOW_HEADERS = {
+  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
+  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
+} as const;
+
+function putWindow(
+  headers: Record<string, string>,
+  kind: keyof typeof WINDOW_HEADERS,
+  limit: number | undefined,
+  remaining: number,
+  resetMs: number,
+): void {
+  if (limit === undefined) return;
+  const [limitName, remainingName, resetName] = WINDOW_HEADERS[kind];
+  headers[limitName] = String(limit);
+  headers[remainingName] = String(Math.max(0, remaining));
+  headers[resetName] = `${Math.max(0, Math.ceil(resetMs / 1000))}s`;
 }
 
 function minOf(rules: readonly LimitRule[], field: 'rpm' | 'tpm'): number | undefined {

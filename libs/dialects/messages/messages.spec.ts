@@ -1,5 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fixturesIn } from '../../../test/support/fixtures';
 import { InvalidRequestError, type ChatCompletion, type ChatCompletionChunk } from '@switchboard/providers';
 import {
   failMessageStream,
@@ -12,13 +11,9 @@ import {
   type MessagesRequest,
 } from '.';
 
-const FIXTURES = join(__dirname, 'fixtures');
-const CHAT = join(__dirname, '..', 'fixtures');
-const json = <T>(dir: string, name: string): T => JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
-const names = (suffix: string): string[] =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith(suffix))
-    .map((f) => f.slice(0, -suffix.length));
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
+/** The chat completions and chunks both dialects are translated from. */
+const chat = fixturesIn(`${__dirname}/../fixtures`);
 const who = { id: 'msg_m1', model: 'claude-alias' };
 
 function streamed(chunks: ChatCompletionChunk[]): MessageStreamEvent[] {
@@ -32,8 +27,8 @@ function streamed(chunks: ChatCompletionChunk[]): MessageStreamEvent[] {
 }
 
 describe('Messages request -> chat request', () => {
-  it.each(names('.request.json'))('%s: maps to the expected chat request', (name) => {
-    expect(toChatRequest(json(FIXTURES, `${name}.request.json`))).toEqual(json(FIXTURES, `${name}.chat.json`));
+  it.each(fixtures.names('.request.json'))('%s: maps to the expected chat request', (name) => {
+    expect(toChatRequest(fixtures.json(`${name}.request.json`))).toEqual(fixtures.json(`${name}.chat.json`));
   });
 
   it.each([
@@ -54,13 +49,13 @@ describe('Messages request -> chat request', () => {
 
 describe('chat answer -> message', () => {
   it.each(['text', 'tool-calls', 'length'])('%s: maps to the expected message', (name) => {
-    expect(toMessage(json<ChatCompletion>(CHAT, `${name}.completion.json`), who)).toEqual(json(FIXTURES, `${name}.message.json`));
+    expect(toMessage(chat.json<ChatCompletion>(`${name}.completion.json`), who)).toEqual(fixtures.json(`${name}.message.json`));
   });
 });
 
 describe('chat stream -> Messages events', () => {
   it.each(['text', 'tool-calls'])('%s: maps the chunks to the expected event sequence', (name) => {
-    expect(streamed(json(CHAT, `${name}.chunks.json`))).toEqual(json(FIXTURES, `${name}.events.json`));
+    expect(streamed(chat.json(`${name}.chunks.json`))).toEqual(fixtures.json(`${name}.events.json`));
   });
 
   it('a failure mid-way is an error event in Anthropic shape', () => {

@@ -1,5 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fixturesIn } from '../../../test/support/fixtures';
 import { InvalidRequestError, type ChatCompletion, type ChatCompletionChunk } from '@switchboard/providers';
 import {
   conversationItems,
@@ -18,13 +17,9 @@ import {
   type ResponsesRequest,
 } from '.';
 
-const FIXTURES = join(__dirname, 'fixtures');
-const CHAT = join(__dirname, '..', 'fixtures');
-const json = <T>(dir: string, name: string): T => JSON.parse(readFileSync(join(dir, name), 'utf8')) as T;
-const names = (suffix: string): string[] =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith(suffix))
-    .map((f) => f.slice(0, -suffix.length));
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
+/** The chat completions and chunks both dialects are translated from. */
+const chat = fixturesIn(`${__dirname}/../fixtures`);
 
 const who = { id: 'resp_r1', createdAt: 1700000000, model: 'main-gpt' };
 const skeleton = responseSkeleton({ model: 'main-gpt', input: 'x', tools: [] }, who);
@@ -47,13 +42,13 @@ function streamed(chunks: ChatCompletionChunk[]): ResponseStreamEvent[] {
 }
 
 describe('Responses request -> chat request', () => {
-  it.each(names('.request.json'))('%s: maps to the expected chat request', (name) => {
-    const stored = existsSync(join(FIXTURES, `${name}.stored.json`)) ? json<never>(FIXTURES, `${name}.stored.json`) : undefined;
-    expect(translate(json(FIXTURES, `${name}.request.json`), stored)).toEqual(json(FIXTURES, `${name}.chat.json`));
+  it.each(fixtures.names('.request.json'))('%s: maps to the expected chat request', (name) => {
+    const stored = fixtures.exists(`${name}.stored.json`) ? fixtures.json<never>(`${name}.stored.json`) : undefined;
+    expect(translate(fixtures.json(`${name}.request.json`), stored)).toEqual(fixtures.json(`${name}.chat.json`));
   });
 
   it('lists the item references the store must be asked for', () => {
-    expect(referencedItemIds(json(FIXTURES, 'tool-round-trip.request.json'))).toEqual(['msg_abc123_0', 'fc_abc123_1']);
+    expect(referencedItemIds(fixtures.json('tool-round-trip.request.json'))).toEqual(['msg_abc123_0', 'fc_abc123_1']);
     expect(referencedItemIds({ model: 'm', input: 'hi' })).toEqual([]);
   });
 
@@ -91,12 +86,12 @@ describe('Responses request -> chat request', () => {
 
 describe('chat answer -> response', () => {
   it.each(['text', 'tool-calls', 'length'])('%s: maps to the expected response object', (name) => {
-    expect(toResponse(json<ChatCompletion>(CHAT, `${name}.completion.json`), skeleton)).toEqual(json(FIXTURES, `${name}.response.json`));
+    expect(toResponse(chat.json<ChatCompletion>(`${name}.completion.json`), skeleton)).toEqual(fixtures.json(`${name}.response.json`));
   });
 
   it('echoes the request settings the client sent', () => {
-    const req = json<ResponsesRequest>(FIXTURES, 'plain-string.request.json');
-    const response = toResponse(json<ChatCompletion>(CHAT, 'text.completion.json'), responseSkeleton(req, who));
+    const req = fixtures.json<ResponsesRequest>('plain-string.request.json');
+    const response = toResponse(chat.json<ChatCompletion>('text.completion.json'), responseSkeleton(req, who));
     expect(response).toMatchObject({
       instructions: 'You are a friendly storyteller.',
       max_output_tokens: 200,
@@ -107,7 +102,7 @@ describe('chat answer -> response', () => {
   });
 
   it('names every output item so that a reference finds its response and place', () => {
-    const response = toResponse(json<ChatCompletion>(CHAT, 'tool-calls.completion.json'), skeleton);
+    const response = toResponse(chat.json<ChatCompletion>('tool-calls.completion.json'), skeleton);
     for (const [i, item] of response.output.entries())
       expect(parseOutputItemId(item.id)).toEqual({ responseId: 'resp_r1', outputIndex: i });
     expect(outputItemId('resp_r1', 'function_call', 2)).toBe('fc_r1_2');
@@ -117,11 +112,11 @@ describe('chat answer -> response', () => {
 
 describe('chat stream -> Responses events', () => {
   it.each(['text', 'tool-calls'])('%s: maps the chunks to the expected event sequence', (name) => {
-    expect(streamed(json(CHAT, `${name}.chunks.json`))).toEqual(json(FIXTURES, `${name}.events.json`));
+    expect(streamed(chat.json(`${name}.chunks.json`))).toEqual(fixtures.json(`${name}.events.json`));
   });
 
   it('numbers the events in order and ends with the same response a non-streamed call gives', () => {
-    const events = streamed(json(CHAT, 'tool-calls.chunks.json'));
+    const events = streamed(chat.json('tool-calls.chunks.json'));
     expect(events.map((e) => e.sequence_number)).toEqual(events.map((_, i) => i));
     const completed = events[events.length - 1];
     expect(completed.type).toBe('response.completed');
@@ -129,7 +124,7 @@ describe('chat stream -> Responses events', () => {
   });
 
   it('an answer cut short ends with response.incomplete', () => {
-    const chunks: ChatCompletionChunk[] = json(CHAT, 'text.chunks.json');
+    const chunks: ChatCompletionChunk[] = chat.json('text.chunks.json');
     chunks[3] = { ...chunks[3], choices: [{ index: 0, delta: {}, finish_reason: 'length' }] };
     const last = streamed(chunks).pop();
     expect(last).toMatchObject({
@@ -140,7 +135,7 @@ describe('chat stream -> Responses events', () => {
 
   it('a failure mid-way ends with response.failed keeping the partial output, then an error event', () => {
     let step = startResponseStream(skeleton);
-    step = nextResponseEvents(step.state, json<ChatCompletionChunk[]>(CHAT, 'text.chunks.json')[1]);
+    step = nextResponseEvents(step.state, chat.json<ChatCompletionChunk[]>('text.chunks.json')[1]);
     const failed = failResponseStream(step.state, { code: 'server_error', message: 'upstream reset' });
     expect(failed.events.map((e) => e.type)).toEqual(['response.failed', 'error']);
     expect(failed.events[0]).toMatchObject({

@@ -1,18 +1,11 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createParser } from 'eventsource-parser';
 import OpenAI from 'openai';
+import { fixturesIn } from '../../../test/support/fixtures';
 import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type ProfileInfo, type SseEvent } from '../provider';
 import { anthropicProvider } from './anthropic.provider';
 import { AnthropicStreamError, type AnthropicStreamState } from './chat.stream';
 
-const FIXTURES = join(__dirname, 'fixtures');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
-const json = (name: string): Record<string, unknown> => JSON.parse(fixture(name)) as Record<string, unknown>;
-const fixtureNames = (suffix: string): string[] =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith(suffix))
-    .map((f) => f.slice(0, -suffix.length));
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
 
 const profile: ProfileInfo = { name: 'claude_main', type: 'anthropic', baseUrl: 'https://api.anthropic.com', maxTokensDefault: 1000 };
 const identity = { id: 'chatcmpl-test', created: 1700000000, model: 'claude-sonnet-4-5' };
@@ -50,8 +43,8 @@ function runStream(text: string, includeUsage = true): { chunks: unknown[]; done
 }
 
 describe('anthropic request mapping', () => {
-  it.each(fixtureNames('.request.json'))('%s: maps the OpenAI request to the recorded Anthropic request', (name) => {
-    expect(upstreamRequest(json(`${name}.request.json`))).toEqual(json(`${name}.anthropic.json`));
+  it.each(fixtures.names('.request.json'))('%s: maps the OpenAI request to the recorded Anthropic request', (name) => {
+    expect(upstreamRequest(fixtures.json(`${name}.request.json`))).toEqual(fixtures.json(`${name}.anthropic.json`));
   });
 
   it('uses the built-in 4096 when neither the client nor the profile sets max_tokens', () => {
@@ -138,33 +131,33 @@ describe('anthropic request mapping', () => {
   });
 
   it('never puts the key anywhere but its header', () => {
-    const req = anthropicProvider.request('chat', json('tools.request.json'), { ...callContext(true), key: 'sk-ant-secret-123' });
+    const req = anthropicProvider.request('chat', fixtures.json('tools.request.json'), { ...callContext(true), key: 'sk-ant-secret-123' });
     expect(req.headers['x-api-key']).toBe('sk-ant-secret-123');
     expect(req.url + (req.body ?? '')).not.toContain('sk-ant-secret-123');
   });
 });
 
 describe('anthropic response mapping', () => {
-  it.each(fixtureNames('.response.json'))('%s: maps the Anthropic message to the expected chat.completion', (name) => {
+  it.each(fixtures.names('.response.json'))('%s: maps the Anthropic message to the expected chat.completion', (name) => {
     const ctx = { ...callContext(), created: identity.created };
-    expect(anthropicProvider.response?.('chat', json(`${name}.response.json`), ctx)).toEqual(json(`${name}.openai.json`));
+    expect(anthropicProvider.response?.('chat', fixtures.json(`${name}.response.json`), ctx)).toEqual(fixtures.json(`${name}.openai.json`));
   });
 
   it('names the completion after the upstream message and dates it as the router says, reading no clock', () => {
-    const out = anthropicProvider.response?.('chat', json('text.response.json'), { ...callContext(), created: 1234 });
+    const out = anthropicProvider.response?.('chat', fixtures.json('text.response.json'), { ...callContext(), created: 1234 });
     expect(out).toMatchObject({ id: 'chatcmpl-013Zva2CMHLNnXjNJJKqJ2EF', model: 'claude-sonnet-4-5', created: 1234 });
   });
 });
 
 describe('anthropic stream mapping', () => {
   it('maps the recorded text + tool_use stream to the expected chunks and ends on message_stop', () => {
-    const { chunks, done } = runStream(fixture('tool-use.sse'));
-    expect(chunks).toEqual(JSON.parse(fixture('tool-use.chunks.json')));
+    const { chunks, done } = runStream(fixtures.text('tool-use.sse'));
+    expect(chunks).toEqual(JSON.parse(fixtures.text('tool-use.chunks.json')));
     expect(done).toBe(true);
   });
 
   it('accumulates, as the official openai SDK does, into the full content and complete tool calls', async () => {
-    const { chunks } = runStream(fixture('tool-use.sse'));
+    const { chunks } = runStream(fixtures.text('tool-use.sse'));
     const sse = chunks.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n';
     const client = new OpenAI({
       apiKey: 'unused',
@@ -187,7 +180,7 @@ describe('anthropic stream mapping', () => {
 
   it('surfaces a mid-stream error event as an AnthropicStreamError carrying its HTTP twin status', () => {
     let state = anthropicProvider.stream.init(identity);
-    const events = sseEvents(fixture('overloaded.sse'));
+    const events = sseEvents(fixtures.text('overloaded.sse'));
     const contents: unknown[] = [];
     for (const event of events.slice(0, -1)) {
       const step = anthropicProvider.stream.next(state, event);
@@ -204,7 +197,7 @@ describe('anthropic stream mapping', () => {
 
   it('leaves the state it was given untouched', () => {
     const start = anthropicProvider.stream.init(identity);
-    const events = sseEvents(fixture('tool-use.sse'));
+    const events = sseEvents(fixtures.text('tool-use.sse'));
     const afterStart = anthropicProvider.stream.next(start, events[0]).state;
     const toolStart = events.find((e) => e.data.includes('"tool_use"'));
     if (!toolStart) throw new Error('fixture lost its tool_use block');
@@ -216,7 +209,7 @@ describe('anthropic stream mapping', () => {
 
 describe('anthropic structured output (response_format through a forced tool call)', () => {
   it('streams the answer tool input as the message content and ends as a plain answer', () => {
-    const { chunks } = runStream(fixture('json-answer.sse'));
+    const { chunks } = runStream(fixtures.text('json-answer.sse'));
     const text = (chunks as Array<{ choices: Array<{ delta: { content?: string; tool_calls?: unknown } }> }>)
       .flatMap((c) => c.choices.map((choice) => choice.delta.content ?? ''))
       .join('');
@@ -226,7 +219,7 @@ describe('anthropic structured output (response_format through a forced tool cal
   });
 
   it('parses, as the openai SDK does with a zod schema, into the structured object', async () => {
-    const sse = JSON.stringify(anthropicProvider.response?.('chat', json('json-answer.response.json'), callContext()));
+    const sse = JSON.stringify(anthropicProvider.response?.('chat', fixtures.json('json-answer.response.json'), callContext()));
     const client = new OpenAI({
       apiKey: 'unused',
       baseURL: 'http://gateway.invalid/v1',
@@ -271,14 +264,14 @@ describe('anthropic stream details', () => {
       .finalChatCompletion();
     const call = completion.choices[0].message.tool_calls?.[0];
     expect(call?.type === 'function' ? call.function.arguments : undefined).toBe('{}');
-    const plain = anthropicProvider.response?.('chat', json('tool-only.response.json'), callContext()) as {
+    const plain = anthropicProvider.response?.('chat', fixtures.json('tool-only.response.json'), callContext()) as {
       choices: Array<{ message: { tool_calls: Array<{ function: { arguments: string } }> } }>;
     };
     expect(plain.choices[0].message.tool_calls[0].function.arguments).toBe('{}');
   });
 
   it('adds nothing to arguments that did stream', () => {
-    const { chunks } = runStream(fixture('tool-use.sse'));
+    const { chunks } = runStream(fixtures.text('tool-use.sse'));
     const args = (chunks as Array<{ choices: Array<{ delta: { tool_calls?: Array<{ function: { arguments?: string } }> } }> }>)
       .flatMap((c) => c.choices[0]?.delta.tool_calls ?? [])
       .map((t) => t.function.arguments);
@@ -334,7 +327,7 @@ describe('anthropic: malformed requests are the client’s error, with the field
 describe('anthropic outcomes', () => {
   const now = Date.parse('2025-01-01T00:00:00Z');
   const classify = (status: number, file: string, headers: Record<string, string> = {}) =>
-    anthropicProvider.classify(status, headers, json(`errors/${file}.json`), now);
+    anthropicProvider.classify(status, headers, fixtures.json(`errors/${file}.json`), now);
 
   it('retires the key on authentication_error and permission_error', () => {
     expect(classify(401, 'authentication_error')).toEqual({ kind: 'retire', status: 401, reason: 'authentication_error' });
@@ -369,16 +362,16 @@ describe('anthropic outcomes', () => {
   ])('returns %i %s to the client as its own error', (status, file) => {
     const outcome = classify(status, file);
     expect(outcome.kind).toBe('client_error');
-    expect(outcome).toMatchObject({ status, reason: (json(`errors/${file}.json`).error as { message: string }).message });
+    expect(outcome).toMatchObject({ status, reason: (fixtures.json(`errors/${file}.json`).error as { message: string }).message });
   });
 
   it('reads an error body that arrives as unparsed text', () => {
-    const outcome = anthropicProvider.classify(401, {}, fixture('errors/authentication_error.json'), now);
+    const outcome = anthropicProvider.classify(401, {}, fixtures.text('errors/authentication_error.json'), now);
     expect(outcome).toEqual({ kind: 'retire', status: 401, reason: 'authentication_error' });
   });
 
   it('treats every 2xx as ok', () => {
-    expect(anthropicProvider.classify(200, {}, json('text.response.json'), now)).toEqual({ kind: 'ok' });
+    expect(anthropicProvider.classify(200, {}, fixtures.json('text.response.json'), now)).toEqual({ kind: 'ok' });
   });
 });
 

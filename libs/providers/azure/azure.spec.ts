@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fixturesIn } from '../../../test/support/fixtures';
 import { SseDecoder } from '../http/sse';
 import type { CallContext, Outcome } from '../provider';
 import type { ChatCompletionChunk } from '../shared';
 import { azureProvider } from './azure.provider';
 
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
-const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
 
 const profile = { name: 'azure_backup', type: 'azure' as const, baseUrl: 'https://contoso-eastus.openai.azure.com' };
 const ctx = (model: string): CallContext => ({ profile, model, key: 'azure-key-REDACTED', stream: false });
@@ -31,8 +29,8 @@ function mapStream(sse: string, sliceBytes: number): { chunks: string[]; done: b
 describe('azure provider', () => {
   describe('request mapping', () => {
     it('addresses the deployment by URL with the api-key header and passes the body through', () => {
-      const req = azureProvider.request('chat', json('chat.request.json'), ctx('gpt4o-deploy'));
-      expect({ ...req, body: JSON.parse(req.body ?? '') }).toEqual(json('chat.upstream.json'));
+      const req = azureProvider.request('chat', fixtures.json('chat.request.json'), ctx('gpt4o-deploy'));
+      expect({ ...req, body: JSON.parse(req.body ?? '') }).toEqual(fixtures.json('chat.upstream.json'));
     });
 
     it('uses the profile api_version', () => {
@@ -64,8 +62,8 @@ describe('azure provider', () => {
   });
 
   describe('stream mapping', () => {
-    const sse = fixture('chat-stream-tools.sse');
-    const expected = json<string[]>('chat-stream-tools.expected.json');
+    const sse = fixtures.text('chat-stream-tools.sse');
+    const expected = fixtures.json<string[]>('chat-stream-tools.expected.json');
 
     it.each([3, 50, 100_000])('drops the prompt-filter opening chunk and forwards the rest (slices of %i bytes)', (slice) => {
       const { chunks, done } = mapStream(sse, slice);
@@ -91,7 +89,9 @@ describe('azure provider', () => {
 
   describe('classification', () => {
     const cases =
-      json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
+      fixtures.json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>(
+        'errors.json',
+      );
     it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       expect(azureProvider.classify(c.status, c.headers, c.body, Date.parse('2025-03-10T00:00:00Z'))).toEqual(c.outcome);
     });

@@ -1,22 +1,18 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import { Stream } from 'openai/core/streaming';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { encodeSse, SseDecoder } from '../http/sse';
-import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type Operation, type ProfileInfo } from '../provider';
+import { fixturesIn } from '../../../test/support/fixtures';
+import {
+  accumulateWithSdk,
+  mapRecordedStream,
+  type ChunksFixture,
+  type RequestFixture,
+  type ResponseFixture,
+} from '../../../test/support/provider-fixtures';
+import { InvalidRequestError, UnsupportedFeatureError, type CallContext, type ProfileInfo } from '../provider';
 import { decodeEmbedding } from '../shared';
 import { cohereProvider } from './cohere.provider';
 
-const FIXTURES = join(__dirname, 'fixtures');
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
 const KEY = 'test-cohere-key';
 const NOW = Date.parse('2025-01-01T00:00:00Z');
-
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-const named = (suffix: string) =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith(suffix))
-    .sort();
 
 function profile(baseUrl = 'https://api.cohere.com'): ProfileInfo {
   return { name: 'cohere_main', type: 'cohere', baseUrl };
@@ -26,18 +22,9 @@ function ctx(model: string, stream = false, baseUrl?: string): CallContext {
   return { profile: profile(baseUrl), model, key: KEY, stream, created: 1700000000 };
 }
 
-interface RequestFixture {
-  op?: Operation;
-  stream: boolean;
-  model: string;
-  baseUrl?: string;
-  openai: Record<string, unknown>;
-  upstream: { method: string; url: string; headers: Record<string, string>; body: unknown };
-}
-
 describe('cohere: OpenAI request -> Cohere v2 request', () => {
-  it.each(named('.request.json'))('%s', (name) => {
-    const f = fixture<RequestFixture>(name);
+  it.each(fixtures.files('.request.json'))('%s', (name) => {
+    const f = fixtures.json<RequestFixture>(name);
     const req = cohereProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl));
     expect({ method: req.method, url: req.url, headers: req.headers }).toEqual({
       method: f.upstream.method,
@@ -88,68 +75,37 @@ describe('cohere: what it cannot do', () => {
   });
 });
 
-interface ResponseFixture {
-  op: Operation;
-  model: string;
-  upstream: unknown;
-  openai: unknown;
-}
-
 describe('cohere: Cohere response -> OpenAI response', () => {
-  it.each(named('.response.json'))('%s', (name) => {
-    const f = fixture<ResponseFixture>(name);
+  it.each(fixtures.files('.response.json'))('%s', (name) => {
+    const f = fixtures.json<ResponseFixture>(name);
     expect(cohereProvider.response?.(f.op, f.upstream, ctx(f.model))).toEqual(f.openai);
   });
 });
 
-interface ChunksFixture {
-  ctx: { id: string; created: number; model: string };
-  chunks: unknown[];
-  content: string | null;
-  toolCalls: unknown[];
-}
-
-function mapStream(sseFile: string, c: ChunksFixture['ctx']) {
-  const decoder = new SseDecoder();
-  const events = [...decoder.push(readFileSync(join(FIXTURES, sseFile))), ...decoder.end()];
-  let state = cohereProvider.stream.init({ ...c, includeUsage: true });
-  const chunks: unknown[] = [];
-  const done: boolean[] = [];
-  for (const event of events) {
-    const step = cohereProvider.stream.next(state, event);
-    state = step.state;
-    chunks.push(...step.chunks.map((x) => (typeof x === 'string' ? JSON.parse(x) : x)));
-    done.push(Boolean(step.done));
-  }
-  return { chunks, done };
-}
-
-/** The bytes the gateway would send, read back and accumulated by the official SDK. */
-async function accumulateWithSdk(chunks: unknown[]) {
-  const wire = chunks.map((c) => encodeSse(JSON.stringify(c))).join('') + encodeSse('[DONE]');
-  const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
-  return ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream()).finalChatCompletion();
-}
-
 describe('cohere: streamed events -> OpenAI chunks', () => {
-  it.each(named('.sse'))('%s', (sseFile) => {
-    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
-    const { chunks, done } = mapStream(sseFile, expected.ctx);
+  it.each(fixtures.files('.sse'))('%s', (sseFile) => {
+    const expected = fixtures.json<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+    const { chunks, done } = mapRecordedStream(cohereProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true });
     expect(chunks).toEqual(expected.chunks);
     expect(done).toEqual([...done.slice(0, -1).map(() => false), true]);
   });
 
-  it.each(named('.sse'))('%s accumulates, as the openai SDK does, to the full content and complete tool calls', async (sseFile) => {
-    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
-    const completion = await accumulateWithSdk(mapStream(sseFile, expected.ctx).chunks);
-    const message = completion.choices[0].message;
-    expect(message.content).toBe(expected.content);
-    expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
-    for (const call of message.tool_calls ?? []) {
-      if (call.type === 'function') expect(() => JSON.parse(call.function.arguments)).not.toThrow();
-    }
-    expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
-  });
+  it.each(fixtures.files('.sse'))(
+    '%s accumulates, as the openai SDK does, to the full content and complete tool calls',
+    async (sseFile) => {
+      const expected = fixtures.json<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+      const completion = await accumulateWithSdk(
+        mapRecordedStream(cohereProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true }).chunks,
+      );
+      const message = completion.choices[0].message;
+      expect(message.content).toBe(expected.content);
+      expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
+      for (const call of message.tool_calls ?? []) {
+        if (call.type === 'function') expect(() => JSON.parse(call.function.arguments)).not.toThrow();
+      }
+      expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
+    },
+  );
 
   it('leaves the reasoning of thinking models out of the content', () => {
     const events = [
@@ -179,7 +135,7 @@ interface ErrorCase {
 }
 
 describe('cohere: error -> Outcome', () => {
-  const { cases } = fixture<{ cases: ErrorCase[] }>('errors.json');
+  const { cases } = fixtures.json<{ cases: ErrorCase[] }>('errors.json');
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     expect(cohereProvider.classify(c.status, c.headers, c.body, NOW)).toEqual(c.outcome);
@@ -235,7 +191,7 @@ describe('cohere: what a client can tell apart', () => {
   });
 
   it('keeps the tool plan as content both ways, so a replayed turn is what Cohere said', () => {
-    const f = fixture<ResponseFixture>('chat-tool-call.response.json');
+    const f = fixtures.json<ResponseFixture>('chat-tool-call.response.json');
     const message = (cohereProvider.response?.('chat', f.upstream, ctx(f.model)) as { choices: Array<{ message: unknown }> }).choices[0]
       .message;
     const replay = { model: 'm', messages: [{ role: 'user', content: 'weather?' }, message] };
@@ -275,7 +231,7 @@ describe('cohere: what a client can tell apart', () => {
   });
 
   it('encodes embeddings as base64 float32 when asked, as the openai SDK asks by default', () => {
-    const f = fixture<ResponseFixture>('embeddings.response.json');
+    const f = fixtures.json<ResponseFixture>('embeddings.response.json');
     const out = cohereProvider.response?.('embeddings', f.upstream, { ...ctx(f.model), encodingFormat: 'base64' }) as {
       data: Array<{ embedding: string }>;
     };

@@ -1,30 +1,19 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import { Stream } from 'openai/core/streaming';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { encodeSse, SseDecoder } from '../http/sse';
+import { fixturesIn } from '../../../test/support/fixtures';
 import {
-  InvalidRequestError,
-  UnsupportedFeatureError,
-  UpstreamStreamError,
-  type CallContext,
-  type Operation,
-  type ProfileInfo,
-} from '../provider';
+  accumulateWithSdk,
+  mapRecordedStream,
+  type ChunksFixture,
+  type RequestFixture,
+  type ResponseFixture,
+} from '../../../test/support/provider-fixtures';
+import { InvalidRequestError, UnsupportedFeatureError, UpstreamStreamError, type CallContext, type ProfileInfo } from '../provider';
 import { decodeEmbedding } from '../shared';
 import { geminiProvider } from './gemini.provider';
 import { retryDelayMs } from './outcome';
 
-const FIXTURES = join(__dirname, 'fixtures');
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
 const KEY = 'test-gemini-key';
 const NOW = Date.parse('2025-01-01T00:00:00Z');
-
-const fixture = <T>(name: string): T => JSON.parse(readFileSync(join(FIXTURES, name), 'utf8')) as T;
-const named = (suffix: string) =>
-  readdirSync(FIXTURES)
-    .filter((f) => f.endsWith(suffix))
-    .sort();
 
 function profile(baseUrl = 'https://generativelanguage.googleapis.com'): ProfileInfo {
   return { name: 'gemini_main', type: 'gemini', baseUrl };
@@ -34,18 +23,9 @@ function ctx(model: string, stream = false, baseUrl?: string): CallContext {
   return { profile: profile(baseUrl), model, key: KEY, stream, created: 1700000000 };
 }
 
-interface RequestFixture {
-  op?: Operation;
-  stream: boolean;
-  model: string;
-  baseUrl?: string;
-  openai: Record<string, unknown>;
-  upstream: { method: string; url: string; headers: Record<string, string>; body: unknown };
-}
-
 describe('gemini: OpenAI request -> Gemini request', () => {
-  it.each(named('.request.json'))('%s', (name) => {
-    const f = fixture<RequestFixture>(name);
+  it.each(fixtures.files('.request.json'))('%s', (name) => {
+    const f = fixtures.json<RequestFixture>(name);
     const req = geminiProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl));
     expect({ method: req.method, url: req.url, headers: req.headers }).toEqual({
       method: f.upstream.method,
@@ -146,68 +126,36 @@ describe('gemini: what it cannot do', () => {
   });
 });
 
-interface ResponseFixture {
-  op: Operation;
-  model: string;
-  upstream: unknown;
-  openai: unknown;
-}
-
 describe('gemini: Gemini response -> OpenAI response', () => {
-  it.each(named('.response.json'))('%s', (name) => {
-    const f = fixture<ResponseFixture>(name);
+  it.each(fixtures.files('.response.json'))('%s', (name) => {
+    const f = fixtures.json<ResponseFixture>(name);
     expect(geminiProvider.response?.(f.op, f.upstream, ctx(f.model))).toEqual(f.openai);
   });
 });
 
-interface ChunksFixture {
-  ctx: { id: string; created: number; model: string };
-  chunks: unknown[];
-  content: string;
-  toolCalls: unknown[];
-}
-
-function mapStream(sseFile: string, c: ChunksFixture['ctx']) {
-  const decoder = new SseDecoder();
-  const events = [...decoder.push(readFileSync(join(FIXTURES, sseFile))), ...decoder.end()];
-  let state = geminiProvider.stream.init({ ...c, includeUsage: true });
-  const chunks: unknown[] = [];
-  const done: boolean[] = [];
-  for (const event of events) {
-    const step = geminiProvider.stream.next(state, event);
-    state = step.state;
-    chunks.push(...step.chunks.map((x) => (typeof x === 'string' ? JSON.parse(x) : x)));
-    done.push(Boolean(step.done));
-  }
-  return { chunks, done };
-}
-
-/** The bytes the gateway would send, read back and accumulated by the official SDK. */
-async function accumulateWithSdk(chunks: unknown[]) {
-  const wire = chunks.map((c) => encodeSse(JSON.stringify(c))).join('') + encodeSse('[DONE]');
-  const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
-  const runner = ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream());
-  return runner.finalChatCompletion();
-}
-
 describe('gemini: streamed events -> OpenAI chunks', () => {
-  it.each(named('.sse'))('%s', (sseFile) => {
-    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
-    const { chunks, done } = mapStream(sseFile, expected.ctx);
+  it.each(fixtures.files('.sse'))('%s', (sseFile) => {
+    const expected = fixtures.json<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+    const { chunks, done } = mapRecordedStream(geminiProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true });
     expect(chunks).toEqual(expected.chunks);
     // Gemini sends no terminator: the mapper must say the stream is over at the finishing event.
     expect(done).toEqual([...done.slice(0, -1).map(() => false), true]);
   });
 
-  it.each(named('.sse'))('%s accumulates, as the openai SDK does, to the full content and complete tool calls', async (sseFile) => {
-    const expected = fixture<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
-    const completion = await accumulateWithSdk(mapStream(sseFile, expected.ctx).chunks);
-    const message = completion.choices[0].message;
-    expect(message.content).toBe(expected.content);
-    expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
-    expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
-    expect(completion.usage).toEqual((expected.chunks[expected.chunks.length - 1] as { usage: unknown }).usage);
-  });
+  it.each(fixtures.files('.sse'))(
+    '%s accumulates, as the openai SDK does, to the full content and complete tool calls',
+    async (sseFile) => {
+      const expected = fixtures.json<ChunksFixture>(sseFile.replace(/\.sse$/, '.chunks.json'));
+      const completion = await accumulateWithSdk(
+        mapRecordedStream(geminiProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true }).chunks,
+      );
+      const message = completion.choices[0].message;
+      expect(message.content).toBe(expected.content);
+      expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
+      expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
+      expect(completion.usage).toEqual((expected.chunks[expected.chunks.length - 1] as { usage: unknown }).usage);
+    },
+  );
 
   it('turns a blocked prompt into one content_filter chunk and ends', () => {
     const c = { id: 'chatcmpl-x', created: 1, model: 'g', includeUsage: true };
@@ -269,7 +217,7 @@ interface ErrorCase {
 }
 
 describe('gemini: error -> Outcome', () => {
-  const { cases } = fixture<{ cases: ErrorCase[] }>('errors.json');
+  const { cases } = fixtures.json<{ cases: ErrorCase[] }>('errors.json');
 
   it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
     expect(geminiProvider.classify(c.status, c.headers, c.body, NOW)).toEqual(c.outcome);
@@ -312,7 +260,7 @@ describe('gemini: probe', () => {
 });
 
 describe('gemini: what the client asked of the answer', () => {
-  const floats = fixture<ResponseFixture>('embeddings-batch.response.json');
+  const floats = fixtures.json<ResponseFixture>('embeddings-batch.response.json');
 
   it('encodes embeddings as base64 float32 when asked, as the openai SDK asks by default', () => {
     const out = geminiProvider.response?.('embeddings', floats.upstream, { ...ctx(floats.model), encodingFormat: 'base64' }) as {
@@ -326,16 +274,10 @@ describe('gemini: what the client asked of the answer', () => {
   });
 
   it('ends a stream without the usage chunk unless stream_options.include_usage asked for it', () => {
-    const expected = fixture<ChunksFixture>('text.chunks.json');
-    const decoder = new SseDecoder();
-    const events = [...decoder.push(readFileSync(join(FIXTURES, 'text.sse'))), ...decoder.end()];
-    let state = geminiProvider.stream.init(expected.ctx);
-    const chunks: Array<{ choices: unknown[] }> = [];
-    for (const event of events) {
-      const step = geminiProvider.stream.next(state, event);
-      state = step.state;
-      chunks.push(...(step.chunks as Array<{ choices: unknown[] }>));
-    }
+    const expected = fixtures.json<ChunksFixture>('text.chunks.json');
+    const chunks = mapRecordedStream(geminiProvider.stream, fixtures.text('text.sse'), expected.ctx).chunks as Array<{
+      choices: unknown[];
+    }>;
     expect(chunks).toEqual(expected.chunks.slice(0, -1));
     expect(chunks.every((c) => c.choices.length > 0)).toBe(true);
   });

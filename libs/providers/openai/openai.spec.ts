@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fixturesIn } from '../../../test/support/fixtures';
 import { SseDecoder } from '../http/sse';
 import type { CallContext, Outcome } from '../provider';
 import type { ChatCompletionChunk } from '../shared';
 import { openAiProvider } from './openai.provider';
 
-const fixture = (name: string) => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
-const json = <T>(name: string): T => JSON.parse(fixture(name)) as T;
+const fixtures = fixturesIn(`${__dirname}/fixtures`);
 
 const profile = { name: 'openai_main', type: 'openai' as const, baseUrl: 'https://api.openai.com/v1' };
 const ctx = (model: string, stream = false): CallContext => ({ profile, model, key: 'sk-test-REDACTED', stream });
@@ -32,14 +30,16 @@ function mapStream(sse: string, sliceBytes: number): { chunks: string[]; done: b
 describe('openai provider', () => {
   describe('request mapping', () => {
     it('passes a chat body through with only the model replaced', () => {
-      const req = openAiProvider.request('chat', json('chat-tools.request.json'), ctx('gpt-4o', true));
-      const expected = json<{ method: string; url: string; headers: Record<string, string>; body: unknown }>('chat-tools.upstream.json');
+      const req = openAiProvider.request('chat', fixtures.json('chat-tools.request.json'), ctx('gpt-4o', true));
+      const expected = fixtures.json<{ method: string; url: string; headers: Record<string, string>; body: unknown }>(
+        'chat-tools.upstream.json',
+      );
       expect({ ...req, body: JSON.parse(req.body ?? '') }).toEqual(expected);
     });
 
     it('sends embeddings to /embeddings', () => {
-      const req = openAiProvider.request('embeddings', json('embeddings.request.json'), ctx('text-embedding-3-small'));
-      expect({ ...req, body: JSON.parse(req.body ?? '') }).toEqual(json('embeddings.upstream.json'));
+      const req = openAiProvider.request('embeddings', fixtures.json('embeddings.request.json'), ctx('text-embedding-3-small'));
+      expect({ ...req, body: JSON.parse(req.body ?? '') }).toEqual(fixtures.json('embeddings.upstream.json'));
     });
 
     it('sends completions to /completions', () => {
@@ -76,8 +76,8 @@ describe('openai provider', () => {
   });
 
   describe('stream mapping', () => {
-    const sse = fixture('chat-stream-tools.sse');
-    const expected = json<string[]>('chat-stream-tools.expected.json');
+    const sse = fixtures.text('chat-stream-tools.sse');
+    const expected = fixtures.json<string[]>('chat-stream-tools.expected.json');
 
     it.each([1, 7, 64, 100_000])('forwards every payload byte-for-byte, ending on [DONE] (slices of %i bytes)', (slice) => {
       const { chunks, done } = mapStream(sse, slice);
@@ -109,7 +109,9 @@ describe('openai provider', () => {
 
   describe('classification', () => {
     const cases =
-      json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>('errors.json');
+      fixtures.json<Array<{ name: string; status: number; headers: Record<string, string>; body: unknown; outcome: Outcome }>>(
+        'errors.json',
+      );
     it.each(cases.map((c) => [c.name, c] as const))('%s', (_name, c) => {
       expect(openAiProvider.classify(c.status, c.headers, c.body, Date.parse('2025-03-10T00:00:00Z'))).toEqual(c.outcome);
     });

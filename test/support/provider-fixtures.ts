@@ -1,0 +1,55 @@
+import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
+import { Stream } from 'openai/core/streaming';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { encodeSse, SseDecoder, SSE_DONE, type Operation, type StreamInit, type StreamMapper } from '@switchboard/providers';
+
+/** A recorded `*.request.json`: the OpenAI body a client sent, and the upstream request it must become. */
+export interface RequestFixture {
+  op?: Operation;
+  stream: boolean;
+  model: string;
+  baseUrl?: string;
+  openai: Record<string, unknown>;
+  upstream: { method: string; url: string; headers: Record<string, string>; body: unknown };
+}
+
+/** A recorded `*.response.json`: the upstream's answer and the OpenAI answer it must become. */
+export interface ResponseFixture {
+  op: Operation;
+  model: string;
+  upstream: unknown;
+  openai: unknown;
+}
+
+/** A recorded `*.chunks.json`, beside its `*.sse`: the chunks the events must become, and what they add up to. */
+export interface ChunksFixture {
+  ctx: StreamInit;
+  chunks: unknown[];
+  content: string | null;
+  toolCalls: unknown[];
+}
+
+/**
+ * Runs a provider's stream mapper over recorded SSE bytes as the gateway does (its SSE decoder, the
+ * state passed along): the chunks, parsed, and for each upstream event whether the mapper said done.
+ */
+export function mapRecordedStream<S>(mapper: StreamMapper<S>, sse: string, init: StreamInit): { chunks: unknown[]; done: boolean[] } {
+  const decoder = new SseDecoder();
+  let state = mapper.init(init);
+  const chunks: unknown[] = [];
+  const done: boolean[] = [];
+  for (const event of [...decoder.push(sse), ...decoder.end()]) {
+    const step = mapper.next(state, event);
+    state = step.state;
+    chunks.push(...step.chunks.map((chunk) => (typeof chunk === 'string' ? JSON.parse(chunk) : chunk)));
+    done.push(Boolean(step.done));
+  }
+  return { chunks, done };
+}
+
+/** The bytes the gateway would send for `chunks`, read back and accumulated by the official openai SDK. */
+export async function accumulateWithSdk(chunks: unknown[]) {
+  const wire = chunks.map((chunk) => encodeSse(JSON.stringify(chunk))).join('') + SSE_DONE;
+  const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
+  return ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream()).finalChatCompletion();
+}

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { childEnv, runEntry, type Child } from '../keeper/fixtures/child-process';
+import { runGatewayWithConfig, type Child } from '../keeper/fixtures/child-process';
 import { analyticsPrefixes, deleteStreams } from '../support/start-gateway';
 import { eventually } from '../support/eventually';
 import { startOtlpReceiver, type OtlpReceiver, type ReceivedSpan } from '../support/otlp-receiver';
@@ -34,31 +33,19 @@ describeWithNats('a traced ReAct session: the gateway and the tool server export
       env: { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_BSP_SCHEDULE_DELAY: '50' },
     });
     dir = mkdtempSync(join(tmpdir(), 'switchboard-tracing-'));
-    writeFileSync(
-      join(dir, 'gateway.yaml'),
-      stringify({
-        providers: { up: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-traced-agent'] } },
-        models: { agent: { reasoning_mode: 'react', pattern: 'basic_react', chain: [{ provider: 'up', model: 'scripted-model' }] } },
-        react: { patterns_dir: PATTERNS_DIR, step_timeout_ms: 10_000, total_timeout_ms: 30_000 },
-        keeper: { enabled: false },
-      }),
-    );
-    gateway = runEntry(
-      'src/gateway/main.ts',
-      childEnv({
-        SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'),
-        EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        NATS_URL,
-        NATS_TOOLS_PREFIX: prefix,
-        ...analytics,
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
-        OTEL_BSP_SCHEDULE_DELAY: '50',
-      }),
-    );
-    const [, bound] = await gateway.waitFor(/listening on (\S+)/, 60_000);
-    url = `http://${bound}`;
+    const config = {
+      providers: { up: { type: 'openai', base_url: upstream.baseUrl, keys: ['sk-traced-agent'] } },
+      models: { agent: { reasoning_mode: 'react', pattern: 'basic_react', chain: [{ provider: 'up', model: 'scripted-model' }] } },
+      react: { patterns_dir: PATTERNS_DIR, step_timeout_ms: 10_000, total_timeout_ms: 30_000 },
+      keeper: { enabled: false },
+    };
+    ({ child: gateway, url } = await runGatewayWithConfig(dir, config, {
+      NATS_URL,
+      NATS_TOOLS_PREFIX: prefix,
+      ...analytics,
+      OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+      OTEL_BSP_SCHEDULE_DELAY: '50',
+    }));
   });
   afterAll(async () => {
     await gateway?.stop();

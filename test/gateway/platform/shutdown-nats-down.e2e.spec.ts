@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { childEnv, runEntry, type Child } from '../../keeper/fixtures/child-process';
+import { runGatewayWithConfig, type Child } from '../../keeper/fixtures/child-process';
 import { eventually } from '../../support/eventually';
 import { startPrivateNats, type PrivateNats } from '../../support/private-nats';
 import { analyticsPrefixes, startGateway } from '../../support/start-gateway';
@@ -26,27 +25,13 @@ describeWithNats('SIGTERM while NATS is unreachable', () => {
   });
 
   it('shuts down cleanly: exit 0 and no unhandled error', async () => {
-    writeFileSync(
-      join(dir, 'gateway.yaml'),
-      stringify({
-        providers: { mock: { type: 'mock' } },
-        models: { 'mock-fast': { chain: [{ provider: 'mock', model: 'mock-1' }] } },
-        keeper: { enabled: false },
-      }),
-    );
-    gateway = runEntry(
-      'src/gateway/main.ts',
-      childEnv({
-        SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'),
-        EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        NATS_URL: nats.url,
-        ...analyticsPrefixes(),
-      }),
-    );
-    const [, bound] = await gateway.waitFor(/listening on (\S+)/, 60_000);
-    const url = `http://${bound}`;
+    const config = {
+      providers: { mock: { type: 'mock' } },
+      models: { 'mock-fast': { chain: [{ provider: 'mock', model: 'mock-1' }] } },
+      keeper: { enabled: false },
+    };
+    let url: string;
+    ({ child: gateway, url } = await runGatewayWithConfig(dir, config, { NATS_URL: nats.url, ...analyticsPrefixes() }));
     await gateway.waitFor(/started: projections caught up/, 60_000);
 
     await nats.stop();

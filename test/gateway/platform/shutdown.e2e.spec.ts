@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
-import { childEnv, runEntry, type Child } from '../../keeper/fixtures/child-process';
+import { runGatewayWithConfig, type Child } from '../../keeper/fixtures/child-process';
 import { eventually } from '../../support/eventually';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 
@@ -27,26 +26,14 @@ describe('SIGTERM with a stream in flight', () => {
   });
 
   const start = async (graceMs: number) => {
-    writeFileSync(
-      join(dir, 'gateway.yaml'),
-      stringify({
-        providers: { openai_main: { type: 'openai', base_url: upstream.baseUrl, keys: [KEY] } },
-        models: { 'main-gpt': { chain: [{ provider: 'openai_main', model: 'gpt-4o' }] } },
-        keeper: { enabled: false },
-      }),
-    );
-    gateway = runEntry(
-      'src/gateway/main.ts',
-      childEnv({
-        SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'),
-        EVENT_STORE_URL: `sqlite:${join(dir, 'events.db')}`,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        SHUTDOWN_GRACE_MS: String(graceMs),
-      }),
-    );
-    const [, bound] = await gateway.waitFor(/listening on (\S+)/, 60_000);
-    return `http://${bound}`;
+    const config = {
+      providers: { openai_main: { type: 'openai', base_url: upstream.baseUrl, keys: [KEY] } },
+      models: { 'main-gpt': { chain: [{ provider: 'openai_main', model: 'gpt-4o' }] } },
+      keeper: { enabled: false },
+    };
+    let url: string;
+    ({ child: gateway, url } = await runGatewayWithConfig(dir, config, { SHUTDOWN_GRACE_MS: String(graceMs) }));
+    return url;
   };
 
   /** Starts a streamed chat and reads its first chunk, so the stream is in flight when this resolves. */

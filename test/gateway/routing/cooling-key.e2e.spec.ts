@@ -1,7 +1,6 @@
 import { manualClock } from '../../support/manual-clock';
-import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
-import type { StartedGateway } from '../../support/start-gateway';
-import { chat, fingerprint, gatewayFor, keyHistory, keyState, waitFor, type Answer } from './routing-helpers';
+import { reply, type Behaviour } from '../../support/scripted-upstream';
+import { chat, fingerprint, gatewayFor, keyHistory, keyState, waitFor, type Answer, scriptedUpstreamPerFile } from './routing-helpers';
 
 const KEY = 'sk-cooling-key-000000000000';
 
@@ -15,28 +14,19 @@ function rateLimitedAfter(seconds: number, delayMs: number): Behaviour {
 const later = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('a key cooling down is not stampeded', () => {
-  let upstream: ScriptedUpstream;
-  let gw: StartedGateway | undefined;
-
-  beforeAll(async () => {
-    upstream = await startScriptedUpstream();
-  });
-  afterEach(async () => {
-    await gw?.close();
-    gw = undefined;
-    upstream.clear();
-  });
-  afterAll(async () => {
-    await upstream.close();
-  });
+  const fixture = scriptedUpstreamPerFile();
 
   it('answers 100 requests 503 with Retry-After when the only key says 429 Retry-After: 30, and calls it no more after the first 429', async () => {
-    upstream.always(KEY, rateLimitedAfter(30, 100));
-    gw = await gatewayFor(upstream, { p1: [KEY] }, { routing: { retries: { max_attempts: 3, base_delay_ms: 50, max_delay_ms: 1_000 } } });
+    fixture.upstream.always(KEY, rateLimitedAfter(30, 100));
+    fixture.gw = await gatewayFor(
+      fixture.upstream,
+      { p1: [KEY] },
+      { routing: { retries: { max_attempts: 3, base_delay_ms: 50, max_delay_ms: 1_000 } } },
+    );
 
     let answered = false;
     const send = async (): Promise<Answer> => {
-      const answer = await chat(gw!);
+      const answer = await chat(fixture.gw!);
       answered = true;
       return answer;
     };
@@ -53,7 +43,7 @@ describe('a key cooling down is not stampeded', () => {
     expect(secondWave.map((a) => a.headers.get('x-switchboard-attempts'))).toEqual(Array(50).fill('0'));
     // Every call the key got was a first-wave request's first and only one.
     const firstWaveCalls = answers.slice(0, 50).reduce((sum, a) => sum + Number(a.headers.get('x-switchboard-attempts')), 0);
-    expect(upstream.callsFor(KEY)).toHaveLength(firstWaveCalls);
+    expect(fixture.upstream.callsFor(KEY)).toHaveLength(firstWaveCalls);
     expect(firstWaveCalls).toBeLessThanOrEqual(50);
   });
 
@@ -61,7 +51,7 @@ describe('a key cooling down is not stampeded', () => {
     const TRIAL_MS = 300;
     let cooledAt: number | undefined;
     let trialAnsweredAt: number | undefined;
-    upstream.always(
+    fixture.upstream.always(
       KEY,
       reply.fn((call) => {
         // Every call that arrives before the second is over is limited (the ones in flight at the first 429).
@@ -75,15 +65,15 @@ describe('a key cooling down is not stampeded', () => {
         return { kind: 'held', release: later(TRIAL_MS).then(() => void (trialAnsweredAt ??= performance.now())), then: reply.auto() };
       }),
     );
-    gw = await gatewayFor(
-      upstream,
+    fixture.gw = await gatewayFor(
+      fixture.upstream,
       { p1: [KEY] },
       { routing: { request_deadline_ms: 30_000, retries: { max_attempts: 20, base_delay_ms: 50, max_delay_ms: 2_000 } } },
     );
 
-    const answers = await Promise.all(Array.from({ length: 100 }, () => chat(gw!)));
+    const answers = await Promise.all(Array.from({ length: 100 }, () => chat(fixture.gw!)));
 
-    const calls = upstream.callsFor(KEY);
+    const calls = fixture.upstream.callsFor(KEY);
     const trial = calls.find((call) => call.receivedAt >= cooledAt! + 1_000);
     expect(trial).toBeDefined();
     expect(trialAnsweredAt).toBeDefined();
@@ -92,33 +82,33 @@ describe('a key cooling down is not stampeded', () => {
     expect(duringTrial.map((call) => Math.round(call.receivedAt - trial!.receivedAt))).toEqual([0]);
     // Once the trial succeeded the key was back, and the waiters were served.
     expect(answers.map((a) => a.status)).toEqual(Array(100).fill(200));
-    await waitFor('the key to be stored as available', async () => (await keyState(gw!, KEY)).state === 'available');
-    const restores = (await keyHistory(gw, KEY)).filter((e) => e.type === 'KeyRestored');
+    await waitFor('the key to be stored as available', async () => (await keyState(fixture.gw!, KEY)).state === 'available');
+    const restores = (await keyHistory(fixture.gw, KEY)).filter((e) => e.type === 'KeyRestored');
     expect(restores.length).toBeGreaterThanOrEqual(1);
   });
 
   it('ramps a recovered key’s share of the traffic up over keys.ramp_up_ms instead of giving it half at once', async () => {
     const RAMP_MS = 10_000;
     const [recovering, steady] = ['sk-ramp-recovering-00000000', 'sk-ramp-steady-0000000000000'];
-    upstream.script(recovering, reply.rateLimited(1));
+    fixture.upstream.script(recovering, reply.rateLimited(1));
     const clock = manualClock();
-    gw = await gatewayFor(
-      upstream,
+    fixture.gw = await gatewayFor(
+      fixture.upstream,
       { p1: [recovering, steady] },
       { clock, extra: { keys: { ramp_up_ms: RAMP_MS }, keeper: { enabled: false } } },
     );
     const servedBy = async (): Promise<string | null> => {
-      const answer = await chat(gw!);
+      const answer = await chat(fixture.gw!);
       expect(answer.status).toBe(200);
       return answer.headers.get('x-switchboard-key');
     };
 
     // The 429 takes the key out for a second; then one request is its trial, and it succeeds.
-    while (upstream.callsFor(recovering).length === 0) await servedBy();
+    while (fixture.upstream.callsFor(recovering).length === 0) await servedBy();
     clock.advance(1_000);
-    while (upstream.callsFor(recovering).length < 2) await servedBy();
-    expect((await keyHistory(gw, recovering)).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
-    expect((await keyHistory(gw, recovering))[2].data).toMatchObject({ reason: 'trial_succeeded' });
+    while (fixture.upstream.callsFor(recovering).length < 2) await servedBy();
+    expect((await keyHistory(fixture.gw, recovering)).map((e) => e.type)).toEqual(['KeyRegistered', 'KeyQuarantined', 'KeyRestored']);
+    expect((await keyHistory(fixture.gw, recovering))[2].data).toMatchObject({ reason: 'trial_succeeded' });
 
     // 20 requests in each quarter of the window, then 20 after it: the recovered key's count rises to an even share.
     const counts: number[] = [];

@@ -1,32 +1,19 @@
 import type { RequestRecord } from '../../../src/gateway/routing/request-record';
 import { RequestObservers } from '../../../src/gateway/v1/request-observers';
 import type { StartedGateway } from '../../support/start-gateway';
-import { chatChunks, reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
-import { chat, fingerprint, gatewayFor, post, streamed, waitFor } from './routing-helpers';
+import { chatChunks, reply } from '../../support/scripted-upstream';
+import { chat, fingerprint, gatewayFor, post, streamed, waitFor, scriptedUpstreamPerFile } from './routing-helpers';
 
 /** The finished-request seam: every /v1 request ends in one record, handed to every registered observer. */
 describe('the finished-request record', () => {
-  let upstream: ScriptedUpstream;
-  let gw: StartedGateway | undefined;
+  const fixture = scriptedUpstreamPerFile();
   let records: RequestRecord[];
 
-  beforeAll(async () => {
-    upstream = await startScriptedUpstream();
-  });
-  afterEach(async () => {
-    await gw?.close();
-    gw = undefined;
-    upstream.clear();
-  });
-  afterAll(async () => {
-    await upstream.close();
-  });
-
   async function start(profiles: Record<string, string[]>, opts: Parameters<typeof gatewayFor>[2] = {}): Promise<StartedGateway> {
-    gw = await gatewayFor(upstream, profiles, opts);
+    fixture.gw = await gatewayFor(fixture.upstream, profiles, opts);
     records = [];
-    gw.app.get(RequestObservers).register({ requestFinished: (record) => void records.push(record) });
-    return gw;
+    fixture.gw.app.get(RequestObservers).register({ requestFinished: (record) => void records.push(record) });
+    return fixture.gw;
   }
 
   async function oneRecord(): Promise<RequestRecord> {
@@ -37,8 +24,8 @@ describe('the finished-request record', () => {
 
   it('records an answered request: who served it, every attempt, its latency and the usage the answer reported', async () => {
     await start({ p1: ['sk-bad', 'sk-good'] });
-    upstream.script('sk-bad', reply.status(500));
-    const res = await chat(gw!);
+    fixture.upstream.script('sk-bad', reply.status(500));
+    const res = await chat(fixture.gw!);
     expect(res.status).toBe(200);
     const record = await oneRecord();
     expect(record).toMatchObject({
@@ -67,8 +54,8 @@ describe('the finished-request record', () => {
     await start({ p1: ['sk-a'] });
     const base = { id: 'chatcmpl-scripted', object: 'chat.completion.chunk', created: 1700000000, model: 'm' };
     const usage = { ...base, choices: [], usage: { prompt_tokens: 5, completion_tokens: 2, total_tokens: 7 } };
-    upstream.always('sk-a', { kind: 'sse', events: [...chatChunks(['hi ', 'there'], 'm'), usage], done: true });
-    const res = await chat(gw!, { stream: true, stream_options: { include_usage: true } });
+    fixture.upstream.always('sk-a', { kind: 'sse', events: [...chatChunks(['hi ', 'there'], 'm'), usage], done: true });
+    const res = await chat(fixture.gw!, { stream: true, stream_options: { include_usage: true } });
     expect(streamed(res)).toMatchObject({ content: 'hi there', done: true });
     const record = await oneRecord();
     expect(record).toMatchObject({
@@ -83,8 +70,8 @@ describe('the finished-request record', () => {
 
   it('records an exhausted chain with no serving profile, while the 503 body lists attempts as before (no durations)', async () => {
     await start({ p1: ['sk-a'] });
-    upstream.always('sk-a', reply.status(500));
-    const res = await chat(gw!);
+    fixture.upstream.always('sk-a', reply.status(500));
+    const res = await chat(fixture.gw!);
     expect(res.status).toBe(503);
     expect(res.json.error.attempts[0]).not.toHaveProperty('ms');
     const record = await oneRecord();
@@ -94,7 +81,7 @@ describe('the finished-request record', () => {
 
   it('records a request refused before routing, without an alias', async () => {
     await start({ p1: ['sk-a'] });
-    const res = await post(`${gw!.url}/v1/embeddings`, { model: 'nope', input: 'x' });
+    const res = await post(`${fixture.gw!.url}/v1/embeddings`, { model: 'nope', input: 'x' });
     expect(res.status).toBe(404);
     const record = await oneRecord();
     expect(record).toMatchObject({ endpoint: '/v1/embeddings', alias: null, status: 404, attempts: [], profile: null });
@@ -102,13 +89,13 @@ describe('the finished-request record', () => {
 
   it('keeps answering when an observer throws', async () => {
     await start({ p1: ['sk-a'] });
-    gw!.app.get(RequestObservers).register({
+    fixture.gw!.app.get(RequestObservers).register({
       requestFinished: () => {
         throw new Error('observer bug');
       },
     });
-    expect((await chat(gw!)).status).toBe(200);
-    expect((await chat(gw!)).status).toBe(200);
+    expect((await chat(fixture.gw!)).status).toBe(200);
+    expect((await chat(fixture.gw!)).status).toBe(200);
     await waitFor('both records', () => records.length === 2);
   });
 });

@@ -3,7 +3,7 @@ import { fingerprint } from '@switchboard/domain';
 import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 import type { Clock } from '../../../src/gateway/tokens';
-import type { ScriptedUpstream } from '../../support/scripted-upstream';
+import { startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 
 export { waitFor } from '../../support/eventually';
 
@@ -20,6 +20,41 @@ export interface Answer {
  * Keeper on (its restore timer and circuit half-opening are part of what a user sees) but with
  * probes far in the future, so no probe takes a scripted answer meant for a request.
  */
+/** A file's scripted upstream and its current test's gateway (see `scriptedUpstreamPerFile`). */
+export interface RoutingFixture {
+  readonly upstream: ScriptedUpstream;
+  /** The gateway a test started: closed after the test. */
+  gw: StartedGateway | undefined;
+}
+
+/**
+ * The set-up the routing specs share: one scripted upstream for the whole file (started before
+ * it, closed after it) and a gateway per test, closed after each test with the upstream's script
+ * cleared, so no test's keys or answers leak into the next.
+ */
+export function scriptedUpstreamPerFile(): RoutingFixture {
+  let upstream: ScriptedUpstream | undefined;
+  const fixture = {
+    get upstream(): ScriptedUpstream {
+      if (!upstream) throw new Error('the scripted upstream starts in beforeAll: read it inside a test');
+      return upstream;
+    },
+    gw: undefined as StartedGateway | undefined,
+  };
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+  });
+  afterEach(async () => {
+    await fixture.gw?.close();
+    fixture.gw = undefined;
+    upstream?.clear();
+  });
+  afterAll(async () => {
+    await upstream?.close();
+  });
+  return fixture;
+}
+
 export const QUIET_KEEPER = { enabled: true, probe_interval_ms: 3_600_000, restore_check_ms: 50 };
 
 /**

@@ -1,52 +1,38 @@
 import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
-import type { StartedGateway } from '../../support/start-gateway';
-import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
-import { chat, gatewayFor, keyHistory, keyState, streamed } from './routing-helpers';
+import { reply } from '../../support/scripted-upstream';
+import { chat, gatewayFor, keyHistory, keyState, streamed, scriptedUpstreamPerFile } from './routing-helpers';
 
 describe('per-profile timeouts over HTTP', () => {
-  let upstream: ScriptedUpstream;
-  let gw: StartedGateway | undefined;
-
-  beforeAll(async () => {
-    upstream = await startScriptedUpstream();
-  });
-  afterEach(async () => {
-    await gw?.close();
-    gw = undefined;
-    upstream.clear();
-  });
-  afterAll(async () => {
-    await upstream.close();
-  });
+  const fixture = scriptedUpstreamPerFile();
 
   it('cuts off a JSON answer that trickles in past timeout_ms, though no single gap is that long, and fails over', async () => {
     let calls = 0;
     // 12 pieces 100 ms apart: every gap well inside 400 ms, the whole answer well past it.
-    upstream.fallback(reply.fn(() => (calls++ === 0 ? reply.trickle('too slow', { pieces: 12, intervalMs: 100 }) : reply.auto())));
-    gw = await gatewayFor(
-      upstream,
+    fixture.upstream.fallback(reply.fn(() => (calls++ === 0 ? reply.trickle('too slow', { pieces: 12, intervalMs: 100 }) : reply.auto())));
+    fixture.gw = await gatewayFor(
+      fixture.upstream,
       { p1: ['sk-tt-a', 'sk-tt-b'] },
       { profile: { timeout_ms: 400 }, routing: { error_cooldown_ms: 60_000 } },
     );
 
-    const res = await chat(gw);
+    const res = await chat(fixture.gw);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchboard-attempts')).toBe('2');
     expect(res.json.choices[0].message.content).toBe('scripted answer from p1-model');
-    const slow = upstream.requests[0].key;
-    expect(upstream.requests[0].closedByClient).toBe(true);
-    expect((await keyHistory(gw, slow))[1]).toMatchObject({ type: 'KeyQuarantined', data: { reason: 'timeout' } });
+    const slow = fixture.upstream.requests[0].key;
+    expect(fixture.upstream.requests[0].closedByClient).toBe(true);
+    expect((await keyHistory(fixture.gw, slow))[1]).toMatchObject({ type: 'KeyQuarantined', data: { reason: 'timeout' } });
   });
 
   it('lets a stream run past timeout_ms as long as it keeps talking (for streams it bounds each gap)', async () => {
-    upstream.fallback(reply.stream(['a ', 'b ', 'c ', 'd ', 'e ', 'f ', 'g ', 'h'], { intervalMs: 100 }));
-    gw = await gatewayFor(upstream, { p1: ['sk-ts-a'] }, { profile: { timeout_ms: 400 } });
+    fixture.upstream.fallback(reply.stream(['a ', 'b ', 'c ', 'd ', 'e ', 'f ', 'g ', 'h'], { intervalMs: 100 }));
+    fixture.gw = await gatewayFor(fixture.upstream, { p1: ['sk-ts-a'] }, { profile: { timeout_ms: 400 } });
 
-    const got = streamed(await chat(gw, { stream: true }));
+    const got = streamed(await chat(fixture.gw, { stream: true }));
     expect(got).toMatchObject({ content: 'a b c d e f g h', done: true });
-    expect((await keyState(gw, 'sk-ts-a')).state).toBe('available');
+    expect((await keyState(fixture.gw, 'sk-ts-a')).state).toBe('available');
   });
 
   describe('connect_timeout_ms', () => {
@@ -66,16 +52,16 @@ describe('per-profile timeouts over HTTP', () => {
 
     it('gives up on a connection that cannot be set up within connect_timeout_ms, whatever timeout_ms allows', async () => {
       const { port } = silent.address() as AddressInfo;
-      gw = await gatewayFor(
-        upstream,
+      fixture.gw = await gatewayFor(
+        fixture.upstream,
         { p1: ['sk-ct-a'] },
         { profile: { base_url: `https://127.0.0.1:${port}/v1`, connect_timeout_ms: 200, timeout_ms: 60_000 } },
       );
 
-      const res = await chat(gw);
+      const res = await chat(fixture.gw);
       expect(res.status).toBe(503);
       expect(res.json.error.attempts).toEqual([expect.objectContaining({ profile: 'p1', status: null, reason: 'connect_timeout' })]);
-      expect((await keyHistory(gw, 'sk-ct-a'))[1]).toMatchObject({ type: 'KeyQuarantined', data: { reason: 'timeout' } });
+      expect((await keyHistory(fixture.gw, 'sk-ct-a'))[1]).toMatchObject({ type: 'KeyQuarantined', data: { reason: 'timeout' } });
       expect(sockets.length).toBeGreaterThan(0);
     });
   });

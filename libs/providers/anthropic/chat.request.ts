@@ -1,6 +1,6 @@
 import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
 import type { ChatCompletionRequest, ChatMessage, ToolCall, ToolChoice, ToolDefinition } from '../shared/openai-wire';
-import { contentParts, functionTool, imageUrlOf, textOf, toolCallsOf, type RawPart } from '../shared/request-shape';
+import { contentParts, functionTool, imageUrlOf, stopSequences, textOf, toolCallsOf, type RawPart } from '../shared/request-shape';
 import type {
   AnthropicImageBlock,
   AnthropicImageSource,
@@ -45,7 +45,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, opts: RequestOpt
   const { tools, toolChoice } = answerTool
     ? withAnswerTool(answerTool, clientTools, body.tool_choice, body.parallel_tool_calls)
     : { tools: clientTools, toolChoice: clientTools ? toToolChoice(body.tool_choice, body.parallel_tool_calls) : undefined };
-  const stop = body.stop == null ? undefined : typeof body.stop === 'string' ? [body.stop] : body.stop;
+  const stop = stopSequences(body.stop);
   const user = typeof body.user === 'string' && body.user ? body.user : undefined;
   return {
     model: opts.model,
@@ -54,7 +54,7 @@ export function toAnthropicRequest(body: ChatCompletionRequest, opts: RequestOpt
     messages: toMessages(messages),
     ...(body.temperature != null ? { temperature: body.temperature } : {}),
     ...(body.top_p != null ? { top_p: body.top_p } : {}),
-    ...(stop?.length ? { stop_sequences: stop } : {}),
+    ...(stop.length ? { stop_sequences: stop } : {}),
     ...(tools ? { tools } : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
     ...(user ? { metadata: { user_id: user } } : {}),

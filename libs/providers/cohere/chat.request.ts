@@ -1,6 +1,10 @@
 import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
 import {
   contentParts,
+  definedField,
+  OPENAI_ONLY_FIELDS,
+  refuseFields,
+  stopSequences,
   functionTool,
   imageUrlOf,
   textOf,
@@ -12,27 +16,12 @@ import {
 } from '../shared';
 import type { CohereChatRequest, CohereContentPart, CohereMessage, CohereTool } from './cohere-wire';
 
-/**
- * OpenAI fields this adapter cannot express; the router skips the profile or answers 400 naming them.
- * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
- * and are left out silently.
- */
-const UNSUPPORTED = [
-  'logprobs',
-  'top_logprobs',
-  'logit_bias',
-  'functions',
-  'function_call',
-  'audio',
-  'modalities',
-  'prediction',
-  'web_search_options',
-  'reasoning_effort',
-];
+/** Beyond what no translating adapter can express: Cohere has no reasoning switch. */
+const UNSUPPORTED = [...OPENAI_ONLY_FIELDS, 'reasoning_effort'];
 
 export function toCohereChat(body: ChatCompletionRequest, model: string, stream: boolean): CohereChatRequest {
   rejectUnsupported(body);
-  const stop = body.stop === undefined || body.stop === null ? [] : Array.isArray(body.stop) ? body.stop : [body.stop];
+  const stop = stopSequences(body.stop);
   const { tools, toolChoice } = toolsAndChoice(body.tools, body.tool_choice);
   return {
     model,
@@ -40,30 +29,23 @@ export function toCohereChat(body: ChatCompletionRequest, model: string, stream:
     stream,
     ...(tools?.length ? { tools } : {}),
     ...(toolChoice ? { tool_choice: toolChoice } : {}),
-    ...defined('temperature', body.temperature),
-    ...defined('p', body.top_p),
-    ...defined('max_tokens', body.max_completion_tokens ?? body.max_tokens),
+    ...definedField('temperature', body.temperature),
+    ...definedField('p', body.top_p),
+    ...definedField('max_tokens', body.max_completion_tokens ?? body.max_tokens),
     ...(stop.length ? { stop_sequences: stop } : {}),
-    ...defined('seed', body.seed),
-    ...defined('frequency_penalty', body.frequency_penalty),
-    ...defined('presence_penalty', body.presence_penalty),
+    ...definedField('seed', body.seed),
+    ...definedField('frequency_penalty', body.frequency_penalty),
+    ...definedField('presence_penalty', body.presence_penalty),
     ...responseFormat(body),
   };
 }
 
 function rejectUnsupported(body: ChatCompletionRequest): void {
-  for (const param of UNSUPPORTED) {
-    const value = body[param];
-    if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(param, 'cohere');
-  }
+  refuseFields(body, UNSUPPORTED, 'cohere');
   if (body.n !== undefined && body.n !== null && body.n !== 1) throw new UnsupportedFeatureError('n', 'cohere', 'one choice per request');
   if (body.parallel_tool_calls === false) {
     throw new UnsupportedFeatureError('parallel_tool_calls', 'cohere', 'Cohere cannot be told to call one function at a time');
   }
-}
-
-function defined<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
-  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function responseFormat(body: ChatCompletionRequest): Pick<CohereChatRequest, 'response_format'> {

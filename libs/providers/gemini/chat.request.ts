@@ -1,6 +1,10 @@
 import { InvalidRequestError, UnsupportedFeatureError } from '../provider';
 import {
   contentParts,
+  definedField,
+  OPENAI_ONLY_FIELDS,
+  refuseFields,
+  stopSequences,
   imageUrlOf,
   textOf,
   toolCallsOf,
@@ -14,23 +18,6 @@ import {
 } from '../shared';
 import type { GeminiContent, GeminiGenerateRequest, GeminiGenerationConfig, GeminiPart, GeminiToolConfig } from './gemini-wire';
 import { placeSchema } from './schema';
-
-/**
- * OpenAI fields this adapter cannot express; the router skips the profile or answers 400 naming them.
- * Bookkeeping fields for OpenAI's own platform (`user`, `metadata`, `store`, ...) change no answer
- * and are left out silently.
- */
-const UNSUPPORTED = [
-  'logprobs',
-  'top_logprobs',
-  'logit_bias',
-  'functions',
-  'function_call',
-  'audio',
-  'modalities',
-  'prediction',
-  'web_search_options',
-];
 
 /** Google's own OpenAI compatibility layer maps `reasoning_effort` to these thinking budgets. */
 const THINKING_BUDGET: Record<string, number> = { none: 0, minimal: 0, low: 1024, medium: 8192, high: 24576 };
@@ -51,10 +38,7 @@ export function toGeminiChat(body: ChatCompletionRequest): GeminiGenerateRequest
 }
 
 function rejectUnsupported(body: ChatCompletionRequest): void {
-  for (const param of UNSUPPORTED) {
-    const value = body[param];
-    if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(param, 'gemini');
-  }
+  refuseFields(body, OPENAI_ONLY_FIELDS, 'gemini');
   // `parallel_tool_calls: false` is accepted without a Gemini counterpart: clients (the Vercel AI
   // SDK, LangChain) send it by default, and Gemini has no switch for it; docs/providers.md says so.
   if (body.reasoning_effort !== undefined && !(String(body.reasoning_effort) in THINKING_BUDGET)) {
@@ -64,23 +48,19 @@ function rejectUnsupported(body: ChatCompletionRequest): void {
 
 function toGenerationConfig(body: ChatCompletionRequest): GeminiGenerationConfig & { thinkingConfig?: { thinkingBudget: number } } {
   const maxTokens = body.max_completion_tokens ?? body.max_tokens;
-  const stop = body.stop === undefined || body.stop === null ? undefined : Array.isArray(body.stop) ? body.stop : [body.stop];
+  const stop = stopSequences(body.stop);
   return {
-    ...defined('temperature', body.temperature),
-    ...defined('topP', body.top_p),
-    ...defined('maxOutputTokens', maxTokens),
-    ...(stop?.length ? { stopSequences: stop } : {}),
-    ...defined('candidateCount', body.n),
-    ...defined('presencePenalty', body.presence_penalty),
-    ...defined('frequencyPenalty', body.frequency_penalty),
-    ...defined('seed', body.seed),
+    ...definedField('temperature', body.temperature),
+    ...definedField('topP', body.top_p),
+    ...definedField('maxOutputTokens', maxTokens),
+    ...(stop.length ? { stopSequences: stop } : {}),
+    ...definedField('candidateCount', body.n),
+    ...definedField('presencePenalty', body.presence_penalty),
+    ...definedField('frequencyPenalty', body.frequency_penalty),
+    ...definedField('seed', body.seed),
     ...responseFormat(body),
     ...(body.reasoning_effort !== undefined ? { thinkingConfig: { thinkingBudget: THINKING_BUDGET[String(body.reasoning_effort)] } } : {}),
   };
-}
-
-function defined<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
-  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function responseFormat(body: ChatCompletionRequest): GeminiGenerationConfig {

@@ -1,5 +1,5 @@
 import { InvalidRequestError, UnsupportedFeatureError, type ProviderType } from '../provider';
-import type { ToolCall, ToolDefinition } from './openai-wire';
+import type { ChatCompletionRequest, ToolCall, ToolDefinition } from './openai-wire';
 
 /**
  * The parts of the OpenAI request that every translating adapter reads and none may guess at.
@@ -80,4 +80,40 @@ export function toolCallsOf(calls: unknown, path: string): ToolCall[] {
   if (calls === undefined || calls === null) return [];
   if (!Array.isArray(calls)) throw new InvalidRequestError(path, 'expected an array of tool calls');
   return calls.map((call: unknown, j) => toolCallOf(call, `${path}[${j}]`));
+}
+
+/**
+ * OpenAI fields a translating adapter (Cohere, Gemini) has no way to express: it refuses them, so
+ * the router skips the profile or answers 400 naming them. Bookkeeping fields for OpenAI's own
+ * platform (`user`, `metadata`, `store`, ...) change no answer and are left out silently.
+ */
+export const OPENAI_ONLY_FIELDS = [
+  'logprobs',
+  'top_logprobs',
+  'logit_bias',
+  'functions',
+  'function_call',
+  'audio',
+  'modalities',
+  'prediction',
+  'web_search_options',
+] as const;
+
+/** Throws `UnsupportedFeatureError` for the first of `fields` the request sets to anything but null or false. */
+export function refuseFields(body: ChatCompletionRequest, fields: readonly string[], providerType: ProviderType): void {
+  for (const field of fields) {
+    const value = body[field];
+    if (value !== undefined && value !== null && value !== false) throw new UnsupportedFeatureError(field, providerType);
+  }
+}
+
+/** `{ [key]: value }` when the request set the value, else nothing: an optional field copied only when present. */
+export function definedField<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {
+  return (value === undefined || value === null ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** OpenAI's `stop`, one string or several, as a list (empty when absent). */
+export function stopSequences(stop: string | string[] | null | undefined): string[] {
+  if (stop === undefined || stop === null) return [];
+  return Array.isArray(stop) ? stop : [stop];
 }

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { apiKeyStream, KeyPoolProjection, ProviderHealthProjection, providerStream } from '@switchboard/domain';
 import { createEventStore, SqliteEventStore, type EventStore, type NewEvent } from '@switchboard/event-store';
+import { createScratchDatabase, redactedUrl, type ScratchDatabase } from '../test/support/postgres-server';
 
 export interface EventStoreResult {
   /** Which store: `SQLite` or `PostgreSQL`. */
@@ -32,19 +31,17 @@ export async function benchEventStores(): Promise<Array<EventStoreResult | Event
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const name = `switchboard_bench_${randomBytes(4).toString('hex')}`;
+  let database: ScratchDatabase;
   try {
-    await onServer(`CREATE DATABASE ${name}`);
+    database = await createScratchDatabase(POSTGRES_URL, 'switchboard_bench');
   } catch (error) {
-    results.push({ store: 'PostgreSQL', skipped: `unreachable at ${redacted(POSTGRES_URL)} (${(error as Error).message})` });
+    results.push({ store: 'PostgreSQL', skipped: `unreachable at ${redactedUrl(POSTGRES_URL)} (${(error as Error).message})` });
     return results;
   }
   try {
-    const url = new URL(POSTGRES_URL);
-    url.pathname = `/${name}`;
-    results.push({ store: 'PostgreSQL', ...(await benchEventStore(createEventStore(url.toString()))) });
+    results.push({ store: 'PostgreSQL', ...(await benchEventStore(createEventStore(database.url))) });
   } finally {
-    await onServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await database.drop();
   }
   return results;
 }
@@ -93,22 +90,6 @@ export async function benchEventStore(
   } finally {
     await store.close();
   }
-}
-
-async function onServer(sql: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-function redacted(url: string): string {
-  const parsed = new URL(url);
-  if (parsed.password) parsed.password = '***';
-  return parsed.toString();
 }
 
 const registered = (i: number, fp = `append${i.toString(16).padStart(10, '0')}`): NewEvent => ({

@@ -1,7 +1,15 @@
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { Stream } from 'openai/core/streaming';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { encodeSse, SseDecoder, SSE_DONE, type Operation, type StreamInit, type StreamMapper } from '@switchboard/providers';
+import {
+  encodeSse,
+  SseDecoder,
+  SSE_DONE,
+  type Operation,
+  type StreamInit,
+  type StreamMapper,
+  type UpstreamRequest,
+} from '@switchboard/providers';
 
 /** A recorded `*.request.json`: the OpenAI body a client sent, and the upstream request it must become. */
 export interface RequestFixture {
@@ -52,4 +60,28 @@ export async function accumulateWithSdk(chunks: unknown[]) {
   const wire = chunks.map((chunk) => encodeSse(JSON.stringify(chunk))).join('') + SSE_DONE;
   const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
   return ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream()).finalChatCompletion();
+}
+
+/** The upstream request a provider built is the recorded one: method, URL, headers and the body as JSON. */
+export function expectRecordedUpstream(request: UpstreamRequest, recorded: RequestFixture['upstream']): void {
+  expect({ method: request.method, url: request.url, headers: request.headers }).toEqual({
+    method: recorded.method,
+    url: recorded.url,
+    headers: recorded.headers,
+  });
+  expect(JSON.parse(request.body ?? 'null')).toEqual(recorded.body);
+}
+
+/**
+ * What the official SDK accumulated from a mapped stream is what the fixture says the stream
+ * adds up to: its content, its complete tool calls (arguments that parse as JSON) and why it finished.
+ */
+export function expectAccumulatedAsRecorded(completion: Awaited<ReturnType<typeof accumulateWithSdk>>, expected: ChunksFixture): void {
+  const message = completion.choices[0].message;
+  expect(message.content).toBe(expected.content);
+  expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
+  for (const call of message.tool_calls ?? []) {
+    if (call.type === 'function') expect(() => JSON.parse(call.function.arguments)).not.toThrow();
+  }
+  expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
 }

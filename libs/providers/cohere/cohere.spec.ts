@@ -1,6 +1,8 @@
 import { fixturesIn } from '../../../test/support/fixtures';
 import {
   accumulateWithSdk,
+  expectAccumulatedAsRecorded,
+  expectRecordedUpstream,
   mapRecordedStream,
   type ChunksFixture,
   type RequestFixture,
@@ -25,13 +27,7 @@ function ctx(model: string, stream = false, baseUrl?: string): CallContext {
 describe('cohere: OpenAI request -> Cohere v2 request', () => {
   it.each(fixtures.files('.request.json'))('%s', (name) => {
     const f = fixtures.json<RequestFixture>(name);
-    const req = cohereProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl));
-    expect({ method: req.method, url: req.url, headers: req.headers }).toEqual({
-      method: f.upstream.method,
-      url: f.upstream.url,
-      headers: f.upstream.headers,
-    });
-    expect(JSON.parse(req.body ?? 'null')).toEqual(f.upstream.body);
+    expectRecordedUpstream(cohereProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl)), f.upstream);
   });
 
   it.each([
@@ -97,13 +93,7 @@ describe('cohere: streamed events -> OpenAI chunks', () => {
       const completion = await accumulateWithSdk(
         mapRecordedStream(cohereProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true }).chunks,
       );
-      const message = completion.choices[0].message;
-      expect(message.content).toBe(expected.content);
-      expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
-      for (const call of message.tool_calls ?? []) {
-        if (call.type === 'function') expect(() => JSON.parse(call.function.arguments)).not.toThrow();
-      }
-      expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
+      expectAccumulatedAsRecorded(completion, expected);
     },
   );
 

@@ -1,6 +1,8 @@
 import { fixturesIn } from '../../../test/support/fixtures';
 import {
   accumulateWithSdk,
+  expectAccumulatedAsRecorded,
+  expectRecordedUpstream,
   mapRecordedStream,
   type ChunksFixture,
   type RequestFixture,
@@ -26,13 +28,7 @@ function ctx(model: string, stream = false, baseUrl?: string): CallContext {
 describe('gemini: OpenAI request -> Gemini request', () => {
   it.each(fixtures.files('.request.json'))('%s', (name) => {
     const f = fixtures.json<RequestFixture>(name);
-    const req = geminiProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl));
-    expect({ method: req.method, url: req.url, headers: req.headers }).toEqual({
-      method: f.upstream.method,
-      url: f.upstream.url,
-      headers: f.upstream.headers,
-    });
-    expect(JSON.parse(req.body ?? 'null')).toEqual(f.upstream.body);
+    expectRecordedUpstream(geminiProvider.request(f.op ?? 'chat', f.openai, ctx(f.model, f.stream, f.baseUrl)), f.upstream);
   });
 });
 
@@ -149,10 +145,7 @@ describe('gemini: streamed events -> OpenAI chunks', () => {
       const completion = await accumulateWithSdk(
         mapRecordedStream(geminiProvider.stream, fixtures.text(sseFile), { ...expected.ctx, includeUsage: true }).chunks,
       );
-      const message = completion.choices[0].message;
-      expect(message.content).toBe(expected.content);
-      expect(message.tool_calls ?? []).toEqual(expected.toolCalls);
-      expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
+      expectAccumulatedAsRecorded(completion, expected);
       expect(completion.usage).toEqual((expected.chunks[expected.chunks.length - 1] as { usage: unknown }).usage);
     },
   );

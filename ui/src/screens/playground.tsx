@@ -75,32 +75,12 @@ export function Playground() {
       )}
       <form class="panel" onSubmit={send}>
         <div class="row wrap">
-          <div class="field">
-            <label for="pg-model">Model</label>
-            <select id="pg-model" value={model} onChange={(e) => setModel((e.target as HTMLSelectElement).value)}>
-              {aliases.map((id) => (
-                <option key={id} value={id}>
-                  {id}
-                </option>
-              ))}
-            </select>
-          </div>
+          <ModelSelect id="pg-model" label="Model" aliases={aliases} value={model} onChange={setModel} />
           <label class="check">
             <input type="checkbox" checked={compare} onChange={(e) => setCompare((e.target as HTMLInputElement).checked)} />
             Compare
           </label>
-          {compare && (
-            <div class="field">
-              <label for="pg-other">Compare with</label>
-              <select id="pg-other" value={other} onChange={(e) => setOther((e.target as HTMLSelectElement).value)}>
-                {aliases.map((id) => (
-                  <option key={id} value={id}>
-                    {id}
-                  </option>
-                ))}
-              </select>
-            </div>
-          )}
+          {compare && <ModelSelect id="pg-other" label="Compare with" aliases={aliases} value={other} onChange={setOther} />}
           <label class="check">
             <input type="checkbox" checked={stream} onChange={(e) => setStream((e.target as HTMLInputElement).checked)} />
             Stream
@@ -227,4 +207,20 @@ async function ask(alias: string, message: string, stream: boolean, report: (cha
   } catch (error) {
     report({ state: 'failed', error: describe(error), latencyMs: elapsed() });
   }
+}
+
+/** A model alias picker: the same control for the model asked and, in Compare, the one beside it. */
+function ModelSelect(props: { id: string; label: string; aliases: string[]; value: string; onChange: (alias: string) => void }) {
+  return (
+    <div class="field">
+      <label for={props.id}>{props.label}</label>
+      <select id={props.id} value={props.value} onChange={(e) => props.onChange((e.target as HTMLSelectElement).value)}>
+        {props.aliases.map((id) => (
+          <option key={id} value={id}>
+            {id}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
 }

@@ -1,7 +1,5 @@
-import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
-import { Stream } from 'openai/core/streaming';
-import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { encodeSse, SseDecoder, type Provider, type StreamInit, type UpstreamResponse } from '@switchboard/providers';
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import { SseDecoder, type Provider, type StreamInit, type UpstreamResponse } from '@switchboard/providers';
 
 /** What a provider's stream mapper made of an upstream body read off the socket. */
 export interface MappedStream {
@@ -27,11 +25,4 @@ export async function mapStream(provider: Provider, body: UpstreamResponse['body
   for await (const bytes of body) consume(decoder.push(bytes));
   consume(decoder.end());
   return { chunks, done };
-}
-
-/** The chunks as the gateway would frame them, read back and accumulated by the official openai SDK. */
-export function accumulateWithSdk(chunks: ChatCompletionChunk[]): Promise<ChatCompletion> {
-  const wire = chunks.map((c) => encodeSse(JSON.stringify(c))).join('') + encodeSse('[DONE]');
-  const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
-  return ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream()).finalChatCompletion();
 }

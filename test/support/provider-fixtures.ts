@@ -1,6 +1,6 @@
 import { ChatCompletionStream } from 'openai/lib/ChatCompletionStream';
 import { Stream } from 'openai/core/streaming';
-import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import {
   encodeSse,
   SseDecoder,
@@ -56,7 +56,7 @@ export function mapRecordedStream<S>(mapper: StreamMapper<S>, sse: string, init:
 }
 
 /** The bytes the gateway would send for `chunks`, read back and accumulated by the official openai SDK. */
-export async function accumulateWithSdk(chunks: unknown[]) {
+export function accumulateWithSdk(chunks: readonly unknown[]): Promise<ChatCompletion> {
   const wire = chunks.map((chunk) => encodeSse(JSON.stringify(chunk))).join('') + SSE_DONE;
   const sdkChunks = Stream.fromSSEResponse<ChatCompletionChunk>(new Response(wire), new AbortController());
   return ChatCompletionStream.fromReadableStream(sdkChunks.toReadableStream()).finalChatCompletion();
@@ -76,7 +76,7 @@ export function expectRecordedUpstream(request: UpstreamRequest, recorded: Reque
  * What the official SDK accumulated from a mapped stream is what the fixture says the stream
  * adds up to: its content, its complete tool calls (arguments that parse as JSON) and why it finished.
  */
-export function expectAccumulatedAsRecorded(completion: Awaited<ReturnType<typeof accumulateWithSdk>>, expected: ChunksFixture): void {
+export function expectAccumulatedAsRecorded(completion: ChatCompletion, expected: ChunksFixture): void {
   const message = completion.choices[0].message;
   expect(message.content).toBe(expected.content);
   expect(message.tool_calls ?? []).toEqual(expected.toolCalls);

@@ -1,12 +1,10 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
+import { fixturesIn } from '../../support/fixtures';
 import { anthropicProvider, SseDecoder, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 
-const FIXTURES = join(__dirname, '../../../libs/providers/anthropic/fixtures');
-const fixture = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
+const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/anthropic/fixtures`);
 
 interface Received {
   path: string;
@@ -33,19 +31,19 @@ function scriptedAnthropic(received: Received[]): Server {
         return;
       }
       if (key === 'dead-key') {
-        res.writeHead(401, { 'content-type': 'application/json' }).end(fixture('errors/authentication_error.json'));
+        res.writeHead(401, { 'content-type': 'application/json' }).end(fixtures.text('errors/authentication_error.json'));
         return;
       }
       if (key === 'busy-key') {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(fixture('errors/rate_limit_error.json'));
+        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(fixtures.text('errors/rate_limit_error.json'));
         return;
       }
       if (!(JSON.parse(body) as { stream?: boolean }).stream) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(fixture('tool-use.response.json'));
+        res.writeHead(200, { 'content-type': 'application/json' }).end(fixtures.text('tool-use.response.json'));
         return;
       }
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const bytes = Buffer.from(fixture('tool-use.sse'));
+      const bytes = Buffer.from(fixtures.text('tool-use.sse'));
       const writePiece = (at: number): void => {
         if (at >= bytes.length) {
           res.end();
@@ -83,7 +81,7 @@ describe('anthropic provider over a real socket', () => {
   it('sends the mapped body to /v1/messages and turns the streamed answer into chunks that add up', async () => {
     const request = anthropicProvider.request(
       'chat',
-      JSON.parse(fixture('tools.request.json')) as Record<string, unknown>,
+      JSON.parse(fixtures.text('tools.request.json')) as Record<string, unknown>,
       ctx('live-key', true),
     );
     const response = await transport.send(request, sendOptions);
@@ -118,7 +116,7 @@ describe('anthropic provider over a real socket', () => {
     expect(upstream.path).toBe('/v1/messages');
     expect(upstream.headers['x-api-key']).toBe('live-key');
     expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
-    expect(JSON.parse(upstream.body)).toEqual((JSON.parse(fixture('tools.anthropic.json')) as { body: unknown }).body);
+    expect(JSON.parse(upstream.body)).toEqual((JSON.parse(fixtures.text('tools.anthropic.json')) as { body: unknown }).body);
 
     expect(done).toBe(true);
     expect(content).toBe("Okay, let's check the weather for San Francisco, CA:");

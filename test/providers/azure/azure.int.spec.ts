@@ -1,6 +1,7 @@
 import { azureProvider, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 import { errorCase, fixtureJson, startProviderUpstream, type ProviderUpstream } from '../../support/provider-upstreams';
-import { accumulateWithSdk, mapStream } from '../provider-stream';
+import { accumulateWithSdk } from '../../support/provider-fixtures';
+import { mapStream } from '../provider-stream';
 
 describe('azure provider over a real socket', () => {
   const transport = new UndiciTransport();

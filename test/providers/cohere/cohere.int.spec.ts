@@ -1,6 +1,7 @@
 import { cohereProvider, decodeEmbedding, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 import { errorCase, fixtureJson, startProviderUpstream, type ProviderUpstream } from '../../support/provider-upstreams';
-import { accumulateWithSdk, mapStream } from '../provider-stream';
+import { accumulateWithSdk } from '../../support/provider-fixtures';
+import { mapStream } from '../provider-stream';
 
 interface RequestFixture {
   model: string;

@@ -1,8 +1,6 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import {
   decodeEmbedding,
   geminiProvider,
@@ -12,10 +10,9 @@ import {
   type ProfileInfo,
   type SseEvent,
 } from '@switchboard/providers';
+import { fixturesIn } from '../../support/fixtures';
 
-const FIXTURES = join(__dirname, '../../../libs/providers/gemini/fixtures');
-const raw = (name: string): string => readFileSync(join(FIXTURES, name), 'utf8');
-const json = <T>(name: string): T => JSON.parse(raw(name)) as T;
+const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/gemini/fixtures`);
 
 interface Received {
   method: string;
@@ -25,9 +22,9 @@ interface Received {
 }
 
 const errorCase = (status: number, name: RegExp) =>
-  json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json').cases.find(
-    (c) => c.status === status && name.test(c.name),
-  )?.body;
+  fixtures
+    .json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json')
+    .cases.find((c) => c.status === status && name.test(c.name))?.body;
 
 /**
  * A stand-in for generativelanguage.googleapis.com on a real socket. It answers by path and key,
@@ -48,12 +45,13 @@ function scriptedGemini(received: Received[]): Server {
       if (key === 'busy-key') return reply(429, errorCase(429, /waits RetryInfo/));
       if (req.method === 'GET') return reply(200, { models: [{ name: 'models/gemini-2.0-flash' }], nextPageToken: 'x' });
       if (req.url?.endsWith(':generateContent'))
-        return reply(200, json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
+        return reply(200, fixtures.json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
       if (req.url?.endsWith(':batchEmbedContents'))
-        return reply(200, json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
-      if (req.url?.endsWith(':embedContent')) return reply(200, json<{ upstream: unknown }>('embeddings-single.response.json').upstream);
+        return reply(200, fixtures.json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
+      if (req.url?.endsWith(':embedContent'))
+        return reply(200, fixtures.json<{ upstream: unknown }>('embeddings-single.response.json').upstream);
       res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const bytes = Buffer.from(raw('function-call.sse'));
+      const bytes = Buffer.from(fixtures.text('function-call.sse'));
       const writePiece = (at: number): void => {
         if (at >= bytes.length) return void res.end();
         res.write(bytes.subarray(at, at + 5));
@@ -163,7 +161,9 @@ describe('gemini provider over a real socket', () => {
   });
 
   it('sends system, parameters, tools and a tool-result turn as Gemini documents them', async () => {
-    const recorded = json<{ openai: Record<string, unknown>; model: string; upstream: { body: unknown } }>('chat-tools.request.json');
+    const recorded = fixtures.json<{ openai: Record<string, unknown>; model: string; upstream: { body: unknown } }>(
+      'chat-tools.request.json',
+    );
     const response = await transport.send(
       geminiProvider.request('chat', recorded.openai, ctx('live-key', false, recorded.model)),
       sendOptions,
@@ -213,7 +213,8 @@ describe('gemini provider over a real socket', () => {
     const upstream = received[received.length - 1];
     expect(upstream.url).toBe('/v1beta/models/text-embedding-004:embedContent');
     expect(JSON.parse(upstream.body)).toEqual({ content: { parts: [{ text: 'hello' }] }, outputDimensionality: 3 });
-    const expected = json<{ openai: { data: Array<{ embedding: number[] }> } }>('embeddings-single.response.json').openai.data[0].embedding;
+    const expected = fixtures.json<{ openai: { data: Array<{ embedding: number[] }> } }>('embeddings-single.response.json').openai.data[0]
+      .embedding;
     decodeEmbedding(answer.data[0].embedding).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
   });
 

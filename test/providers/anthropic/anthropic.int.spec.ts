@@ -2,7 +2,9 @@ import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fixturesIn } from '../../support/fixtures';
-import { anthropicProvider, SseDecoder, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
+import { accumulateWithSdk } from '../../support/provider-fixtures';
+import { mapStream } from '../provider-stream';
+import { anthropicProvider, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 
 const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/anthropic/fixtures`);
 
@@ -87,30 +89,12 @@ describe('anthropic provider over a real socket', () => {
     const response = await transport.send(request, sendOptions);
     expect(response.status).toBe(200);
 
-    const decoder = new SseDecoder();
-    let state = anthropicProvider.stream.init({ id: 'chatcmpl-int', created: 1700000000, model: 'claude-sonnet-4-5' });
-    let content = '';
-    const args: string[] = [];
-    let finish: unknown;
-    let done = false;
-    const consume = (events: ReturnType<SseDecoder['push']>): void => {
-      for (const event of events) {
-        const step = anthropicProvider.stream.next(state, event);
-        state = step.state;
-        done = done || step.done === true;
-        for (const c of step.chunks as Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: unknown }> }>) {
-          const choice = c.choices[0];
-          if (!choice) continue;
-          content += (choice.delta.content as string | undefined) ?? '';
-          for (const call of (choice.delta.tool_calls as Array<{ index: number; function: { arguments?: string } }> | undefined) ?? []) {
-            args[call.index] = (args[call.index] ?? '') + (call.function.arguments ?? '');
-          }
-          finish = choice.finish_reason ?? finish;
-        }
-      }
-    };
-    for await (const bytes of response.body) consume(decoder.push(bytes));
-    consume(decoder.end());
+    const { chunks, done } = await mapStream(anthropicProvider, response.body, {
+      id: 'chatcmpl-int',
+      created: 1700000000,
+      model: 'claude-sonnet-4-5',
+    });
+    const completion = await accumulateWithSdk(chunks);
 
     const upstream = received[received.length - 1];
     expect(upstream.path).toBe('/v1/messages');
@@ -119,12 +103,13 @@ describe('anthropic provider over a real socket', () => {
     expect(JSON.parse(upstream.body)).toEqual((JSON.parse(fixtures.text('tools.anthropic.json')) as { body: unknown }).body);
 
     expect(done).toBe(true);
-    expect(content).toBe("Okay, let's check the weather for San Francisco, CA:");
-    expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([
+    const message = completion.choices[0].message;
+    expect(message.content).toBe("Okay, let's check the weather for San Francisco, CA:");
+    expect((message.tool_calls ?? []).map((call) => (call.type === 'function' ? JSON.parse(call.function.arguments) : call))).toEqual([
       { location: 'San Francisco, CA', unit: 'fahrenheit' },
       { timezone: 'America/Los_Angeles' },
     ]);
-    expect(finish).toBe('tool_calls');
+    expect(completion.choices[0].finish_reason).toBe('tool_calls');
   });
 
   it('maps a non-streamed answer', async () => {

@@ -1,16 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  decodeEmbedding,
-  geminiProvider,
-  SseDecoder,
-  UndiciTransport,
-  type CallContext,
-  type ProfileInfo,
-  type SseEvent,
-} from '@switchboard/providers';
+import { decodeEmbedding, geminiProvider, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 import { fixturesIn } from '../../support/fixtures';
+import { accumulateWithSdk } from '../../support/provider-fixtures';
+import { mapStream } from '../provider-stream';
 
 const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/gemini/fixtures`);
 
@@ -88,39 +82,12 @@ describe('gemini provider over a real socket', () => {
     const response = await transport.send(geminiProvider.request('chat', { ...chat, stream: true }, ctx('live-key', true)), sendOptions);
     expect(response.status).toBe(200);
 
-    const decoder = new SseDecoder();
-    let state = geminiProvider.stream.init({ id: 'chatcmpl-int', created: 1700000000, model: 'gemini-2.0-flash' });
-    let content = '';
-    let finish: unknown;
-    let done = false;
-    const calls: Array<{ id?: string; name?: string; arguments: string }> = [];
-    const consume = (events: SseEvent[]): void => {
-      for (const event of events) {
-        const step = geminiProvider.stream.next(state, event);
-        state = step.state;
-        done = done || step.done === true;
-        for (const c of step.chunks as Array<{ choices: Array<{ delta: Record<string, unknown>; finish_reason: unknown }> }>) {
-          const choice = c.choices[0];
-          if (!choice) continue;
-          content += (choice.delta.content as string | undefined) ?? '';
-          for (const call of (choice.delta.tool_calls as Array<{
-            index: number;
-            id?: string;
-            function: { name?: string; arguments?: string };
-          }>) ?? []) {
-            const prev = calls[call.index] ?? { arguments: '' };
-            calls[call.index] = {
-              id: call.id ?? prev.id,
-              name: call.function.name ?? prev.name,
-              arguments: prev.arguments + (call.function.arguments ?? ''),
-            };
-          }
-          finish = choice.finish_reason ?? finish;
-        }
-      }
-    };
-    for await (const bytes of response.body) consume(decoder.push(bytes));
-    consume(decoder.end());
+    const { chunks, done } = await mapStream(geminiProvider, response.body, {
+      id: 'chatcmpl-int',
+      created: 1700000000,
+      model: 'gemini-2.0-flash',
+    });
+    const completion = await accumulateWithSdk(chunks);
 
     const upstream = received[received.length - 1];
     expect(upstream.method).toBe('POST');
@@ -130,12 +97,15 @@ describe('gemini provider over a real socket', () => {
     expect(JSON.parse(upstream.body)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
 
     expect(done).toBe(true);
-    expect(content).toBe('Checking.');
-    expect(calls).toEqual([
-      { id: 'call_s2_0_0', name: 'get_weather', arguments: '{"city":"Paris"}' },
-      { id: 'call_s2_0_1', name: 'get_time', arguments: '{}' },
+    const message = completion.choices[0].message;
+    expect(message.content).toBe('Checking.');
+    expect(
+      (message.tool_calls ?? []).map((call) => (call.type === 'function' ? [call.id, call.function.name, call.function.arguments] : call)),
+    ).toEqual([
+      ['call_s2_0_0', 'get_weather', '{"city":"Paris"}'],
+      ['call_s2_0_1', 'get_time', '{}'],
     ]);
-    expect(finish).toBe('tool_calls');
+    expect(completion.choices[0].finish_reason).toBe('tool_calls');
   });
 
   it('maps a non-streamed answer from :generateContent', async () => {

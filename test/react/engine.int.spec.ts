@@ -3,7 +3,14 @@ import { replaySession } from '@switchboard/react';
 import { waitFor } from '../support/eventually';
 import { reply } from '../support/scripted-upstream';
 import { describeWithNats } from './support/nats';
-import { startReactHarness, textAction, textAnswer, toolCallCompletion, type ReactHarness } from './support/react-harness';
+import {
+  startReactHarness,
+  TWO_STEP_CALCULATION,
+  textAction,
+  textAnswer,
+  toolCallCompletion,
+  type ReactHarness,
+} from './support/react-harness';
 
 type Message = { role: string; content: string | null; tool_call_id?: string };
 const messagesOf = (body: unknown): Message[] => (body as { messages: Message[] }).messages;
@@ -18,26 +25,11 @@ describeWithNats('ReAct engine: scripted model over HTTP, tools on the real tool
   });
 
   it('solves a multi-step calculation in the text format, streams each step and replays it identically', async () => {
-    h.upstream.script(
-      'multi',
-      reply.chat(textAction('First the product.', 'calculator', { expression: '12 * 7' })),
-      reply.chat(textAction('Now add 16.', 'calculator', { expression: '84 + 16' })),
-      reply.chat(textAnswer('I now know the final answer', '100')),
-    );
-    const { outcome, events, sessionId } = await h.run({ question: 'What is 12 * 7 + 16?', key: 'multi' });
+    h.upstream.script('multi', ...TWO_STEP_CALCULATION.modelReplies.map((text) => reply.chat(text)));
+    const { outcome, events, sessionId } = await h.run({ question: TWO_STEP_CALCULATION.question, key: 'multi' });
 
     expect(outcome).toEqual({ status: 'finished', content: '100' });
-    expect(events).toEqual([
-      { type: 'session', data: { id: sessionId } },
-      { type: 'thought', data: { text: 'First the product.', step: 1 } },
-      { type: 'action', data: { tool: 'calculator', input: { expression: '12 * 7' }, step: 1 } },
-      { type: 'observation', data: { tool: 'calculator', output: 84, step: 1 } },
-      { type: 'thought', data: { text: 'Now add 16.', step: 2 } },
-      { type: 'action', data: { tool: 'calculator', input: { expression: '84 + 16' }, step: 2 } },
-      { type: 'observation', data: { tool: 'calculator', output: 100, step: 2 } },
-      { type: 'thought', data: { text: 'I now know the final answer', step: 3 } },
-      { type: 'answer', data: { content: '100', step: 3 } },
-    ]);
+    expect(events).toEqual(TWO_STEP_CALCULATION.timeline(sessionId));
 
     // The model saw the pattern's prompt with the tools, and each observation came back to it.
     const [first, second, third] = h.upstream.callsFor('multi').map((r) => messagesOf(r.body));

@@ -8,7 +8,7 @@ import { waitFor } from '../support/eventually';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
 import { describeWithNats, NATS_URL, uniquePrefix } from './support/nats';
-import { PATTERNS_DIR, textAction, textAnswer, toolCallCompletion } from './support/react-harness';
+import { PATTERNS_DIR, TWO_STEP_CALCULATION, textAction, textAnswer, toolCallCompletion } from './support/react-harness';
 import { readSse, toSteps, type SseMessage, type StreamedStep } from './support/sse-client';
 import { startToolServerProcess, type ToolServerProcess } from './support/tool-server-process';
 
@@ -108,26 +108,11 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
 
   describe('POST /v1/react/sessions', () => {
     it('solves a multi-step calculation: streamed steps, the same replay, and each step on NATS', async () => {
-      upstream.script(
-        'sk-multi',
-        reply.chat(textAction('First the product.', 'calculator', { expression: '12 * 7' })),
-        reply.chat(textAction('Now add 16.', 'calculator', { expression: '84 + 16' })),
-        reply.chat(textAnswer('I now know the final answer', '100')),
-      );
-      const steps = await runSession('agent-multi', 'What is 12 * 7 + 16?');
+      upstream.script('sk-multi', ...TWO_STEP_CALCULATION.modelReplies.map((text) => reply.chat(text)));
+      const steps = await runSession('agent-multi', TWO_STEP_CALCULATION.question);
 
       const id = steps[0].data.id as string;
-      expect(steps).toEqual([
-        { type: 'session', data: { id } },
-        { type: 'thought', data: { text: 'First the product.', step: 1 } },
-        { type: 'action', data: { tool: 'calculator', input: { expression: '12 * 7' }, step: 1 } },
-        { type: 'observation', data: { tool: 'calculator', output: 84, step: 1 } },
-        { type: 'thought', data: { text: 'Now add 16.', step: 2 } },
-        { type: 'action', data: { tool: 'calculator', input: { expression: '84 + 16' }, step: 2 } },
-        { type: 'observation', data: { tool: 'calculator', output: 100, step: 2 } },
-        { type: 'thought', data: { text: 'I now know the final answer', step: 3 } },
-        { type: 'answer', data: { content: '100', step: 3 } },
-      ]);
+      expect(steps).toEqual(TWO_STEP_CALCULATION.timeline(id));
 
       // The model was asked through the alias's chain: the profile's model name, the pattern's prompt, the tools.
       const calls = upstream.callsFor('sk-multi');

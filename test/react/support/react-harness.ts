@@ -146,3 +146,27 @@ export function toolCallCompletion(
 export const textAction = (thought: string, tool: string, input: unknown): string =>
   `Thought: ${thought}\nAction: ${tool}\nAction Input: ${JSON.stringify(input)}`;
 export const textAnswer = (thought: string, answer: string): string => `Thought: ${thought}\nFinal Answer: ${answer}`;
+
+/**
+ * "What is 12 * 7 + 16?" solved in two calculator steps in the text format: what the model says
+ * at each step, and the timeline a session of it shows (the engine's events, the gateway's stream).
+ */
+export const TWO_STEP_CALCULATION = {
+  question: 'What is 12 * 7 + 16?',
+  modelReplies: [
+    textAction('First the product.', 'calculator', { expression: '12 * 7' }),
+    textAction('Now add 16.', 'calculator', { expression: '84 + 16' }),
+    textAnswer('I now know the final answer', '100'),
+  ],
+  timeline: (sessionId: string) => [
+    { type: 'session', data: { id: sessionId } },
+    { type: 'thought', data: { text: 'First the product.', step: 1 } },
+    { type: 'action', data: { tool: 'calculator', input: { expression: '12 * 7' }, step: 1 } },
+    { type: 'observation', data: { tool: 'calculator', output: 84, step: 1 } },
+    { type: 'thought', data: { text: 'Now add 16.', step: 2 } },
+    { type: 'action', data: { tool: 'calculator', input: { expression: '84 + 16' }, step: 2 } },
+    { type: 'observation', data: { tool: 'calculator', output: 100, step: 2 } },
+    { type: 'thought', data: { text: 'I now know the final answer', step: 3 } },
+    { type: 'answer', data: { content: '100', step: 3 } },
+  ],
+};

@@ -34,6 +34,9 @@ export class AnalyticsConnection {
       maxReconnectAttempts: -1,
       reconnectTimeWait: 500,
       reconnectJitter: 250,
+      // Every JetStream publish is a request: with async traces each one captures two stack traces
+      // (an Error made in advance for a timeout and one for a failure), 300k instructions a message.
+      noAsyncTraces: true,
     }).catch((error: unknown) => {
       const shown = servers.map(withoutCredentials).join(',');
       throw new Error(`NATS_URL ${shown}: cannot connect (${error instanceof Error ? error.message : String(error)})`);

@@ -9,7 +9,7 @@ import { startGatewayProcess, type Child } from '../../keeper/fixtures/child-pro
 import { CapturingLogger } from '../../support/capturing-logger';
 import { waitFor } from '../../support/eventually';
 import { describeWithRedis, REDIS_URL, uniqueRedisPrefix } from '../../support/redis';
-import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { chatCompletion, reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 
 const KEY = 'sb-limits-e2e-client-1';
@@ -17,11 +17,7 @@ const UPSTREAM_KEY = 'sk-limits-e2e-upstream-1';
 
 /** An answer that reports 100 prompt + 500 completion tokens: 600, costing $0.006 at $10 per million each way. */
 const answer600 = reply.json({
-  id: 'chatcmpl-1',
-  object: 'chat.completion',
-  created: 1700000000,
-  model: 'gpt-x',
-  choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }],
+  ...chatCompletion('gpt-x', 'ok'),
   usage: { prompt_tokens: 100, completion_tokens: 500, total_tokens: 600 },
 });
 

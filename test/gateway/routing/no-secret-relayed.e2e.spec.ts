@@ -1,4 +1,11 @@
-import { chatChunks, reply, startScriptedUpstream, type RecordedRequest, type ScriptedUpstream } from '../../support/scripted-upstream';
+import {
+  chatChunks,
+  chatCompletion,
+  reply,
+  startScriptedUpstream,
+  type RecordedRequest,
+  type ScriptedUpstream,
+} from '../../support/scripted-upstream';
 import type { StartedGateway } from '../../support/start-gateway';
 import { chat, fingerprint, gatewayFor, streamed, type Answer } from './routing-helpers';
 
@@ -102,7 +109,7 @@ describe('no upstream secret reaches a client', () => {
   });
 
   it('relays no upstream header of a successful answer (JSON and stream)', async () => {
-    upstream.fallback(reply.fn((r) => reply.json(chatCompletionFor(), 200, ECHO_HEADERS(r))));
+    upstream.fallback(reply.fn((r) => reply.json(chatCompletion('m', 'fine'), 200, ECHO_HEADERS(r))));
     const json = await chat(gw);
     expect(json.status).toBe(200);
     expectScrubbed(json);
@@ -116,14 +123,3 @@ describe('no upstream secret reaches a client', () => {
     expectScrubbed(stream);
   });
 });
-
-function chatCompletionFor(): Record<string, unknown> {
-  return {
-    id: 'chatcmpl-echo',
-    object: 'chat.completion',
-    created: 1700000000,
-    model: 'm',
-    choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }],
-    usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
-  };
-}

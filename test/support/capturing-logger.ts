@@ -27,3 +27,19 @@ export class CapturingLogger implements LoggerService {
     this.lines.push([level, message, ...params].map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' '));
   }
 }
+
+/** The gateway's JSON log lines (its `logStream`), kept as written: the raw text, or each line parsed. */
+export class CapturedJsonLog {
+  text = '';
+
+  write(line: string): void {
+    this.text += line;
+  }
+
+  lines<T = Record<string, unknown>>(): T[] {
+    return this.text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as T);
+  }
+}

@@ -1,6 +1,7 @@
 import { fingerprint } from '@switchboard/domain';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import { CapturedJsonLog } from '../../support/capturing-logger';
 
 const LIMITED = 'sk-log-limited-0000000000000001';
 const GOOD = 'sk-log-good-000000000000000002';
@@ -18,7 +19,7 @@ interface Line {
 describe('structured logs', () => {
   let upstream: ScriptedUpstream;
   let gw: StartedGateway;
-  let output = '';
+  const log = new CapturedJsonLog();
 
   beforeAll(async () => {
     upstream = await startScriptedUpstream();
@@ -32,7 +33,7 @@ describe('structured logs', () => {
         keeper: { enabled: false },
       },
       env: { LOG_LEVEL: 'info' },
-      logStream: { write: (line: string) => void (output += line) },
+      logStream: log,
     });
   });
   afterAll(async () => {
@@ -40,11 +41,7 @@ describe('structured logs', () => {
     await upstream?.close();
   });
 
-  const lines = () =>
-    output
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Line);
+  const lines = () => log.lines<Line>();
   const chat = (id: string, headers: Record<string, string>, body: Record<string, unknown>) =>
     fetch(`${gw.url}/v1/chat/completions`, {
       method: 'POST',
@@ -92,8 +89,8 @@ describe('structured logs', () => {
   });
 
   it('no line holds a secret: upstream keys, client or admin keys', () => {
-    expect(output.length).toBeGreaterThan(0);
-    for (const secret of [LIMITED, GOOD, CLIENT, ADMIN]) expect(output).not.toContain(secret);
+    expect(log.text.length).toBeGreaterThan(0);
+    for (const secret of [LIMITED, GOOD, CLIENT, ADMIN]) expect(log.text).not.toContain(secret);
     // Every line is JSON (Nest's own start-up lines included).
     expect(() => lines()).not.toThrow();
     expect(lines().some((l) => l.context === 'InstanceLoader')).toBe(true);

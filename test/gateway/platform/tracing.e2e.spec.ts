@@ -4,6 +4,7 @@ import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trac
 import { eventually } from '../../support/eventually';
 import { chatCompletion, reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
+import { CapturedJsonLog } from '../../support/capturing-logger';
 
 const BROKEN = 'sk-trace-broken-00000000000001';
 const GOOD = 'sk-trace-good-0000000000000002';
@@ -20,7 +21,7 @@ describe('traces of /v1 requests', () => {
   let tracing: TracingHandle | undefined;
   let upstream: ScriptedUpstream;
   let gw: StartedGateway;
-  let output = '';
+  const log = new CapturedJsonLog();
 
   beforeAll(async () => {
     tracing = startTracing({ service: 'switchboard-gateway', exporter });
@@ -46,7 +47,7 @@ describe('traces of /v1 requests', () => {
         keeper: { enabled: false },
       },
       env: { LOG_LEVEL: 'info' },
-      logStream: { write: (line: string) => void (output += line) },
+      logStream: log,
     });
   });
   afterAll(async () => {
@@ -76,12 +77,7 @@ describe('traces of /v1 requests', () => {
     const attempts = spans.filter((s) => server && s.parentSpanContext?.spanId === server.spanContext().spanId);
     return { server, attempts };
   };
-  const logLine = (requestId: string) =>
-    output
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as Record<string, unknown>)
-      .find((l) => l.msg === 'request finished' && l.requestId === requestId);
+  const logLine = (requestId: string) => log.lines().find((l) => l.msg === 'request finished' && l.requestId === requestId);
 
   it("continues the client's traceparent: a server span and one client span per attempt, the upstream told each attempt's span", async () => {
     const res = await chat('req-failover', { traceparent: `00-${TRACE_ID}-${CLIENT_SPAN}-01` });

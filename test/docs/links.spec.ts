@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
 import { filesUnder, readDoc, ROOT } from './markdown';
 
@@ -44,5 +44,18 @@ describe('README.md and docs/ link only to what the repository holds', () => {
 
   it.each(DOCS)('%s: no design document outside the repository', (file) => {
     expect(readDoc(file)).not.toMatch(/shared\/DESIGN|\/work\/|DESIGN\.md/);
+  });
+
+  it("docs/architecture.md's module map names every folder of src/gateway/ and libs/, and no other", () => {
+    const map = readDoc('docs/architecture.md').split('## Modules by capability')[1].split('```')[1];
+    const gateway = [...map.matchAll(/^ {2}([a-z0-9-]+)\/ /gm)].map((m) => `src/gateway/${m[1]}`);
+    const top = [...map.matchAll(/^((?:src|libs)\/[a-z0-9-]+)\/ /gm)].map((m) => m[1]);
+    const folders = (dir: string): string[] =>
+      readdirSync(join(ROOT, dir), { withFileTypes: true })
+        .filter((entry) => entry.isDirectory())
+        .map((entry) => `${dir}/${entry.name}`);
+    expect([...gateway, ...top].sort()).toEqual(
+      [...folders('src/gateway'), ...folders('libs'), ...folders('src').filter((f) => f !== 'src/gateway')].sort(),
+    );
   });
 });

@@ -85,3 +85,30 @@ export function expectAccumulatedAsRecorded(completion: ChatCompletion, expected
   }
   expect(completion.choices[0].finish_reason).toBe(expected.toolCalls.length ? 'tool_calls' : 'stop');
 }
+
+/**
+ * Feeds SSE text through the gateway's decoder to a stream mapper in `sliceBytes` pieces, as a
+ * socket would split it, until the mapper says done: the chunks as emitted (a passthrough mapper
+ * emits the upstream's JSON text), and whether it said done.
+ */
+export function mapInSlices<S>(
+  mapper: StreamMapper<S>,
+  sse: string,
+  init: StreamInit,
+  sliceBytes: number,
+): { chunks: Array<string | Record<string, unknown>>; done: boolean } {
+  const decoder = new SseDecoder();
+  const bytes = new TextEncoder().encode(sse);
+  let state = mapper.init(init);
+  const chunks: Array<string | Record<string, unknown>> = [];
+  let done = false;
+  for (let i = 0; i < bytes.length && !done; i += sliceBytes) {
+    for (const event of decoder.push(bytes.slice(i, i + sliceBytes))) {
+      const step = mapper.next(state, event);
+      state = step.state;
+      chunks.push(...step.chunks);
+      done ||= step.done === true;
+    }
+  }
+  return { chunks, done };
+}

@@ -1,5 +1,5 @@
 import { fixturesIn } from '../../../test/support/fixtures';
-import { SseDecoder } from '../http/sse';
+import { mapInSlices } from '../../../test/support/provider-fixtures';
 import type { CallContext, Outcome } from '../provider';
 import type { ChatCompletionChunk } from '../shared';
 import { azureProvider } from './azure.provider';
@@ -9,22 +9,11 @@ const fixtures = fixturesIn(`${__dirname}/fixtures`);
 const profile = { name: 'azure_backup', type: 'azure' as const, baseUrl: 'https://contoso-eastus.openai.azure.com' };
 const ctx = (model: string): CallContext => ({ profile, model, key: 'azure-key-REDACTED', stream: false });
 
-function mapStream(sse: string, sliceBytes: number): { chunks: string[]; done: boolean } {
-  const decoder = new SseDecoder();
-  const bytes = new TextEncoder().encode(sse);
-  let state = azureProvider.stream.init({ model: 'gpt4o-deploy', id: 'unused', created: 0 });
-  const chunks: string[] = [];
-  let done = false;
-  for (let i = 0; i < bytes.length && !done; i += sliceBytes) {
-    for (const event of decoder.push(bytes.slice(i, i + sliceBytes))) {
-      const step = azureProvider.stream.next(state, event);
-      state = step.state;
-      chunks.push(...(step.chunks as string[]));
-      done ||= step.done === true;
-    }
-  }
-  return { chunks, done };
-}
+/** The passthrough mapper fed the SSE text in slices, as a socket would: it emits the upstream's JSON text. */
+const mapStream = (sse: string, sliceBytes: number) => {
+  const { chunks, done } = mapInSlices(azureProvider.stream, sse, { model: 'gpt4o-deploy', id: 'unused', created: 0 }, sliceBytes);
+  return { chunks: chunks as string[], done };
+};
 
 describe('azure provider', () => {
   describe('request mapping', () => {

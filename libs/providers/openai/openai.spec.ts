@@ -1,5 +1,5 @@
 import { fixturesIn } from '../../../test/support/fixtures';
-import { SseDecoder } from '../http/sse';
+import { mapInSlices } from '../../../test/support/provider-fixtures';
 import type { CallContext, Outcome } from '../provider';
 import type { ChatCompletionChunk } from '../shared';
 import { openAiProvider } from './openai.provider';
@@ -9,23 +9,11 @@ const fixtures = fixturesIn(`${__dirname}/fixtures`);
 const profile = { name: 'openai_main', type: 'openai' as const, baseUrl: 'https://api.openai.com/v1' };
 const ctx = (model: string, stream = false): CallContext => ({ profile, model, key: 'sk-test-REDACTED', stream });
 
-/** Feed the SSE text in small slices, as a socket would, through the decoder and the mapper. */
-function mapStream(sse: string, sliceBytes: number): { chunks: string[]; done: boolean } {
-  const decoder = new SseDecoder();
-  const bytes = new TextEncoder().encode(sse);
-  let state = openAiProvider.stream.init({ model: 'gpt-4o', id: 'unused', created: 0 });
-  const chunks: string[] = [];
-  let done = false;
-  for (let i = 0; i < bytes.length && !done; i += sliceBytes) {
-    for (const event of decoder.push(bytes.slice(i, i + sliceBytes))) {
-      const step = openAiProvider.stream.next(state, event);
-      state = step.state;
-      chunks.push(...(step.chunks as string[]));
-      done ||= step.done === true;
-    }
-  }
-  return { chunks, done };
-}
+/** The passthrough mapper fed the SSE text in slices, as a socket would: it emits the upstream's JSON text. */
+const mapStream = (sse: string, sliceBytes: number) => {
+  const { chunks, done } = mapInSlices(openAiProvider.stream, sse, { model: 'gpt-4o', id: 'unused', created: 0 }, sliceBytes);
+  return { chunks: chunks as string[], done };
+};
 
 describe('openai provider', () => {
   describe('request mapping', () => {

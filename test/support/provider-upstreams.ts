@@ -1,8 +1,8 @@
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { fixturesIn, type FixtureFolder } from './fixtures';
 
 /**
  * Stand-ins for the providers the gateway translates to, on real sockets. Each speaks its
@@ -15,15 +15,17 @@ import { join } from 'node:path';
 
 export type UpstreamType = 'anthropic' | 'gemini' | 'azure' | 'cohere';
 
-const FIXTURES = join(__dirname, '../../libs/providers');
+/** A provider folder's recorded fixtures, read as its own specs read them. */
+export const providerFixtures = (type: UpstreamType): FixtureFolder =>
+  fixturesIn(join(__dirname, '../../libs/providers', type, 'fixtures'));
 
 /** A fixture file's text, e.g. `fixtureText('anthropic', 'tool-use.sse')`. */
 export function fixtureText(type: UpstreamType, name: string): string {
-  return readFileSync(join(FIXTURES, type, 'fixtures', name), 'utf8');
+  return providerFixtures(type).text(name);
 }
 
 export function fixtureJson<T = unknown>(type: UpstreamType, name: string): T {
-  return JSON.parse(fixtureText(type, name)) as T;
+  return providerFixtures(type).json<T>(name);
 }
 
 /** The `upstream` half of a recorded `{upstream, openai}` response pair. */

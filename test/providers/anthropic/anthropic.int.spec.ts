@@ -1,91 +1,33 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { fixturesIn } from '../../support/fixtures';
+import { anthropicError, providerFixtures, startProviderUpstream, type ProviderUpstream } from '../../support/provider-upstreams';
 import { accumulateWithSdk } from '../../support/provider-fixtures';
 import { mapStream } from '../provider-stream';
 import { anthropicProvider, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
 
-const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/anthropic/fixtures`);
-
-interface Received {
-  path: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/**
- * A stand-in for api.anthropic.com on a real socket: it replays the recorded fixtures, sending a
- * stream in 7-byte pieces so events and multi-byte characters split across TCP writes.
- */
-function scriptedAnthropic(received: Received[]): Server {
-  return createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (part: string) => (body += part));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', headers: req.headers, body });
-      const key = req.headers['x-api-key'];
-      if (req.method === 'GET') {
-        res
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end('{"data":[{"type":"model","id":"claude-sonnet-4-5"}],"has_more":true}');
-        return;
-      }
-      if (key === 'dead-key') {
-        res.writeHead(401, { 'content-type': 'application/json' }).end(fixtures.text('errors/authentication_error.json'));
-        return;
-      }
-      if (key === 'busy-key') {
-        res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '30' }).end(fixtures.text('errors/rate_limit_error.json'));
-        return;
-      }
-      if (!(JSON.parse(body) as { stream?: boolean }).stream) {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(fixtures.text('tool-use.response.json'));
-        return;
-      }
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const bytes = Buffer.from(fixtures.text('tool-use.sse'));
-      const writePiece = (at: number): void => {
-        if (at >= bytes.length) {
-          res.end();
-          return;
-        }
-        res.write(bytes.subarray(at, at + 7));
-        setImmediate(() => writePiece(at + 7));
-      };
-      writePiece(0);
-    });
-  });
-}
+const fixtures = providerFixtures('anthropic');
 
 describe('anthropic provider over a real socket', () => {
-  const received: Received[] = [];
   const transport = new UndiciTransport();
   const sendOptions = { connectTimeoutMs: 5_000, timeoutMs: 15_000 };
-  let server: Server;
+  let upstream: ProviderUpstream;
   let profile: ProfileInfo;
   const ctx = (key: string, stream: boolean): CallContext => ({ profile, model: 'claude-sonnet-4-5', key, stream });
+  const lastSent = () => upstream.received[upstream.received.length - 1];
 
   beforeAll(async () => {
-    server = scriptedAnthropic(received).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    profile = { name: 'claude_main', type: 'anthropic', baseUrl: `http://127.0.0.1:${port}`, maxTokensDefault: 1000 };
+    upstream = await startProviderUpstream('anthropic');
+    upstream.forKey('dead-key', anthropicError(401, 'authentication_error'));
+    upstream.forKey('busy-key', anthropicError(429, 'rate_limit_error', { 'retry-after': '30' }));
+    profile = { name: 'claude_main', type: 'anthropic', baseUrl: upstream.baseUrl, maxTokensDefault: 1000 };
   });
 
   afterAll(async () => {
     await transport.close();
-    server.close();
-    await once(server, 'close');
+    await upstream.close();
   });
 
   it('sends the mapped body to /v1/messages and turns the streamed answer into chunks that add up', async () => {
-    const request = anthropicProvider.request(
-      'chat',
-      JSON.parse(fixtures.text('tools.request.json')) as Record<string, unknown>,
-      ctx('live-key', true),
-    );
+    const request = anthropicProvider.request('chat', fixtures.json('tools.request.json'), ctx('live-key', true));
+    upstream.next({ sse: fixtures.text('tool-use.sse') });
     const response = await transport.send(request, sendOptions);
     expect(response.status).toBe(200);
 
@@ -96,11 +38,11 @@ describe('anthropic provider over a real socket', () => {
     });
     const completion = await accumulateWithSdk(chunks);
 
-    const upstream = received[received.length - 1];
-    expect(upstream.path).toBe('/v1/messages');
-    expect(upstream.headers['x-api-key']).toBe('live-key');
-    expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
-    expect(JSON.parse(upstream.body)).toEqual((JSON.parse(fixtures.text('tools.anthropic.json')) as { body: unknown }).body);
+    const sent = lastSent();
+    expect(sent.url).toBe('/v1/messages');
+    expect(sent.headers['x-api-key']).toBe('live-key');
+    expect(sent.headers['anthropic-version']).toBe('2023-06-01');
+    expect(sent.body).toEqual(fixtures.json<{ body: unknown }>('tools.anthropic.json').body);
 
     expect(done).toBe(true);
     const message = completion.choices[0].message;
@@ -114,6 +56,7 @@ describe('anthropic provider over a real socket', () => {
 
   it('maps a non-streamed answer', async () => {
     const body = { model: 'main-claude', messages: [{ role: 'user', content: 'Weather in Paris and London?' }] };
+    upstream.next({ json: fixtures.json('tool-use.response.json') });
     const response = await transport.send(anthropicProvider.request('chat', body, ctx('live-key', false)), sendOptions);
     expect(anthropicProvider.classify(response.status, response.headers, null, Date.now())).toEqual({ kind: 'ok' });
     const completion = anthropicProvider.response?.('chat', JSON.parse(await response.body.text()), ctx('live-key', false));
@@ -146,9 +89,9 @@ describe('anthropic provider over a real socket', () => {
   it('probes with a GET that carries the key and version', async () => {
     const response = await transport.send(anthropicProvider.probe({ profile, key: 'live-key' }), sendOptions);
     await response.body.text();
-    const upstream = received[received.length - 1];
-    expect(upstream.path).toBe('/v1/models?limit=1');
-    expect(upstream.headers['x-api-key']).toBe('live-key');
-    expect(upstream.headers['anthropic-version']).toBe('2023-06-01');
+    const sent = lastSent();
+    expect(sent.url).toBe('/v1/models?limit=1');
+    expect(sent.headers['x-api-key']).toBe('live-key');
+    expect(sent.headers['anthropic-version']).toBe('2023-06-01');
   });
 });

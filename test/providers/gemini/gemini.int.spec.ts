@@ -1,84 +1,36 @@
-import { once } from 'node:events';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { decodeEmbedding, geminiProvider, UndiciTransport, type CallContext, type ProfileInfo } from '@switchboard/providers';
-import { fixturesIn } from '../../support/fixtures';
+import { errorCase, providerFixtures, startProviderUpstream, type ProviderUpstream } from '../../support/provider-upstreams';
 import { accumulateWithSdk } from '../../support/provider-fixtures';
 import { mapStream } from '../provider-stream';
 
-const fixtures = fixturesIn(`${__dirname}/../../../libs/providers/gemini/fixtures`);
-
-interface Received {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-const errorCase = (status: number, name: RegExp) =>
-  fixtures
-    .json<{ cases: Array<{ name: string; status: number; body: unknown }> }>('errors.json')
-    .cases.find((c) => c.status === status && name.test(c.name))?.body;
-
-/**
- * A stand-in for generativelanguage.googleapis.com on a real socket. It answers by path and key,
- * replaying the recorded fixtures; a stream goes out in 5-byte pieces so CRLF-framed events split
- * across TCP writes.
- */
-function scriptedGemini(received: Received[]): Server {
-  return createServer((req, res) => {
-    let body = '';
-    req.setEncoding('utf8');
-    req.on('data', (part: string) => (body += part));
-    req.on('end', () => {
-      received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-      const key = req.headers['x-goog-api-key'];
-      const reply = (status: number, payload: unknown) =>
-        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
-      if (key === 'dead-key') return reply(400, errorCase(400, /API_KEY_INVALID retires the key/));
-      if (key === 'busy-key') return reply(429, errorCase(429, /waits RetryInfo/));
-      if (req.method === 'GET') return reply(200, { models: [{ name: 'models/gemini-2.0-flash' }], nextPageToken: 'x' });
-      if (req.url?.endsWith(':generateContent'))
-        return reply(200, fixtures.json<{ upstream: unknown }>('chat-function-call.response.json').upstream);
-      if (req.url?.endsWith(':batchEmbedContents'))
-        return reply(200, fixtures.json<{ upstream: unknown }>('embeddings-batch.response.json').upstream);
-      if (req.url?.endsWith(':embedContent'))
-        return reply(200, fixtures.json<{ upstream: unknown }>('embeddings-single.response.json').upstream);
-      res.writeHead(200, { 'content-type': 'text/event-stream' });
-      const bytes = Buffer.from(fixtures.text('function-call.sse'));
-      const writePiece = (at: number): void => {
-        if (at >= bytes.length) return void res.end();
-        res.write(bytes.subarray(at, at + 5));
-        setImmediate(() => writePiece(at + 5));
-      };
-      writePiece(0);
-    });
-  });
-}
+const fixtures = providerFixtures('gemini');
 
 describe('gemini provider over a real socket', () => {
-  const received: Received[] = [];
   const transport = new UndiciTransport();
   const sendOptions = { connectTimeoutMs: 5_000, timeoutMs: 15_000 };
-  let server: Server;
+  let upstream: ProviderUpstream;
   let profile: ProfileInfo;
   const ctx = (key: string, stream: boolean, model = 'gemini-2.0-flash'): CallContext => ({ profile, model, key, stream });
   const chat = { model: 'main-gemini', messages: [{ role: 'user', content: 'Weather in Paris, and the time?' }] };
 
+  const lastSent = () => upstream.received[upstream.received.length - 1];
+  /** The recorded answer with two function calls, whatever the request offered. */
+  const functionCalls = fixtures.json<{ upstream: unknown }>('chat-function-call.response.json').upstream;
+
   beforeAll(async () => {
-    server = scriptedGemini(received).listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as AddressInfo;
-    profile = { name: 'gemini_main', type: 'gemini', baseUrl: `http://127.0.0.1:${port}` };
+    upstream = await startProviderUpstream('gemini');
+    upstream.forKey('dead-key', errorCase('gemini', /API_KEY_INVALID retires the key/));
+    upstream.forKey('busy-key', errorCase('gemini', /waits RetryInfo/));
+    profile = { name: 'gemini_main', type: 'gemini', baseUrl: upstream.baseUrl };
   });
 
   afterAll(async () => {
     await transport.close();
-    server.close();
-    await once(server, 'close');
+    await upstream.close();
   });
 
   it('streams from :streamGenerateContent?alt=sse and yields complete tool calls when the bytes arrive split', async () => {
+    upstream.next({ sse: fixtures.text('function-call.sse'), pieceBytes: 5 });
     const response = await transport.send(geminiProvider.request('chat', { ...chat, stream: true }, ctx('live-key', true)), sendOptions);
     expect(response.status).toBe(200);
 
@@ -89,12 +41,12 @@ describe('gemini provider over a real socket', () => {
     });
     const completion = await accumulateWithSdk(chunks);
 
-    const upstream = received[received.length - 1];
-    expect(upstream.method).toBe('POST');
-    expect(upstream.url).toBe('/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse');
-    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
-    expect(upstream.headers.authorization).toBeUndefined();
-    expect(JSON.parse(upstream.body)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
+    const sent = lastSent();
+    expect(sent.method).toBe('POST');
+    expect(sent.url).toBe('/v1beta/models/gemini-2.0-flash:streamGenerateContent?alt=sse');
+    expect(sent.headers['x-goog-api-key']).toBe('live-key');
+    expect(sent.headers.authorization).toBeUndefined();
+    expect(sent.body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
 
     expect(done).toBe(true);
     const message = completion.choices[0].message;
@@ -109,6 +61,7 @@ describe('gemini provider over a real socket', () => {
   });
 
   it('maps a non-streamed answer from :generateContent', async () => {
+    upstream.next({ json: functionCalls });
     const response = await transport.send(geminiProvider.request('chat', chat, ctx('live-key', false)), sendOptions);
     expect(geminiProvider.classify(response.status, response.headers, null, Date.now())).toEqual({ kind: 'ok' });
     const completion = geminiProvider.response?.('chat', JSON.parse(await response.body.text()), ctx('live-key', false));
@@ -122,12 +75,12 @@ describe('gemini provider over a real socket', () => {
       ],
       usage: { prompt_tokens: 40, completion_tokens: 18, total_tokens: 58 },
     });
-    const upstream = received[received.length - 1];
-    expect(upstream.method).toBe('POST');
-    expect(upstream.url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
-    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
-    expect(upstream.headers['content-type']).toBe('application/json');
-    expect(JSON.parse(upstream.body)).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
+    const sent = lastSent();
+    expect(sent.method).toBe('POST');
+    expect(sent.url).toBe('/v1beta/models/gemini-2.0-flash:generateContent');
+    expect(sent.headers['x-goog-api-key']).toBe('live-key');
+    expect(sent.headers['content-type']).toBe('application/json');
+    expect(sent.body).toEqual({ contents: [{ role: 'user', parts: [{ text: 'Weather in Paris, and the time?' }] }] });
   });
 
   it('sends system, parameters, tools and a tool-result turn as Gemini documents them', async () => {
@@ -139,9 +92,9 @@ describe('gemini provider over a real socket', () => {
       sendOptions,
     );
     await response.body.text();
-    const upstream = received[received.length - 1];
-    expect(upstream.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
-    expect(JSON.parse(upstream.body)).toEqual(recorded.upstream.body);
+    const sent = lastSent();
+    expect(sent.url).toBe('/v1beta/models/gemini-2.5-flash:generateContent');
+    expect(sent.body).toEqual(recorded.upstream.body);
   });
 
   it('embeds a list through :batchEmbedContents', async () => {
@@ -155,11 +108,11 @@ describe('gemini provider over a real socket', () => {
       JSON.parse(await response.body.text()),
       ctx('live-key', false, 'text-embedding-004'),
     );
-    const upstream = received[received.length - 1];
-    expect(upstream.method).toBe('POST');
-    expect(upstream.url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
-    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
-    expect(JSON.parse(upstream.body)).toEqual({
+    const sent = lastSent();
+    expect(sent.method).toBe('POST');
+    expect(sent.url).toBe('/v1beta/models/text-embedding-004:batchEmbedContents');
+    expect(sent.headers['x-goog-api-key']).toBe('live-key');
+    expect(sent.body).toEqual({
       requests: [
         { model: 'models/text-embedding-004', content: { parts: [{ text: 'first' }] } },
         { model: 'models/text-embedding-004', content: { parts: [{ text: 'second' }] } },
@@ -180,9 +133,9 @@ describe('gemini provider over a real socket', () => {
     const answer = geminiProvider.response?.('embeddings', JSON.parse(await response.body.text()), call) as {
       data: Array<{ embedding: string }>;
     };
-    const upstream = received[received.length - 1];
-    expect(upstream.url).toBe('/v1beta/models/text-embedding-004:embedContent');
-    expect(JSON.parse(upstream.body)).toEqual({ content: { parts: [{ text: 'hello' }] }, outputDimensionality: 3 });
+    const sent = lastSent();
+    expect(sent.url).toBe('/v1beta/models/text-embedding-004:embedContent');
+    expect(sent.body).toEqual({ content: { parts: [{ text: 'hello' }] }, outputDimensionality: 3 });
     const expected = fixtures.json<{ openai: { data: Array<{ embedding: number[] }> } }>('embeddings-single.response.json').openai.data[0]
       .embedding;
     decodeEmbedding(answer.data[0].embedding).forEach((v, i) => expect(v).toBeCloseTo(expected[i], 6));
@@ -209,8 +162,8 @@ describe('gemini provider over a real socket', () => {
     const probe = await transport.send(geminiProvider.probe({ profile, key: 'live-key' }), sendOptions);
     await probe.body.text();
     expect(probe.status).toBe(200);
-    const upstream = received[received.length - 1];
-    expect(upstream).toMatchObject({ method: 'GET', url: '/v1beta/models?pageSize=1' });
-    expect(upstream.headers['x-goog-api-key']).toBe('live-key');
+    const sent = lastSent();
+    expect(sent).toMatchObject({ method: 'GET', url: '/v1beta/models?pageSize=1' });
+    expect(sent.headers['x-goog-api-key']).toBe('live-key');
   });
 });

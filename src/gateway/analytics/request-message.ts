@@ -1,5 +1,5 @@
-import { costUsd, type Prices } from '@switchboard/domain';
-import type { RequestRecord } from '../routing/request-record';
+import type { Prices } from '@switchboard/domain';
+import { requestCostUsd, type RequestRecord } from '../routing/request-record';
 
 /**
  * The message of one finished /v1 request on `<prefix>.requests.completed`: what served it, how it
@@ -52,7 +52,7 @@ export function requestCompletedMessage(record: RequestRecord, prices: Prices, a
     usage: usage
       ? { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens, total_tokens: usage.total_tokens }
       : null,
-    cost_usd: record.model ? costUsd(prices, record.model, usage ?? undefined) : 0,
+    cost_usd: requestCostUsd(record, prices),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { costUsd, usageStream, UsageRollup, type Prices, type UsageRecordedData } from '@switchboard/domain';
+import { usageStream, UsageRollup, type Prices, type UsageRecordedData } from '@switchboard/domain';
 import type { EventStore } from '@switchboard/event-store';
-import type { RequestObserver, RequestRecord } from '../routing/request-record';
+import { requestCostUsd, type RequestObserver, type RequestRecord } from '../routing/request-record';
 
 /**
  * Rolls finished requests up per minute and (client, alias, profile, model) and appends each
@@ -38,7 +38,7 @@ export class UsageRecorder implements RequestObserver {
       status: record.status,
       inputTokens: usage?.prompt_tokens ?? 0,
       outputTokens: usage?.completion_tokens ?? 0,
-      costUsd: record.model ? costUsd(this.prices, record.model, usage ?? undefined) : 0,
+      costUsd: requestCostUsd(record, this.prices),
     });
   }
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ClientKeysProjection, costUsd } from '@switchboard/domain';
-import type { RequestObserver, RequestRecord } from '../routing/request-record';
+import { ClientKeysProjection } from '@switchboard/domain';
+import { requestCostUsd, type RequestObserver, type RequestRecord } from '../routing/request-record';
 import { LiveConfig } from '../core/live-config';
 import { RequestObservers } from '../v1/request-observers';
 import { ClientLimiter } from './client-limiter';
@@ -26,7 +26,7 @@ export class LimitsObserver implements RequestObserver {
     if (!this.limiter.counts(client, record.alias)) return;
     const usage = record.usage;
     if (!usage) return;
-    const usd = record.model === null ? 0 : costUsd(this.live.current.prices, record.model, usage);
+    const usd = requestCostUsd(record, this.live.current.prices);
     this.limiter.charge(client, record.alias, usage.total_tokens, usd);
   }
 }

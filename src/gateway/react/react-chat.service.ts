@@ -4,11 +4,13 @@ import type { FastifyReply } from 'fastify';
 import type { ChatMessage, SessionOutcome } from '@switchboard/react';
 import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { openAiError } from '../http/openai-error';
-import { ReactChat } from '../v1/react-bridge';
+import { GatewayRouter } from '../v1/gateway-router';
+import { ReactChat, type AgentRequestOrigin } from '../v1/react-bridge';
 import { sendError } from '../v1/respond';
 import { clientGoneSignal } from '../http/client-gone';
 import { ReactSessions } from './react-sessions';
 import { inServerSpan } from '../tracing/server-span';
+import { SessionMeter } from './session-meter';
 
 /**
  * `/v1/chat/completions` for an agent alias: the session runs to its end and its answer is the
@@ -20,28 +22,55 @@ import { inServerSpan } from '../tracing/server-span';
  */
 @Injectable()
 export class ReactChatService extends ReactChat {
-  constructor(private readonly sessions: ReactSessions) {
+  constructor(
+    private readonly sessions: ReactSessions,
+    private readonly router: GatewayRouter,
+  ) {
     super();
   }
 
-  complete(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
-    // Traced: the agent's session is in the client's trace, under this request's span.
-    return inServerSpan(reply.request, '/v1/chat/completions', { 'switchboard.alias': alias }, () => this.answer(alias, body, reply));
+  /** Answers, then hands the request's record (the session's model calls summed) to the observers. */
+  async complete(alias: string, body: Record<string, unknown>, reply: FastifyReply, origin: AgentRequestOrigin): Promise<void> {
+    const stream = body.stream === true;
+    const requestId = String(reply.getHeader('x-request-id') ?? '');
+    const meter = new SessionMeter({ requestId, endpoint: '/v1/chat/completions', alias, stream, ...origin });
+    const signal = clientGoneSignal(reply);
+    let status = 500;
+    try {
+      // Traced: the agent's session is in the client's trace, under this request's span.
+      status = await inServerSpan(reply.request, '/v1/chat/completions', { 'switchboard.alias': alias }, () =>
+        this.answer(alias, body, reply, signal, meter),
+      );
+    } finally {
+      this.router.finished(meter.record(signal.aborted ? 499 : status));
+    }
   }
 
-  private async answer(alias: string, body: Record<string, unknown>, reply: FastifyReply): Promise<void> {
+  /** Runs the session and writes its answer; the status the client got. */
+  private async answer(
+    alias: string,
+    body: Record<string, unknown>,
+    reply: FastifyReply,
+    signal: AbortSignal,
+    meter: SessionMeter,
+  ): Promise<number> {
     const agent = this.sessions.agent(alias);
     if (!agent) throw new Error(`${alias} is not an agent`);
-    const signal = clientGoneSignal(reply);
     const id = randomUUID();
     const completion = { id: `chatcmpl-${id.replace(/-/g, '')}`, created: Math.floor(Date.now() / 1000), model: alias };
     reply.header('x-switchboard-session', id);
     const messages = body.messages as ChatMessage[];
 
     if (body.stream !== true) {
-      const outcome = await this.sessions.start({ id, agent, messages, signal, onEvent: () => undefined }).outcome;
-      if (signal.aborted) return void (reply.raw.destroyed || reply.raw.destroy());
-      if (outcome.status === 'failed') return void sendError(reply, 422, failure(alias, id, outcome), failureFields);
+      const outcome = await this.sessions.start({ id, agent, messages, signal, meter, onEvent: () => undefined }).outcome;
+      if (signal.aborted) {
+        if (!reply.raw.destroyed) reply.raw.destroy();
+        return 499;
+      }
+      if (outcome.status === 'failed') {
+        void sendError(reply, 422, failure(alias, id, outcome), failureFields);
+        return 422;
+      }
       void reply
         .code(200)
         .header('content-type', 'application/json; charset=utf-8')
@@ -50,7 +79,7 @@ export class ReactChatService extends ReactChat {
           object: 'chat.completion',
           choices: [{ index: 0, message: { role: 'assistant', content: outcome.content }, finish_reason: 'stop', logprobs: null }],
         });
-      return;
+      return 200;
     }
 
     // The role chunk goes out at once, so the client knows the agent has started.
@@ -61,16 +90,20 @@ export class ReactChatService extends ReactChat {
       choices: [{ index: 0, delta, finish_reason: finish, logprobs: null }],
     });
     writeSseEvent(raw, chunk({ role: 'assistant', content: '' }, null));
-    const outcome = await this.sessions.start({ id, agent, messages, signal, onEvent: () => undefined }).outcome;
-    if (signal.aborted) return;
+    const outcome = await this.sessions.start({ id, agent, messages, signal, meter, onEvent: () => undefined }).outcome;
+    // A started stream is a 200, as a routed stream that fails midway is.
+    if (signal.aborted) return 499;
     if (outcome.status === 'failed') {
       // Like an interrupted upstream stream: an error event and no `[DONE]`.
       writeSseEvent(raw, openAiError(422, failure(alias, id, outcome), failureFields));
-      return endSse(raw, { done: false });
+      endSse(raw, { done: false });
+      return 200;
     }
+    meter.firstOutput();
     writeSseEvent(raw, chunk({ content: outcome.content }, null));
     writeSseEvent(raw, chunk({}, 'stop'));
     endSse(raw);
+    return 200;
   }
 }
 

@@ -17,12 +17,18 @@ import { endSse, startSse, writeSseEvent } from '../http/sse';
 import { ApiError } from '../http/openai-error';
 import { sendError } from '../v1/respond';
 import { clientGoneSignal } from '../http/client-gone';
+import { ClientLimiter } from '../limits/client-limiter';
+import { admitClient, type Refusal } from '../v1/admit-client';
+import { GatewayRouter } from '../v1/gateway-router';
 import { validateChat } from '../v1/validate';
 import { CHAT_REQUEST_SCHEMA } from '../v1/schemas/chat.schema';
 import { requestBody } from '../v1/v1.dto';
 import { ReactSessionDto, SessionListDto } from './react.dto';
 import { inServerSpan } from '../tracing/server-span';
 import { ReactSessions, type Agent } from './react-sessions';
+import { SessionMeter } from './session-meter';
+
+const ENDPOINT = '/v1/react/sessions';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 500;
@@ -49,6 +55,8 @@ export class ReactSessionsController {
   constructor(
     private readonly sessions: ReactSessions,
     private readonly recent: RecentSessionsProjection,
+    private readonly router: GatewayRouter,
+    private readonly limiter: ClientLimiter,
   ) {}
 
   @Post()
@@ -73,24 +81,50 @@ export class ReactSessionsController {
     return inServerSpan(req, '/v1/react/sessions', {}, () => this.run(req, reply));
   }
 
+  /**
+   * A session is a /v1 request like a chat completion: the client's limits admit it (models,
+   * rpm, max_parallel, budget), and it ends in one record (every model call's attempts, the
+   * tokens summed) that charges tpm and budget, feeds usage, the request log and analytics.
+   */
   private async run(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const agent = this.agentFor(req.body, reply);
-    if (!agent) return;
+    const startedAt = performance.now();
+    const client = req.client?.name ?? null;
+    const refuse = ({ status, message, fields }: Omit<Refusal, 'refused'>, alias: string | null = null) => {
+      void sendError(reply, status, message, fields);
+      this.router.refused(ENDPOINT, status, reply, startedAt, client, alias);
+    };
+    const agent = this.agentFor(req.body);
+    if ('refused' in agent) return refuse(agent, agent.alias);
+    const admitted = admitClient(this.limiter, req.client, agent.name, reply);
+    const ticket = admitted instanceof Promise ? await admitted : admitted;
+    if ('refused' in ticket) return refuse(ticket, agent.name);
+    const requestId = String(reply.getHeader('x-request-id') ?? '');
+    const meter = new SessionMeter({ requestId, client, endpoint: ENDPOINT, alias: agent.name, stream: true, startedAt });
     const signal = clientGoneSignal(reply);
-    const raw = startSse(reply);
-    const session = this.sessions.start({
-      agent,
-      messages: (req.body as { messages: ChatMessage[] }).messages,
-      onEvent: (event) => writeSseEvent(raw, event.data, event.type),
-      signal,
-    });
     try {
-      await session.outcome;
-    } catch (error) {
-      // Recorded as an `error` event already when the store still took it; the stream just ends.
-      this.logger.error(`session ${session.id} broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      const raw = startSse(reply);
+      const session = this.sessions.start({
+        agent,
+        messages: (req.body as { messages: ChatMessage[] }).messages,
+        onEvent: (event) => {
+          if (event.type !== 'session') meter.firstOutput();
+          writeSseEvent(raw, event.data, event.type);
+        },
+        signal,
+        meter,
+      });
+      try {
+        await session.outcome;
+      } catch (error) {
+        // Recorded as an `error` event already when the store still took it; the stream just ends.
+        this.logger.error(`session ${session.id} broke: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+      }
+      endSse(raw, { done: false });
+    } finally {
+      this.limiter.release(ticket);
+      // A failed session still answered 200 (its `error` event says why); 499 when the client left first.
+      this.router.finished(meter.record(signal.aborted ? 499 : 200));
     }
-    endSse(raw, { done: false });
   }
 
   @Get()
@@ -115,27 +149,18 @@ export class ReactSessionsController {
     return session;
   }
 
-  /** The agent the body asks for, or `undefined` once the error is sent. */
-  private agentFor(body: unknown, reply: FastifyReply): Agent | undefined {
+  /** The agent the body asks for, or why there is none (with the alias when the body named one). */
+  private agentFor(body: unknown): Agent | (Refusal & { alias: string | null }) {
     const invalid = validateChat(body);
-    if (invalid) {
-      void sendError(reply, 400, invalid.message, { param: invalid.param });
-      return undefined;
-    }
+    if (invalid) return { refused: true, status: 400, message: invalid.message, fields: { param: invalid.param }, alias: null };
     const model = (body as { model: string }).model;
     const agent = this.sessions.agent(model);
     if (agent) return agent;
     if (this.sessions.isAlias(model)) {
-      void sendError(reply, 400, `'${model}' is not an agent: only aliases with reasoning_mode: react run ReAct sessions.`, {
-        param: 'model',
-        code: 'not_an_agent',
-      });
-    } else {
-      void sendError(reply, 404, `The model '${model}' does not exist or you do not have access to it.`, {
-        param: 'model',
-        code: 'model_not_found',
-      });
+      const message = `'${model}' is not an agent: only aliases with reasoning_mode: react run ReAct sessions.`;
+      return { refused: true, status: 400, message, fields: { param: 'model', code: 'not_an_agent' }, alias: model };
     }
-    return undefined;
+    const message = `The model '${model}' does not exist or you do not have access to it.`;
+    return { refused: true, status: 404, message, fields: { param: 'model', code: 'model_not_found' }, alias: null };
   }
 }

@@ -8,8 +8,8 @@ import {
   runReactSession,
   SessionStop,
   type ChatMessage,
-  type ModelClient,
   type OnStepEvent,
+  type ModelRequest,
   type ReactDeps,
   type SessionOutcome,
   type SessionReplay,
@@ -17,6 +17,7 @@ import {
   type ToolBus,
 } from '@switchboard/react';
 import { EVENT_STORE, GATEWAY_CONFIG, MODEL_CLIENT, STEP_PUBLISHER, TOOL_BUS } from '../tokens';
+import type { MeteredModelClient, ModelCallMeter } from '../v1/routed-model-client';
 
 /** An alias with `reasoning_mode: react`. */
 export type Agent = ModelAlias & { reasoningMode: 'react'; pattern: string };
@@ -30,6 +31,8 @@ export interface SessionRequest {
   signal: AbortSignal;
   /** The session's id, when the caller must name it before the first event (a response header). */
   id?: string;
+  /** Told about each model call of the session (its nested sessions' too): the client's request's record. */
+  meter?: ModelCallMeter;
 }
 
 export interface StartedSession {
@@ -51,7 +54,7 @@ export class ReactSessions implements BeforeApplicationShutdown {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(EVENT_STORE) private readonly store: EventStore,
-    @Inject(MODEL_CLIENT) model: ModelClient,
+    @Inject(MODEL_CLIENT) private readonly model: MeteredModelClient,
     @Inject(TOOL_BUS) tools: ToolBus,
     @Inject(STEP_PUBLISHER) publish: StepPublisher,
     patterns: PatternRegistry,
@@ -69,8 +72,10 @@ export class ReactSessions implements BeforeApplicationShutdown {
     return Object.hasOwn(this.config.models, name);
   }
 
-  start({ agent, messages, onEvent, signal, id = randomUUID() }: SessionRequest): StartedSession {
+  start({ agent, messages, onEvent, signal, id = randomUUID(), meter }: SessionRequest): StartedSession {
     const { react, tools } = this.config;
+    const model = this.model;
+    const deps = meter ? { ...this.deps, model: { chat: (req: ModelRequest) => model.chat(req, meter) } } : this.deps;
     const stop = new AbortController();
     const outcome = runReactSession(
       {
@@ -86,7 +91,7 @@ export class ReactSessions implements BeforeApplicationShutdown {
         toolTimeoutMs: Math.min(tools.callTimeoutMs, react.stepTimeoutMs),
         depth: 0,
       },
-      this.deps,
+      deps,
       onEvent,
       AbortSignal.any([signal, stop.signal]),
     );

@@ -30,7 +30,7 @@ export function finishRequest(request: RequestContext, endpoint: Endpoint, resul
     usageSource,
     request.trace ?? null,
   );
-  deliver(request.deps, record);
+  deliverRecord(request.deps, record);
 }
 
 /** A request refused before routing (a malformed body, an unknown model): no alias, no attempts. */
@@ -46,7 +46,7 @@ export function finishRefused(
 ): void {
   if (deps.observers.length === 0) return;
   const latency = performance.now() - startedAt;
-  deliver(
+  deliverRecord(
     deps,
     new FinishedRequest(requestId, client, endpoint, alias, false, null, null, null, status, NO_ATTEMPTS, latency, null, undefined, trace),
   );
@@ -54,7 +54,8 @@ export function finishRefused(
 
 const NO_ATTEMPTS: readonly Attempt[] = Object.freeze([]);
 
-function deliver(deps: RoutingDeps, record: RequestRecord): void {
+/** Hands a record to every observer; one that throws is logged and never reaches the client. */
+export function deliverRecord(deps: RoutingDeps, record: RequestRecord): void {
   for (const observer of deps.observers) {
     try {
       observer.requestFinished(record);

@@ -1,3 +1,4 @@
+import { costUsd, type Prices } from '@switchboard/domain';
 import type { RequestTrace } from './request-trace';
 
 /** One upstream call of a request, as the 503 body lists it. `key` is a fingerprint. */
@@ -20,9 +21,21 @@ export interface Usage {
   total_tokens: number;
 }
 
-/** The /v1 front ends of the routing pipeline: each one's requests end in a record. */
+/** The /v1 endpoints whose requests end in a record: the routing pipeline's front ends and ReAct sessions. */
 export type Endpoint =
-  '/v1/chat/completions' | '/v1/completions' | '/v1/embeddings' | '/v1/responses' | '/v1/messages' | '/v1/messages/count_tokens';
+  | '/v1/chat/completions'
+  | '/v1/completions'
+  | '/v1/embeddings'
+  | '/v1/responses'
+  | '/v1/messages'
+  | '/v1/messages/count_tokens'
+  | '/v1/react/sessions';
+
+/** One model call of a ReAct session that was answered: the provider model that answered and what it reported. */
+export interface ModelCall {
+  model: string;
+  usage: Usage | null;
+}
 
 /**
  * What one finished `/v1` request came to: built once when it ends (answered, refused, chain
@@ -64,6 +77,22 @@ export interface RequestRecord {
   readonly responseModel: string | null;
   /** The request's trace ids and call times, when tracing is on (its spans are built from them). */
   readonly trace: RequestTrace | null;
+  /**
+   * An agent's request (a ReAct session) makes several model calls, maybe answered by several
+   * models: each answered one, which its cost is summed from (`usage` is their sum). Absent for a
+   * routed request, whose one answer is `model` and `usage`.
+   */
+  readonly modelCalls?: readonly ModelCall[];
+}
+
+/** What a finished request cost (`prices` per provider model): the one rule usage, budgets and `requests.completed` share. */
+export function requestCostUsd(record: RequestRecord, prices: Prices): number {
+  const calls = record.modelCalls;
+  if (calls === undefined) return record.model === null ? 0 : costUsd(prices, record.model, record.usage ?? undefined);
+  let usd = 0;
+  for (const call of calls) usd += costUsd(prices, call.model, call.usage ?? undefined);
+  // Each call's cost is kept to 1e-10 USD; so is their sum.
+  return Math.round(usd * 1e10) / 1e10;
 }
 
 /**

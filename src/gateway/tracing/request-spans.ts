@@ -22,6 +22,8 @@ const OPERATION: Record<Endpoint, string> = {
   '/v1/responses': 'chat',
   '/v1/messages': 'chat',
   '/v1/messages/count_tokens': 'count_tokens',
+  // Sessions trace themselves (their steps and calls are spans of their own); their records carry no trace.
+  '/v1/react/sessions': 'invoke_agent',
 };
 
 /**

@@ -7,9 +7,9 @@ import { activeTraceparent, activeTracer } from '@switchboard/telemetry';
 import type { FastifyReply } from 'fastify';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { CircuitBreakers } from '../routing/circuit-breakers';
-import { finishRefused, finishRequest } from '../routing/finish-request';
+import { deliverRecord, finishRefused, finishRequest } from '../routing/finish-request';
 import { openRequest, type RequestContext } from '../routing/request-context';
-import type { Endpoint } from '../routing/request-record';
+import type { Endpoint, RequestRecord } from '../routing/request-record';
 import { RequestTrace } from '../routing/request-trace';
 import { traceRoutedCalls } from '../tracing/request-spans';
 import { routeRequest } from '../routing/route-request';
@@ -82,7 +82,7 @@ export class GatewayRouter implements OnApplicationShutdown {
     return openRequest(op, body, alias, this.deps, signal, stream, client, trace);
   }
 
-  /** Routes in-process (the ReAct engine's model calls): no front end, no record; traced under the active span. */
+  /** Routes in-process (the ReAct engine's model calls): no front end, no record of its own (the session makes one); traced under the active span. */
   async route(op: RoutedOp, body: Record<string, unknown>, alias: RouteAlias, signal: CancelSignal, stream = false): Promise<RouteResult> {
     if (activeTracer() === undefined) return routeRequest(this.open(op, body, alias, signal, stream));
     const request = this.open(op, body, alias, signal, stream, null, new RequestTrace(activeTraceparent()));
@@ -95,6 +95,12 @@ export class GatewayRouter implements OnApplicationShutdown {
   finish(request: RequestContext, endpoint: Endpoint, result: RouteResult, status: number, reply: FastifyReply): void {
     if (this.deps.observers.length === 0) return;
     finishRequest(request, endpoint, result, status, requestIdOf(reply));
+  }
+
+  /** A request that made its own record (a ReAct session, from its model calls) ended: observers get it. */
+  finished(record: RequestRecord): void {
+    if (this.deps.observers.length === 0) return;
+    deliverRecord(this.deps, record);
   }
 
   /** The front end refused the request before routing (bad body, unknown model, a client limit). */

@@ -6,6 +6,16 @@ import { GatewayRouter } from './gateway-router';
 
 const NEVER = new AbortController().signal;
 
+/** Told what each of a session's model calls came to: its attempts, and the answer's model and usage. */
+export interface ModelCallMeter {
+  called(result: RouteResult): void;
+}
+
+/** A model client whose calls can be metered for the request that makes them (a ReAct session). */
+export interface MeteredModelClient extends ModelClient {
+  chat(req: ModelRequest, meter?: ModelCallMeter): Promise<ModelReply>;
+}
+
 /**
  * How the ReAct engine asks an alias's chain for one completion: the same router as
  * `/v1/chat/completions` (failover, quarantines, circuits), without HTTP in between.
@@ -15,12 +25,12 @@ const NEVER = new AbortController().signal;
  * without function calling) is asked again without them, and is not offered them again.
  */
 @Injectable()
-export class RoutedModelClient implements ModelClient {
+export class RoutedModelClient implements MeteredModelClient {
   private readonly textOnly = new Set<string>();
 
   constructor(private readonly router: GatewayRouter) {}
 
-  async chat(req: ModelRequest): Promise<ModelReply> {
+  async chat(req: ModelRequest, meter?: ModelCallMeter): Promise<ModelReply> {
     const alias = this.router.alias(req.alias);
     if (!alias) throw new Error(`unknown model alias '${req.alias}'`);
     const body: Record<string, unknown> = { model: req.alias, messages: req.messages };
@@ -28,9 +38,11 @@ export class RoutedModelClient implements ModelClient {
     const signal = req.signal ?? NEVER;
     const withTools = req.tools?.length && !this.textOnly.has(alias.name);
     let result = await this.router.route('chat', withTools ? { ...body, tools: req.tools } : body, alias, signal);
+    meter?.called(result);
     if (withTools && refusesTools(result) && !signal.aborted) {
       this.textOnly.add(alias.name);
       result = await this.router.route('chat', body, alias, signal);
+      meter?.called(result);
     }
     return replyOf(req.alias, result);
   }

@@ -196,8 +196,9 @@ export class V1Controller {
     const ticket = admitted instanceof Promise ? await admitted : admitted;
     if ('refused' in ticket) return refuse(ticket.status, ticket.message, ticket.fields, alias.name);
     try {
-      // TODO(issue 21): an agent's answer is written by the ReAct module and ends in no record yet.
-      if (alias.reasoningMode === 'react') return await this.react.complete(alias.name, body, reply);
+      // An agent's answer is written by the ReAct module, which records the request from the session's model calls.
+      if (alias.reasoningMode === 'react')
+        return await this.react.complete(alias.name, body, reply, { client: client?.name ?? null, startedAt: started });
       // Translate in: an endpoint in another format becomes the OpenAI body the pipeline routes.
       let writer: AnswerWriter = front as OpenAiFrontEnd;
       let exchange: Exchange | undefined;

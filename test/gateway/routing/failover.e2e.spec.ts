@@ -1,4 +1,4 @@
-import { reply, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { reply } from '../../support/scripted-upstream';
 import { manualClock } from '../../support/manual-clock';
 import {
   chat,
@@ -10,16 +10,8 @@ import {
   storedEvents,
   waitFor,
   scriptedUpstreamPerFile,
+  firstCallThen,
 } from './routing-helpers';
-
-/**
- * The first call a profile receives misbehaves as told; every later call answers normally.
- * Which key is picked first is the key pool's business (LRU), so tests read it from the upstream.
- */
-function firstCallThen(upstream: ScriptedUpstream, first: Behaviour): void {
-  let calls = 0;
-  upstream.fallback(reply.fn(() => (calls++ === 0 ? first : reply.auto())));
-}
 
 describe('routing failover over HTTP', () => {
   const fixture = scriptedUpstreamPerFile();

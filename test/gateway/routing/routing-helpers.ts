@@ -3,7 +3,7 @@ import { fingerprint } from '@switchboard/domain';
 import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 import type { Clock } from '../../../src/gateway/tokens';
-import { startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { reply, startScriptedUpstream, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
 
 export { waitFor } from '../../support/eventually';
 
@@ -53,6 +53,16 @@ export function scriptedUpstreamPerFile(): RoutingFixture {
     await upstream?.close();
   });
   return fixture;
+}
+
+/**
+ * The first call the upstream receives, whatever its key, misbehaves as told; every later call
+ * answers normally. Which key is picked first is the key pool's business (LRU), so tests read it
+ * from the upstream's requests.
+ */
+export function firstCallThen(upstream: ScriptedUpstream, first: Behaviour): void {
+  let calls = 0;
+  upstream.fallback(reply.fn(() => (calls++ === 0 ? first : reply.auto())));
 }
 
 export const QUIET_KEEPER = { enabled: true, probe_interval_ms: 3_600_000, restore_check_ms: 50 };

@@ -1,4 +1,4 @@
-import { chatChunks, chatCompletion, reply, type Behaviour, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { chatChunks, chatCompletion, reply, type Behaviour } from '../../support/scripted-upstream';
 import {
   chat,
   fingerprint,
@@ -10,13 +10,8 @@ import {
   streamed,
   waitFor,
   scriptedUpstreamPerFile,
+  firstCallThen,
 } from './routing-helpers';
-
-/** The first upstream call misbehaves as told; every later call answers normally. */
-function firstCallThen(upstream: ScriptedUpstream, first: Behaviour): void {
-  let calls = 0;
-  upstream.fallback(reply.fn(() => (calls++ === 0 ? first : reply.auto())));
-}
 
 const opening = chatChunks([], 'scripted')[0];
 

@@ -2,15 +2,14 @@ import { once } from 'node:events';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { reply } from '../../support/scripted-upstream';
-import { chat, gatewayFor, keyHistory, keyState, streamed, scriptedUpstreamPerFile } from './routing-helpers';
+import { chat, gatewayFor, keyHistory, keyState, streamed, scriptedUpstreamPerFile, firstCallThen } from './routing-helpers';
 
 describe('per-profile timeouts over HTTP', () => {
   const fixture = scriptedUpstreamPerFile();
 
   it('cuts off a JSON answer that trickles in past timeout_ms, though no single gap is that long, and fails over', async () => {
-    let calls = 0;
     // 12 pieces 100 ms apart: every gap well inside 400 ms, the whole answer well past it.
-    fixture.upstream.fallback(reply.fn(() => (calls++ === 0 ? reply.trickle('too slow', { pieces: 12, intervalMs: 100 }) : reply.auto())));
+    firstCallThen(fixture.upstream, reply.trickle('too slow', { pieces: 12, intervalMs: 100 }));
     fixture.gw = await gatewayFor(
       fixture.upstream,
       { p1: ['sk-tt-a', 'sk-tt-b'] },

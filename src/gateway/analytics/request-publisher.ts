@@ -1,6 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { Prices } from '@switchboard/domain';
 import type { RequestObserver, RequestRecord } from '../routing/request-record';
+import { AckedPublishes } from './acked-publishes';
 import type { AnalyticsConnection } from './analytics-connection';
 import { requestCompletedMessage } from './request-message';
 import { requestsCompletedSubject } from './subjects';
@@ -19,7 +20,7 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 export class RequestPublisher implements RequestObserver {
   private readonly queue: string[] = [];
   private head = 0;
-  private inFlight = 0;
+  private readonly acks: AckedPublishes;
   private scheduled = false;
   private closed = false;
   private idle?: () => void;
@@ -35,6 +36,7 @@ export class RequestPublisher implements RequestObserver {
     private readonly logger: LoggerService,
   ) {
     this.subject = requestsCompletedSubject(nats.names.subjectPrefix);
+    this.acks = new AckedPublishes(nats.nc, PUBLISH_TIMEOUT_MS, (ok, err) => this.settled(ok, err));
     nats.onReconnect(() => this.schedule());
   }
 
@@ -57,10 +59,11 @@ export class RequestPublisher implements RequestObserver {
       });
     }
     this.closed = true;
+    this.acks.close();
   }
 
   private pending(): number {
-    return this.queue.length - this.head + this.inFlight;
+    return this.queue.length - this.head + this.acks.inFlight;
   }
 
   private schedule(): void {
@@ -73,13 +76,8 @@ export class RequestPublisher implements RequestObserver {
   }
 
   private pump(): void {
-    while (this.inFlight < MAX_IN_FLIGHT && this.head < this.queue.length && this.nats.isConnected) {
-      const message = this.queue[this.head++];
-      this.inFlight++;
-      this.nats.js.publish(this.subject, message, { timeout: PUBLISH_TIMEOUT_MS }).then(
-        () => this.settled(true),
-        (err: unknown) => this.settled(false, err),
-      );
+    while (this.acks.inFlight < MAX_IN_FLIGHT && this.head < this.queue.length && this.nats.isConnected) {
+      this.acks.publish(this.subject, this.queue[this.head++]);
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;
@@ -91,7 +89,6 @@ export class RequestPublisher implements RequestObserver {
   }
 
   private settled(ok: boolean, err?: unknown): void {
-    this.inFlight--;
     if (ok) this.published++;
     else {
       this.dropped();

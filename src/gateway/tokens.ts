@@ -5,7 +5,7 @@ export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 export const MODEL_CLIENT = Symbol('ModelClient');
 /** `ToolBus` from @switchboard/react: in-process or NATS. */
 export const TOOL_BUS = Symbol('ToolBus');
-/** `StepPublisher` from @switchboard/react: NATS subjects `switchboard.react.<id>.<type>`, or nothing. */
+/** `StepPublisher` from @switchboard/react: NATS subjects `<NATS_SUBJECT_PREFIX>.react.<id>.<type>`, or nothing. */
 export const STEP_PUBLISHER = Symbol('StepPublisher');
 /** `ResponseStore` from @switchboard/response-store: what `/v1/responses` keeps for follow-ups. */
 export const RESPONSE_STORE = Symbol('ResponseStore');

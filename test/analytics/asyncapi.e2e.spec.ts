@@ -37,6 +37,7 @@ describe('the AsyncAPI document', () => {
         'acme.sb.events.react.AnswerProduced',
         'acme.sb.events.usage.UsageRecorded',
         'acme.sb.requests.completed',
+        'acme.sb.react.{sessionId}.{type}',
       ]),
     );
     const completed = parsed!

@@ -148,6 +148,14 @@ describeWithNats('ReAct sessions as finished requests, over real NATS with the t
     expect(message.data.ttft_ms).toEqual(expect.any(Number));
     expect(message.data.latency_ms).toBeGreaterThanOrEqual(message.data.ttft_ms!);
     for (const text of [QUESTION, TOOL_ARG, ANSWER, UPSTREAM_KEY, CLIENT_KEY, 'Let me compute']) expect(message.raw).not.toContain(text);
+
+    // The steps went out under the same subject prefix as the analytics.
+    const id = session[0].data.id as string;
+    const mine = await eventually(
+      () => stepSubjects.filter((s) => s.includes(id)),
+      (subjects) => subjects.length >= session.length - 1,
+    );
+    expect(mine).toEqual(session.slice(1).map((s) => `${subjectPrefix}.react.${id}.${s.type}`));
   });
 
   it('writes one log line for the session, with its tokens', () => {

@@ -38,6 +38,8 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
   let nc: NatsConnection;
   let patternsDir: string;
   const published: Array<{ subject: string; data: Record<string, unknown> }> = [];
+  // Steps go out under the gateway's subject prefix, like its other analytics.
+  const subjectPrefix = `${uniquePrefix()}.sb`;
 
   beforeAll(async () => {
     const prefix = uniquePrefix();
@@ -47,7 +49,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
     patternsDir = mkdtempSync(join(tmpdir(), 'patterns-'));
     cpSync(PATTERNS_DIR, patternsDir, { recursive: true });
     nc = await connect({ servers: NATS_URL });
-    nc.subscribe('switchboard.react.>', {
+    nc.subscribe(`${subjectPrefix}.react.>`, {
       callback: (_err, msg) => void published.push({ subject: msg.subject, data: msg.json<Record<string, unknown>>() }),
     });
     await nc.flush();
@@ -70,7 +72,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
         // No probes: every upstream request a test counts is one the agent made.
         keeper: { enabled: false },
       },
-      env: { NATS_URL, NATS_TOOLS_PREFIX: prefix },
+      env: { NATS_URL, NATS_TOOLS_PREFIX: prefix, NATS_SUBJECT_PREFIX: subjectPrefix },
     });
   });
 
@@ -101,7 +103,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
 
   /** What NATS delivered for a session, once `count` messages are in. */
   async function publishedFor(id: string, count: number) {
-    const mine = () => published.filter((m) => m.subject.startsWith(`switchboard.react.${id}.`));
+    const mine = () => published.filter((m) => m.subject.startsWith(`${subjectPrefix}.react.${id}.`));
     await waitFor(`${count} NATS messages for ${id}`, () => mine().length >= count);
     return mine();
   }
@@ -123,7 +125,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
       await expect(replay(id)).resolves.toEqual({ id, status: 'finished', events: steps });
 
       const onNats = await publishedFor(id, steps.length - 1);
-      expect(onNats.map((m) => m.subject)).toEqual(steps.slice(1).map((s) => `switchboard.react.${id}.${s.type}`));
+      expect(onNats.map((m) => m.subject)).toEqual(steps.slice(1).map((s) => `${subjectPrefix}.react.${id}.${s.type}`));
       expect(onNats.map((m) => m.data)).toEqual(steps.slice(1).map((s) => ({ ...s.data, sessionId: id })));
     });
 

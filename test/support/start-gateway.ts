@@ -60,8 +60,10 @@ export async function startGateway(opts: StartGatewayOptions): Promise<StartedGa
   Object.assign(env, { EVENT_STORE_URL: `sqlite:${storePath}` }, opts.env);
   // With NATS, analytics streams of the gateway's own unless the test chose them: the shared
   // server never gets the default SWITCHBOARD_* streams, and closing deletes what was created.
+  // A subject prefix the test chose (to subscribe to it) is kept.
   const ownStreams = Boolean(env.NATS_URL) && env.NATS_STREAM_PREFIX === undefined;
-  if (ownStreams) Object.assign(env, analyticsPrefixes());
+  if (ownStreams)
+    Object.assign(env, analyticsPrefixes(), opts.env?.NATS_SUBJECT_PREFIX ? { NATS_SUBJECT_PREFIX: opts.env.NATS_SUBJECT_PREFIX } : {});
 
   try {
     const gateway = await createGateway({

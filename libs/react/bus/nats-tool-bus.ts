@@ -76,14 +76,17 @@ export class NatsToolBus implements ToolBus {
   }
 }
 
-/** Publishes each step on `switchboard.react.<sessionId>.<type>` with `sessionId` in the payload. */
+/** Publishes each step on `<prefix>.react.<sessionId>.<type>` (`switchboard` by default) with `sessionId` in the payload. */
 export class NatsStepPublisher implements StepPublisher {
-  constructor(private readonly nc: NatsConnection) {}
+  constructor(
+    private readonly nc: NatsConnection,
+    private readonly subjectPrefix?: string,
+  ) {}
 
   publish(sessionId: string, type: string, payload: Record<string, unknown>): void {
     if (this.nc.isClosed()) return;
     try {
-      this.nc.publish(reactStepSubject(sessionId, type), JSON.stringify({ ...payload, sessionId }));
+      this.nc.publish(reactStepSubject(sessionId, type, this.subjectPrefix), JSON.stringify({ ...payload, sessionId }));
     } catch {
       // Publishing is best effort for downstream subscribers; the event store has the facts.
     }

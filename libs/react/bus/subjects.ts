@@ -12,8 +12,12 @@ export interface ToolSubjects {
  */
 export const toolSubjects = (prefix = DEFAULT_TOOLS_SUBJECT_PREFIX): ToolSubjects => ({ list: `${prefix}.list`, call: `${prefix}.call` });
 
-/** Where each streamed step of a session is published for downstream subscribers. */
-export const reactStepSubject = (sessionId: string, type: string): string => `switchboard.react.${sessionId}.${type}`;
+/**
+ * Where each streamed step of a session is published for downstream subscribers:
+ * `<prefix>.react.<sessionId>.<type>`, under the gateway's subject prefix (`NATS_SUBJECT_PREFIX`,
+ * `switchboard` by default), as its other analytics subjects are.
+ */
+export const reactStepSubject = (sessionId: string, type: string, prefix = 'switchboard'): string => `${prefix}.react.${sessionId}.${type}`;
 
 /** Body of a `switchboard.tools.call` request. */
 export interface ToolCallRequest {

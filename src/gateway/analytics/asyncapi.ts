@@ -1,4 +1,4 @@
-import { requestsCompletedSubject, type AnalyticsNames } from './subjects';
+import { reactStepsSubject, requestsCompletedSubject, type AnalyticsNames } from './subjects';
 
 type Schema = Record<string, unknown>;
 
@@ -174,6 +174,24 @@ export const REQUEST_COMPLETED: Schema = obj({
   cost_usd: num,
 });
 
+/** A ReAct step as the client saw it on its event stream, with the session's id: which fields depends on `{type}`. */
+export const REACT_STEP: Schema = obj(
+  {
+    sessionId: str,
+    step: int,
+    text: { type: 'string', description: "`thought`: the model's reasoning." },
+    tool: { ...nullable(str), description: '`action`, `observation`: the tool (null for a step the model wrote wrongly).' },
+    input: { description: '`action`: the tool input, as the model gave it.' },
+    output: { description: '`observation`: what the tool returned.' },
+    error: { type: 'string', description: '`observation`: why the tool call failed.' },
+    content: { type: 'string', description: '`answer`: the answer.' },
+    message: { type: 'string', description: '`error`: why the session ended without an answer.' },
+  },
+  ['sessionId', 'step'],
+);
+
+const STEP_TYPES = ['thought', 'action', 'observation', 'answer', 'error'];
+
 /** The AsyncAPI 3 document of every subject the gateway publishes on, for these prefixes. */
 export function asyncApiDocument(names: AnalyticsNames): Record<string, unknown> {
   const channels: Record<string, unknown> = {};
@@ -208,12 +226,30 @@ export function asyncApiDocument(names: AnalyticsNames): Record<string, unknown>
     messages: { RequestCompleted: { $ref: '#/components/messages/RequestCompleted' } },
   };
   operations.publishRequestCompleted = { action: 'send', channel: { $ref: '#/channels/requestsCompleted' } };
+  messages.ReactStep = {
+    name: 'ReactStep',
+    title: 'ReAct step',
+    summary: "One step of an agent's session as it happens (the SSE event's data with `sessionId`).",
+    contentType: 'application/json',
+    payload: REACT_STEP,
+  };
+  channels.reactSteps = {
+    address: reactStepsSubject(names.subjectPrefix),
+    description:
+      'Core NATS (no stream): a subscriber gets the steps while it is connected; the session is kept in the event store (`SessionStarted`... on the events stream, `GET /v1/react/sessions/{id}`).',
+    parameters: {
+      sessionId: { description: "The session's id (the `session` event's `id`)." },
+      type: { enum: STEP_TYPES, description: 'The step: the SSE event name.' },
+    },
+    messages: { ReactStep: { $ref: '#/components/messages/ReactStep' } },
+  };
+  operations.publishReactStep = { action: 'send', channel: { $ref: '#/channels/reactSteps' } };
   return {
     asyncapi: '3.0.0',
     info: {
       title: 'Switchboard analytics',
       version: '0.1.0',
-      description: `Domain events (each once, in the store's order) on ${names.eventsStream} and finished requests on ${names.requestsStream}.`,
+      description: `Domain events (each once, in the store's order) on ${names.eventsStream}, finished requests on ${names.requestsStream}, and ReAct steps as they happen on core NATS.`,
     },
     defaultContentType: 'application/json',
     servers: { nats: { host: 'localhost:4222', protocol: 'nats', description: 'Whatever NATS_URL names.' } },

@@ -2,7 +2,8 @@ import { parseStream } from '@switchboard/domain';
 import type { RecordedEvent } from '@switchboard/event-store';
 
 /**
- * Where analytics go on NATS: subjects under `NATS_SUBJECT_PREFIX` (default `switchboard`) and
+ * Where analytics go on NATS: subjects under `NATS_SUBJECT_PREFIX` (default `switchboard`: the
+ * domain events, the finished requests and the ReAct steps) and
  * streams under `NATS_STREAM_PREFIX` (default none), so deployments sharing a server stay apart.
  */
 export interface AnalyticsNames {
@@ -43,6 +44,8 @@ export function eventSubject(prefix: string, event: Pick<RecordedEvent, 'stream'
 
 export const eventsSubjects = (prefix: string): string => `${prefix}.events.>`;
 export const requestsCompletedSubject = (prefix: string): string => `${prefix}.requests.completed`;
+/** ReAct steps as they happen, on core NATS (`reactStepSubject` of @switchboard/react fills the parameters). */
+export const reactStepsSubject = (prefix: string): string => `${prefix}.react.{sessionId}.{type}`;
 
 /**
  * An event's id: its stream and revision, which name it in every store and never change, so every

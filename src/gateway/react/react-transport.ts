@@ -11,6 +11,7 @@ import {
   type ToolBus,
 } from '@switchboard/react';
 import { Readiness } from '../health/readiness';
+import { analyticsNames, reactStepsSubject } from '../analytics/subjects';
 
 export const REACT_TRANSPORT = Symbol('ReactTransport');
 
@@ -24,7 +25,8 @@ export interface ReactTransport {
 
 /**
  * With `NATS_URL`: tools on the tool server over NATS request/reply, and each step published, on
- * one connection (`NATS_TOOLS_PREFIX` picks the tool subjects, as it does for the tool server).
+ * one connection (`NATS_TOOLS_PREFIX` picks the tool subjects, as it does for the tool server;
+ * steps go under `NATS_SUBJECT_PREFIX`, beside the other analytics subjects).
  * Without: the tool server's own catalog (built-ins and mounted MCP servers) runs in-process and
  * nothing is published, so `npm start` alone serves agents.
  */
@@ -36,10 +38,11 @@ export async function openReactTransport(config: GatewayConfig, env: NodeJS.Proc
     const nc = await connect({ servers, name: 'switchboard-gateway' }).catch((error: unknown) => {
       throw new Error(`NATS_URL ${server}: cannot connect (${error instanceof Error ? error.message : String(error)})`);
     });
-    logger.log(`tools over NATS at ${server}; steps published on switchboard.react.<session>.<type>`);
+    const { subjectPrefix } = analyticsNames(env);
+    logger.log(`tools over NATS at ${server}; steps published on ${reactStepsSubject(subjectPrefix)}`);
     return {
       bus: new NatsToolBus(nc, { subjectPrefix: env.NATS_TOOLS_PREFIX || undefined, ownsConnection: true }),
-      publisher: new NatsStepPublisher(nc),
+      publisher: new NatsStepPublisher(nc, subjectPrefix),
       nats: nc,
     };
   }

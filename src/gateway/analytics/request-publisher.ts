@@ -3,7 +3,7 @@ import type { Prices } from '@switchboard/domain';
 import type { RequestObserver, RequestRecord } from '../routing/request-record';
 import { AckedPublishes } from './acked-publishes';
 import type { AnalyticsConnection } from './analytics-connection';
-import { requestCompletedMessage } from './request-message';
+import { requestCompletedJson } from './request-message';
 import { requestsCompletedSubject } from './subjects';
 
 /** Publishes in flight at once: enough to keep up with the gateway, few enough to bound memory. */
@@ -42,7 +42,7 @@ export class RequestPublisher implements RequestObserver {
 
   requestFinished(record: RequestRecord): void {
     if (this.closed || this.queue.length - this.head >= this.bufferSize) return this.dropped();
-    this.queue.push(JSON.stringify(requestCompletedMessage(record, this.prices, Date.now())));
+    this.queue.push(requestCompletedJson(record, this.prices, Date.now()));
     this.schedule();
   }
 

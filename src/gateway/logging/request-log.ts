@@ -1,3 +1,4 @@
+import { jsonNumber as num, jsonString as str, tenths as round } from '../core/json-text';
 import type { Attempt, RequestObserver, RequestRecord } from '../routing/request-record';
 
 /** Where the request lines go: the root logger's destination, through its redaction by value. */
@@ -58,21 +59,4 @@ function attemptsJson(attempts: readonly Attempt[]): string {
     out += `,"outcome":${str(outcome)},"reason":${str(reason)},"ms":${num(round(ms))}}`;
   }
   return out;
-}
-
-/** Names, ids and fingerprints need no escaping almost always: only those that do go through `JSON.stringify`. */
-const PLAIN = /^[\w .:/@+-]*$/;
-
-function str(value: string | null): string {
-  if (value === null) return 'null';
-  return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
-}
-
-/** As JSON writes a number (a NaN or an infinity is null). */
-function num(value: number): string {
-  return Number.isFinite(value) ? String(value) : 'null';
-}
-
-function round(ms: number): number {
-  return Math.round(ms * 10) / 10;
 }

@@ -69,6 +69,8 @@ describeWithNats('a traced ReAct session: the gateway and the tool server export
     });
     const steps = toSteps(await readSse(res));
     expect(steps.at(-1)).toMatchObject({ type: 'answer', data: { content: '42' } });
+    // The session's one request log line names the client's trace.
+    await gateway!.waitFor(new RegExp(`"traceId":"${TRACE_ID}","client":null,"endpoint":"/v1/react/sessions"`));
 
     const toolSide = (spans: ReceivedSpan[]) => spans.filter((s) => s.service === 'switchboard-tool-server');
     // The request's own span ends last, when its stream has been written.

@@ -29,18 +29,21 @@ export class ReactChatService extends ReactChat {
     super();
   }
 
+  complete(alias: string, body: Record<string, unknown>, reply: FastifyReply, origin: AgentRequestOrigin): Promise<void> {
+    // Traced: the agent's session is in the client's trace, under this request's span.
+    return inServerSpan(reply.request, '/v1/chat/completions', { 'switchboard.alias': alias }, () =>
+      this.metered(alias, body, reply, origin),
+    );
+  }
+
   /** Answers, then hands the request's record (the session's model calls summed) to the observers. */
-  async complete(alias: string, body: Record<string, unknown>, reply: FastifyReply, origin: AgentRequestOrigin): Promise<void> {
-    const stream = body.stream === true;
+  private async metered(alias: string, body: Record<string, unknown>, reply: FastifyReply, origin: AgentRequestOrigin): Promise<void> {
     const requestId = String(reply.getHeader('x-request-id') ?? '');
-    const meter = new SessionMeter({ requestId, endpoint: '/v1/chat/completions', alias, stream, ...origin });
+    const meter = new SessionMeter({ requestId, endpoint: '/v1/chat/completions', alias, stream: body.stream === true, ...origin });
     const signal = clientGoneSignal(reply);
     let status = 500;
     try {
-      // Traced: the agent's session is in the client's trace, under this request's span.
-      status = await inServerSpan(reply.request, '/v1/chat/completions', { 'switchboard.alias': alias }, () =>
-        this.answer(alias, body, reply, signal, meter),
-      );
+      status = await this.answer(alias, body, reply, signal, meter);
     } finally {
       this.router.finished(meter.record(signal.aborted ? 499 : status));
     }

@@ -1,5 +1,7 @@
+import { activeTraceparent } from '@switchboard/telemetry';
 import { modelOf, usageOf } from '../routing/finish-request';
 import type { Attempt, Endpoint, ModelCall, RequestRecord, Usage } from '../routing/request-record';
+import { RequestTrace } from '../routing/request-trace';
 import type { RouteResult } from '../routing/route-result';
 import type { ModelCallMeter } from '../v1/routed-model-client';
 
@@ -27,8 +29,16 @@ export class SessionMeter implements ModelCallMeter {
   private usage: Usage | null = null;
   private served: { profile: string; model: string; key: string; responseModel: string | null } | undefined;
   private firstOutputMs: number | null = null;
+  /**
+   * Made inside the request's server span when tracing is on: the record names that trace (the
+   * log line's `traceId`); the session's spans were made as it ran, none is built from the record.
+   */
+  private readonly trace: RequestTrace | null;
 
-  constructor(private readonly origin: SessionOrigin) {}
+  constructor(private readonly origin: SessionOrigin) {
+    const traceparent = activeTraceparent();
+    this.trace = traceparent === undefined ? null : new RequestTrace(traceparent, origin.startedAt);
+  }
 
   called(result: RouteResult): void {
     for (const attempt of result.attempts) this.attempts.push(attempt);
@@ -65,7 +75,7 @@ export class SessionMeter implements ModelCallMeter {
       firstTokenMs: stream ? this.firstOutputMs : null,
       usage: this.usage,
       responseModel: served?.responseModel ?? null,
-      trace: null,
+      trace: this.trace,
       modelCalls: this.calls,
     };
   }

@@ -75,7 +75,10 @@ export interface RequestRecord {
   readonly usage: Usage | null;
   /** The model the answer names (`gen_ai.response.model`), read from it on first access like `usage`. */
   readonly responseModel: string | null;
-  /** The request's trace ids and call times, when tracing is on (its spans are built from them). */
+  /**
+   * The request's trace ids and call times, when tracing is on (its spans are built from them; an
+   * agent's request, with `modelCalls`, was traced as it ran and only names its trace).
+   */
   readonly trace: RequestTrace | null;
   /**
    * An agent's request (a ReAct session) makes several model calls, maybe answered by several

@@ -22,7 +22,7 @@ const OPERATION: Record<Endpoint, string> = {
   '/v1/responses': 'chat',
   '/v1/messages': 'chat',
   '/v1/messages/count_tokens': 'count_tokens',
-  // Sessions trace themselves (their steps and calls are spans of their own); their records carry no trace.
+  // Sessions trace themselves as they run (their steps and calls are spans of their own): no span is built from their records.
   '/v1/react/sessions': 'invoke_agent',
 };
 
@@ -36,7 +36,8 @@ const OPERATION: Record<Endpoint, string> = {
 export class RequestSpans implements RequestObserver {
   requestFinished(record: RequestRecord): void {
     const trace = record.trace;
-    if (!trace) return;
+    // An agent's request (model calls summed) was traced as it ran: its record names the trace for the log line only.
+    if (!trace || record.modelCalls !== undefined) return;
     const end = epochMs(performance.now());
     const server = startSpanWithIds(
       `POST ${record.endpoint}`,

@@ -9,6 +9,7 @@ import {
   ApiParam,
   ApiProduces,
   ApiQuery,
+  ApiResponse,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -76,6 +77,11 @@ export class ReactSessionsController {
   @ApiOkResponse({ description: 'The session, one event per step.' })
   @ApiBadRequestResponse({ description: 'An invalid body, or a model alias that is not an agent.' })
   @ApiNotFoundResponse({ description: 'Unknown model alias.' })
+  @ApiResponse({ status: 403, description: "An agent outside the client key's models (`model_not_allowed`)." })
+  @ApiResponse({
+    status: 429,
+    description: "The client's own limits (rpm, tpm, max_parallel: `rate_limit_exceeded`; budget: `insufficient_quota`), with Retry-After.",
+  })
   start(@Req() req: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
     // Traced: the session's steps, tool calls and appends are children of this span, in the client's trace.
     return inServerSpan(req, '/v1/react/sessions', {}, () => this.run(req, reply));

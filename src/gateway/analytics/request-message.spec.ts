@@ -1,38 +1,10 @@
-import type { RequestRecord } from '../routing/request-record';
+import { finishedRecord } from '../routing/testing/finished-record';
 import { requestCompletedJson, requestCompletedMessage } from './request-message';
 
 /** The message written by hand is the one `JSON.stringify` wrote of the message object: consumers see no change. */
 describe('the requests.completed message', () => {
   const prices = { 'gpt-4o': { inputPerMtok: 2.5, outputPerMtok: 10 } };
-  const record = (over: Partial<RequestRecord> = {}): RequestRecord => ({
-    requestId: 'req-1',
-    client: 'ci',
-    endpoint: '/v1/chat/completions',
-    alias: 'main-gpt',
-    stream: true,
-    profile: 'openai_main',
-    model: 'gpt-4o',
-    key: '0123456789abcdef',
-    status: 200,
-    attempts: [
-      {
-        profile: 'openai_main',
-        model: 'gpt-4o',
-        key: 'fedcba9876543210',
-        status: 429,
-        outcome: 'quarantine',
-        reason: 'rate_limited',
-        ms: 12.345,
-      },
-      { profile: 'openai_main', model: 'gpt-4o', key: '0123456789abcdef', status: null, outcome: 'ok', reason: 'ok', ms: 3.21 },
-    ],
-    latencyMs: 20.06,
-    firstTokenMs: 8.04,
-    usage: { prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 },
-    responseModel: 'gpt-4o-2024-08-06',
-    trace: null,
-    ...over,
-  });
+  const record = finishedRecord;
 
   it.each([
     ['a served stream after a failed attempt', record()],

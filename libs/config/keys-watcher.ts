@@ -4,7 +4,7 @@ import type { GatewayConfig } from './config.types';
 import { readProfileKeys } from './keys';
 
 export interface KeysWatcher {
-  /** Resolves once the watcher is ready to see changes. */
+  /** Resolves once the watcher is ready to see changes, or once it is closed (chokidar never gets ready then). */
   readonly ready: Promise<void>;
   close(): Promise<void>;
 }
@@ -73,12 +73,15 @@ export function watchKeyFiles(
     if (byFile.has(file)) fire(file);
   };
   watcher.on('add', onEvent).on('change', onEvent).on('unlink', onEvent);
-  const ready = new Promise<void>((res) => watcher.once('ready', () => res()));
+  let settle: () => void = () => undefined;
+  const ready = new Promise<void>((res) => (settle = res));
+  watcher.once('ready', () => settle());
   return {
     ready,
     close: async () => {
       for (const t of timers.values()) clearTimeout(t);
       await watcher.close();
+      settle();
     },
   };
 }

@@ -40,6 +40,15 @@ describe('watchKeyFiles', () => {
     expect(seen).toEqual([['sk-one'], ['sk-one', 'sk-two'], []]);
   });
 
+  it('settles `ready` when closed before it was ready, so whoever awaits it (a sync at shutdown) goes on', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'sb-watch-'));
+    writeFileSync(join(cwd, 'gateway.yaml'), 'providers:\n  openai_main: { type: openai }\nmodels: {}\n');
+    mkdirSync(join(cwd, 'keys'));
+    const early = watchKeyFiles(loadConfig({ path: 'gateway.yaml', cwd, env: {} }), () => undefined);
+    await early.close();
+    await expect(early.ready).resolves.toBeUndefined();
+  });
+
   it('reports a changed file it cannot read instead of throwing from its timer, and keeps watching', async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'sb-watch-'));
     writeFileSync(join(cwd, 'gateway.yaml'), 'providers:\n  openai_main: { type: openai }\n  backup: { type: openai }\nmodels: {}\n');

@@ -102,6 +102,8 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
           this.logger.error(`keys file ${file} of ${profile} could not be read (${code}): its keys stay as they were`),
       });
       await this.watcher.ready;
+      // Closed meanwhile (the gateway stopping): the watcher is gone, and so is the store soon.
+      if (this.closed) return;
       for (const profile of Object.values(config.providers)) this.setKeys(profile.name, readProfileKeys(profile));
       for (const { name } of this.providers.list()) if (!(name in config.providers)) this.setKeys(name, []);
     });

@@ -1,9 +1,10 @@
-import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { GatewayConfig } from '@switchboard/config';
 import { Counter } from 'prom-client';
 import { GATEWAY_ENV } from '../core/core.tokens';
 import { LiveConfig } from '../core/live-config';
 import { GATEWAY_CONFIG } from '../tokens';
+import { Readiness } from '../health/readiness';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { ClientLimiter, type AliasLimits } from './client-limiter';
 import { LimitsObserver } from './limits.observer';
@@ -14,15 +15,43 @@ import { RedisLimitCounters } from './redis-limit-counters';
 /** A store failure is logged at most this often (Redis down means every request fails the same way). */
 const LOG_EVERY_MS = 10_000;
 
-/** Owns the counters (memory, or Redis with `REDIS_URL`) and closes them last. */
+/** Owns the counters (memory, or Redis with `REDIS_URL`), reports Redis in readiness, and closes them last. */
 @Injectable()
-export class LimitCountersHolder implements OnApplicationShutdown {
+export class LimitCountersHolder implements OnModuleInit, OnApplicationShutdown {
   readonly counters: LimitCounters;
-  constructor(@Inject(GATEWAY_ENV) env: NodeJS.ProcessEnv) {
+  constructor(
+    @Inject(GATEWAY_ENV) env: NodeJS.ProcessEnv,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly readiness: Readiness,
+  ) {
     this.counters = env.REDIS_URL
       ? new RedisLimitCounters(env.REDIS_URL, env.REDIS_KEY_PREFIX || 'switchboard:limits:')
       : new MemoryLimitCounters();
   }
+
+  onModuleInit(): void {
+    const counters = this.counters;
+    if (!(counters instanceof RedisLimitCounters)) return;
+    // Never required: every replica shares the one Redis, so a 503 would take them all out of
+    // service at once, while each still serves (limits fail open, or only limited clients are refused).
+    const consequence =
+      this.config.limits.onRedisError === 'allow'
+        ? 'limits are not enforced meanwhile (limits.on_redis_error: allow)'
+        : 'requests of clients with limits are refused meanwhile (limits.on_redis_error: deny)';
+    this.readiness.register({
+      name: 'redis',
+      required: false,
+      check: async () => {
+        try {
+          await counters.ping();
+          return { status: 'up' };
+        } catch {
+          return { status: 'down', message: `rate-limit counters unreachable: ${consequence}` };
+        }
+      },
+    });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.counters.close();
   }

@@ -115,6 +115,11 @@ export class RedisLimitCounters implements LimitCounters {
     });
   }
 
+  /** One round trip (readiness): rejects while Redis does not answer (the client does not queue offline). */
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async admit(rules: readonly LimitRule[], spend: SpendRule | undefined, now: number): Promise<Admission> {
     const keys: string[] = [];
     const limits: number[] = [];

@@ -7,6 +7,7 @@ import { freePort, startPrivateNats, type PrivateNats } from '../../support/priv
 import { eventually } from '../../support/eventually';
 import { startGateway, type StartedGateway } from '../../support/start-gateway';
 import { describeWithNats } from '../../react/support/nats';
+import { describeWithRedis, REDIS_URL, uniqueRedisPrefix } from '../../support/redis';
 
 const config = { models: { 'mock-fast': { chain: [{ provider: 'mock', model: 'mock-1' }] } }, providers: { mock: { type: 'mock' } } };
 
@@ -73,6 +74,39 @@ describe('/health/ready without NATS_URL', () => {
       const { status, body } = await ready(gw.url);
       expect(status).toBe(200);
       expect(Object.keys(body.details).sort()).toEqual(['event_store', 'projections']);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describeWithRedis('/health/ready with REDIS_URL (the rate-limit counters)', () => {
+  const limited = { ...config, limits: { on_redis_error: 'deny' } };
+
+  it('reports Redis up when it answers', async () => {
+    const gw = await startGateway({ config, env: { REDIS_URL, REDIS_KEY_PREFIX: uniqueRedisPrefix() } });
+    try {
+      const { status, body } = await eventually(
+        () => ready(gw.url),
+        (r) => r.body.details.redis?.status === 'up',
+      );
+      expect(status).toBe(200);
+      expect(body.details).toMatchObject({ event_store: { status: 'up' }, redis: { status: 'up' } });
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('with nothing answering at REDIS_URL, stays 200 and shows Redis degraded with what it means for limits', async () => {
+    const gw = await startGateway({ config: limited, env: { REDIS_URL: `redis://127.0.0.1:${await freePort()}` } });
+    try {
+      const { status, body } = await ready(gw.url);
+      expect(status).toBe(200);
+      expect(body.status).toBe('ok');
+      expect(body.details.redis).toEqual({
+        status: 'degraded',
+        message: expect.stringContaining('requests of clients with limits are refused meanwhile (limits.on_redis_error: deny)'),
+      });
     } finally {
       await gw.close();
     }

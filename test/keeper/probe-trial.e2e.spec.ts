@@ -47,6 +47,11 @@ describe("the Keeper's probe as a cooled key's trial", () => {
       body: JSON.stringify({ model: 'main', messages: [{ role: 'user', content: 'hello' }] }),
     });
 
+  const keyListed = async (): Promise<Record<string, unknown>> => {
+    const { keys } = (await (await fetch(`${gw.url}/admin/keys`)).json()) as { keys: Array<Record<string, unknown>> };
+    return keys.find((k) => k.fingerprint === fingerprint(KEY))!;
+  };
+
   it('keeps requests off the key while its trial probe is out, and serves from it once the probe succeeded', async () => {
     const commands = gw.app.get(CommandBus);
     const until = new Date(Date.now() + 300).toISOString();
@@ -61,9 +66,13 @@ describe("the Keeper's probe as a cooled key's trial", () => {
     // The key comes back as soon as its trial succeeds: the client is told to retry shortly.
     expect(during.headers.get('retry-after')).toBe('1');
     expect(upstream.callsFor(KEY).filter((call) => call.method === 'POST')).toEqual([]);
+    // An operator sees why the key serves nothing although no quarantine is in force any more.
+    expect(await keyListed()).toMatchObject({ fingerprint: fingerprint(KEY), rotation: 'on_trial' });
 
     answerProbe();
     await waitFor('the key back in rotation', async () => (await chat()).status === 200);
+    // Back, its share of the traffic rising over keys.ramp_up_ms (10 s by default).
+    expect(await keyListed()).toMatchObject({ state: 'available', rotation: 'ramping', share: expect.any(Number) });
     const posts = upstream.callsFor(KEY).filter((call) => call.method === 'POST');
     expect(posts.length).toBeGreaterThanOrEqual(1);
     // No request called the key while the probe was its trial.

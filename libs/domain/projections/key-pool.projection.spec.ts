@@ -236,6 +236,37 @@ describe('KeyPoolProjection', () => {
     });
   });
 
+  describe('rotationOf: where a key stands on its way back (what /admin/keys shows)', () => {
+    it('cooling, then half-open, on trial, ramping with its share, and nothing once fully back', () => {
+      const h = history();
+      const pool = new KeyPoolProjection({ rampUpMs: 10_000 });
+      for (const e of [h.key(registered('k1')), h.key(registered('k2'))]) pool.apply(e);
+      expect(pool.rotationOf('k1', t0)).toBeUndefined();
+      pool.coolDown('k1', t0 + 1_000);
+      expect(pool.rotationOf('k1', t0)).toEqual({ rotation: 'cooling' });
+      expect(pool.rotationOf('k1', t0 + 1_000)).toEqual({ rotation: 'half_open' });
+      while (pool.pick('openai_main', t0 + 1_000)?.fingerprint !== 'k1');
+      expect(pool.rotationOf('k1', t0 + 1_000)).toEqual({ rotation: 'on_trial' });
+      pool.endTrial('k1', t0 + 1_000, true);
+      expect(pool.rotationOf('k1', t0 + 5_000)).toEqual({ rotation: 'ramping', share: 0.4 });
+      expect(pool.rotationOf('k1', t0 + 11_000)).toBeUndefined();
+      expect(pool.rotationOf('k2', t0 + 5_000)).toBeUndefined();
+    });
+
+    it('says nothing of a stored quarantine before its deadline, nor of a retired key: their state does', () => {
+      const h = history();
+      const pool = projectionOf([
+        h.key(registered('k1')),
+        h.key(quarantined('k1', t0 + 1_000, 429)),
+        h.key(registered('k2')),
+        h.key(retired('k2')),
+      ]);
+      expect(pool.rotationOf('k1', t0)).toBeUndefined();
+      expect(pool.rotationOf('k2', t0)).toBeUndefined();
+      expect(pool.rotationOf('k1', t0 + 1_000)).toEqual({ rotation: 'half_open' });
+    });
+  });
+
   describe('given a key back from its trial, with a ramp-up window', () => {
     const RAMP_MS = 10_000;
     /** k1 came back at t0 + 1 s; k2 served all along. */

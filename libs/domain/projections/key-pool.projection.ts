@@ -1,6 +1,6 @@
 import type { RecordedEvent } from '@switchboard/event-store';
 import type { ApiKeyEvent } from '../api-key/api-key.events';
-import type { KeyView, ProbeNote } from './views';
+import type { KeyRotation, KeyView, ProbeNote } from './views';
 import { byProviderThenFingerprint, evolveEntry, newer, newEntry, putBack, rampAdmits, type KeyEntry } from './key-entry';
 import { StreamRevisions } from './stream-revisions';
 
@@ -166,6 +166,23 @@ export class KeyPoolProjection {
       if (provider === undefined || view.provider === provider) views.push({ ...view });
     }
     return views.sort(byProviderThenFingerprint);
+  }
+
+  /**
+   * Where a key stands on its way back into rotation at `nowMs` (admin reads), or `undefined` when
+   * it is fully in rotation or out of the pool (its state says why).
+   */
+  rotationOf(fingerprint: string, nowMs: number): KeyRotation | undefined {
+    const entry = this.keys.get(fingerprint);
+    if (!entry || entry.view.state === 'retired' || entry.view.state === 'removed') return undefined;
+    if (entry.untilMs !== 0) {
+      if (entry.onTrial) return { rotation: 'on_trial' };
+      if (entry.untilMs <= nowMs) return { rotation: 'half_open' };
+      return entry.view.state === 'quarantined' ? undefined : { rotation: 'cooling' };
+    }
+    if (entry.rampFromMs === 0) return undefined;
+    const share = (nowMs - entry.rampFromMs) / this.rampUpMs;
+    return share >= 1 ? undefined : { rotation: 'ramping', share: Math.max(0, Math.round(share * 100) / 100) };
   }
 
   /** Quarantined keys whose deadline is at or before `nowMs`: the restore timer's work list. */

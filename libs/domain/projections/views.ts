@@ -20,6 +20,17 @@ export interface KeyView {
   lastProbe?: ProbeNote;
 }
 
+/**
+ * Where a key that is not quarantined stands on its way back into rotation, in this process's
+ * memory (not an event): `cooling` (out since its last 429/5xx, its quarantine being stored),
+ * `half_open` (its deadline passed: the next call is its trial), `on_trial` (that call is out),
+ * `ramping` (back, its share of the picks still rising; `share` from 0 to 1).
+ */
+export interface KeyRotation {
+  rotation: 'cooling' | 'half_open' | 'on_trial' | 'ramping';
+  share?: number;
+}
+
 export interface ProbeNote {
   /** When the probe answered (ISO). */
   at: string;

@@ -37,6 +37,16 @@ export class KeyDto {
     description: "The last probe this gateway knows of (its keeper's, or a recorded failure); a success is not an event.",
   })
   lastProbe?: ProbeNoteDto;
+
+  @ApiPropertyOptional({
+    enum: ['cooling', 'half_open', 'on_trial', 'ramping'],
+    description:
+      "A key on its way back into rotation, in this gateway's memory: cooling (its quarantine being stored), half_open (the next call is its trial), on_trial (that call is out), ramping (its share of the traffic still rising). Absent when fully in rotation, and in past states (?at=).",
+  })
+  rotation?: 'cooling' | 'half_open' | 'on_trial' | 'ramping';
+
+  @ApiPropertyOptional({ description: 'While ramping: its share of the traffic so far, from 0 to 1.', example: 0.4 })
+  share?: number;
 }
 
 export class KeyListDto {

@@ -5,14 +5,15 @@ import {
   KeyPoolProjection,
   ProjectionCheckpoints,
   ProviderHealthProjection,
+  type KeyRotation,
   type KeyView,
   type ProviderView,
 } from '@switchboard/domain';
 import type { EventStore, StreamPage } from '@switchboard/event-store';
-import { EVENT_STORE } from '../tokens';
+import { CLOCK, EVENT_STORE, type Clock } from '../tokens';
 import type { KeyDto, KeyEventDto, ProviderDto } from './admin.dto';
 
-export const toKeyDto = (k: KeyView): KeyDto => ({
+export const toKeyDto = (k: KeyView, rotation?: KeyRotation): KeyDto => ({
   fingerprint: k.fingerprint,
   provider: k.provider,
   state: k.state,
@@ -20,6 +21,7 @@ export const toKeyDto = (k: KeyView): KeyDto => ({
   ...(k.reason !== undefined && { reason: k.reason }),
   updatedAt: k.updatedAt,
   ...(k.lastProbe !== undefined && { lastProbe: { ...k.lastProbe } }),
+  ...rotation,
 });
 
 export const toProviderDto = (p: ProviderView): ProviderDto => ({
@@ -49,12 +51,18 @@ export class AdminReads {
     private readonly keys: KeyPoolProjection,
     private readonly providers: ProviderHealthProjection,
     private readonly checkpoints: ProjectionCheckpoints,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Every key (of one profile), now or as it was `at` (replaying events up to it). */
+  /**
+   * Every key (of one profile), now or as it was `at` (replaying events up to it). Now, a key on
+   * its way back into rotation says where it stands (`rotation`): memory this process holds, not
+   * an event, so a past state has none.
+   */
   async listKeys(provider?: string, at?: Date): Promise<KeyDto[]> {
-    const projection = at ? (await replayAt(this.store, this.checkpoints, at)).keys : this.keys;
-    return projection.list(provider).map(toKeyDto);
+    if (at) return (await replayAt(this.store, this.checkpoints, at)).keys.list(provider).map((k) => toKeyDto(k));
+    const now = this.clock.now();
+    return this.keys.list(provider).map((k) => toKeyDto(k, this.keys.rotationOf(k.fingerprint, now)));
   }
 
   /** One page of a key's events, oldest first. */

@@ -1,4 +1,4 @@
-import { finishedRecord } from '../routing/testing/finished-record';
+import { finishedRecord, refusedBeforeRouting } from '../routing/testing/finished-record';
 import { requestCompletedJson, requestCompletedMessage } from './request-message';
 
 /** The message written by hand is the one `JSON.stringify` wrote of the message object: consumers see no change. */
@@ -8,20 +8,7 @@ describe('the requests.completed message', () => {
 
   it.each([
     ['a served stream after a failed attempt', record()],
-    [
-      'a refusal before routing',
-      record({
-        alias: null,
-        profile: null,
-        model: null,
-        key: null,
-        client: null,
-        status: 404,
-        attempts: [],
-        firstTokenMs: null,
-        usage: null,
-      }),
-    ],
+    ['a refusal before routing', refusedBeforeRouting()],
     ['a model without a price', record({ model: 'unpriced', stream: false, firstTokenMs: null })],
     ['names and ids that need escaping', record({ requestId: 'a "quoted" id\\ with\nnewline', client: 'caf\u00e9 \u2028 client' })],
   ])('is what JSON.stringify wrote for %s', (_what, r) => {

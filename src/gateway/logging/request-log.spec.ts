@@ -1,6 +1,6 @@
 import pino from 'pino';
 import type { RequestRecord } from '../routing/request-record';
-import { finishedRecord } from '../routing/testing/finished-record';
+import { finishedRecord, refusedBeforeRouting } from '../routing/testing/finished-record';
 import { requestLine } from './request-log';
 
 /** The line written by hand is the line pino wrote for the same fields: log readers see no change. */
@@ -45,20 +45,7 @@ describe('the request line', () => {
   it.each([
     ['a served stream with a failed attempt', record()],
     ['a trace id', record({ trace: { traceId: '4bf92f3577b34da6a3ce929d0e0e4736' } as RequestRecord['trace'] })],
-    [
-      'a refusal before routing',
-      record({
-        alias: null,
-        profile: null,
-        model: null,
-        key: null,
-        client: null,
-        status: 404,
-        attempts: [],
-        firstTokenMs: null,
-        usage: null,
-      }),
-    ],
+    ['a refusal before routing', refusedBeforeRouting()],
     [
       'names and ids that need escaping',
       record({

@@ -32,3 +32,19 @@ export function finishedRecord(over: Partial<RequestRecord> = {}): RequestRecord
     ...over,
   };
 }
+
+/** A request refused before routing (no alias resolved, no client named): every routing field null. */
+export function refusedBeforeRouting(over: Partial<RequestRecord> = {}): RequestRecord {
+  return finishedRecord({
+    alias: null,
+    profile: null,
+    model: null,
+    key: null,
+    client: null,
+    status: 404,
+    attempts: [],
+    firstTokenMs: null,
+    usage: null,
+    ...over,
+  });
+}

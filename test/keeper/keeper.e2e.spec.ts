@@ -133,8 +133,11 @@ describe('the Keeper inside the gateway', () => {
     );
     expect(broken.state).toBe('available');
     const events = await history(BROKEN);
+    // The key still answers 500, so a later probe round may quarantine it again and its next deadline
+    // restore it again: every restore is a deadline's, and no probe ever succeeded.
     const restored = events.filter((e) => e.type === 'KeyRestored');
-    expect(restored).toEqual([expect.objectContaining({ data: expect.objectContaining({ reason: 'deadline_passed' }) })]);
+    expect(restored.length).toBeGreaterThanOrEqual(1);
+    expect(restored.map((e) => e.data.reason)).toEqual(restored.map(() => 'deadline_passed'));
     expect(events.filter((e) => e.type === 'ProbeSucceeded')).toEqual([]);
   });
 

@@ -5,7 +5,16 @@ import { benchEventStores, type EventStoreResult, type EventStoreSkipped } from 
 import { callgrindPrefix, countDir, countInstructions, hasCallgrind, type InstructionCount } from './instructions';
 import { loadGenerator, median, runLoad, runStreams, type LoadResult, type StreamResult, type Target } from './load';
 import { cpuMsOf, freePort, memoryOf, settle, startNode, type ServerProcess } from './processes';
-import { BENCH_CLIENT_HEADERS, describeSwitchboard, startBenchNats, startSwitchboard, type BenchNats } from './switchboard';
+import {
+  BENCH_CLIENT_HEADERS,
+  describeConfiguration,
+  FEATURES_ALONE,
+  PRODUCTION,
+  startBenchNats,
+  startSwitchboard,
+  type BenchNats,
+  type SwitchboardConfiguration,
+} from './switchboard';
 
 /**
  * `npm run bench`: one run, one machine, one fake upstream; direct (the floor), a raw undici proxy
@@ -22,12 +31,15 @@ import { BENCH_CLIENT_HEADERS, describeSwitchboard, startBenchNats, startSwitchb
  * tables only, no targets checked), BENCH_INSTRUCTIONS=0 (no instruction counts; they take a few
  * minutes under valgrind, `instructions.ts`), BENCH_TRACING=1 (one more target, "switchboard traced":
  * OTEL_EXPORTER_OTLP_ENDPOINT set, its spans posted to `span-sink.ts`; in every table, no target checked),
+ * BENCH_VARIANTS=0 (leaves out the three Switchboard targets with one feature alone, `FEATURES_ALONE`
+ * in `switchboard.ts`, measured in the capacity phase for the open issues' criteria),
  * BENCH_ONLY=instructions (only the counts, printed, no
  * results.md: an A/B of a change to the request path on a shared machine), BENCH_COUNT_TARGETS
  * (which of "buffered proxy,raw proxy,switchboard" to count), BENCH_COUNT_WARM and
  * BENCH_COUNT_REQUESTS (requests to warm with and to count).
  * Switchboard runs in the production configuration `switchboard.ts` describes (a client key with
- * limits, NATS publishing to a private nats-server, a log line per request).
+ * limits, NATS publishing to a private nats-server, a log line per request), and, for the criteria
+ * of issues 19, 20 and 21, with each of those features alone.
  */
 const root = resolve(__dirname, '../..');
 const dist = resolve(__dirname, '..');
@@ -40,13 +52,23 @@ const concurrencies = (process.env.BENCH_CONCURRENCY ?? '1,32,256').split(',').m
 const floors = process.env.BENCH_FLOORS === '1';
 const instructions = process.env.BENCH_INSTRUCTIONS !== '0';
 const tracing = process.env.BENCH_TRACING === '1';
+const variants = process.env.BENCH_VARIANTS !== '0';
 const onlyInstructions = process.env.BENCH_ONLY === 'instructions';
 const countTargets = (process.env.BENCH_COUNT_TARGETS ?? 'buffered proxy,raw proxy,switchboard').split(',');
 const upstreamChunks = 20;
 
 type Phase = 'capacity' | 'latency';
-/** One target as each phase reaches it: the same process, an instant or a thinking upstream behind it. */
-type PhasedTarget = Record<Phase, Target> & { name: string; pid?: number; floor?: boolean };
+/**
+ * One target as each phase reaches it: the same process, an instant or a thinking upstream behind
+ * it. Without `latency` it runs in the capacity phase only (a Switchboard with one feature alone).
+ */
+interface PhasedTarget {
+  name: string;
+  capacity: Target;
+  latency?: Target;
+  pid?: number;
+  floor?: boolean;
+}
 /** One run, with the CPU its server spent per request answered (user + system, every thread; NaN for direct). */
 type RunResult = LoadResult & { cpuUs: number };
 type Results = Map<string, Map<number, RunResult[]>>;
@@ -75,7 +97,7 @@ async function main(): Promise<void> {
 
     const raw = await startNode('raw proxy', [join(dist, 'bench/raw-proxy.js'), `--upstream=${upstreamRoot}`]);
     started.push(raw);
-    const switchboard = await startSwitchboard(upstreamRoot, thinking, nats);
+    const switchboard = await startSwitchboard(upstreamRoot, thinking, PRODUCTION, nats);
     started.push(switchboard);
     const portkey = await startPortkey();
     if (portkey) started.push(portkey);
@@ -110,10 +132,24 @@ async function main(): Promise<void> {
         },
       },
     ];
+    for (const config of variants ? FEATURES_ALONE : []) {
+      if (config.analytics && !nats) {
+        log(`${config.name}: nats-server is not installed; skipped`);
+        continue;
+      }
+      const alone = await startSwitchboard(upstreamRoot, thinking, config, nats);
+      started.push(alone);
+      const { name } = config;
+      targets.push({
+        name,
+        pid: alone.child.pid,
+        capacity: { name, url: `http://127.0.0.1:${alone.port}/v1/chat/completions`, headers: BENCH_CLIENT_HEADERS, model: 'bench' },
+      });
+    }
     if (tracing) {
       const sink = await startNode('span sink', [join(dist, 'bench/span-sink.js')]);
       started.push(sink);
-      const traced = await startSwitchboard(upstreamRoot, thinking, nats, {
+      const traced = await startSwitchboard(upstreamRoot, thinking, PRODUCTION, nats, {
         env: { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sink.port}` },
       });
       started.push(traced);
@@ -174,13 +210,13 @@ async function main(): Promise<void> {
     });
 
     const streaming = await runStreams(
-      targets.filter((x) => !x.floor).map((t) => t.capacity),
+      targets.filter((x) => !x.floor && x.latency).map((t) => t.capacity),
       streams,
     );
     for (const [name, s] of streaming)
       log(`${name.padEnd(14)} streaming: first chunk ${s.ttfc.toFixed(3)} ms, last ${s.ttlc.toFixed(3)} ms`);
 
-    const memory = new Map(targets.filter((t) => t.pid && !t.floor).map((t) => [t.name, memoryOf(t.pid!)]));
+    const memory = new Map(targets.filter((t) => t.pid && !t.floor && t.latency).map((t) => [t.name, memoryOf(t.pid!)]));
     await Promise.all(started.splice(1).map((s) => s.stop()));
 
     log('event stores (SQLite, PostgreSQL): appends and a 100,000-event projection rebuild');
@@ -202,6 +238,7 @@ async function main(): Promise<void> {
       profile,
       counts,
       nats: nats !== undefined,
+      variants: variants ? FEATURES_ALONE : [],
     });
     writeFileSync(join(root, 'bench/results.md'), report);
     console.log(`\n${report}`);
@@ -221,17 +258,20 @@ async function runPhase(
   afterRun?: (t: PhasedTarget, c: number) => void,
 ): Promise<Results> {
   const results: Results = new Map();
+  const width = Math.max(...targets.map((t) => t.name.length));
   for (const c of concurrencies) {
     for (let r = 0; r < rounds; r++) {
       for (const t of targets) {
+        const target = t[phase];
+        if (!target) continue;
         const cpuBefore = t.pid ? cpuMsOf(t.pid) : NaN;
-        const load = await runLoad(t[phase], c, durationS);
+        const load = await runLoad(target, c, durationS);
         const result = { ...load, cpuUs: t.pid ? ((cpuMsOf(t.pid) - cpuBefore) * 1000) / load.requests : NaN };
         const byC = results.get(t.name) ?? new Map<number, RunResult[]>();
         byC.set(c, [...(byC.get(c) ?? []), result]);
         results.set(t.name, byC);
         log(
-          `${phase.padEnd(8)} ${t.name.padEnd(14)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${t.pid ? `, ${result.cpuUs.toFixed(0)} µs CPU/request` : ''}${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
+          `${phase.padEnd(8)} ${t.name.padEnd(width)} c=${String(c).padEnd(3)} round ${r + 1}: ${result.rps.toFixed(0)} rps, p50 ${result.p50.toFixed(3)} ms, p99 ${result.p99.toFixed(3)} ms${t.pid ? `, ${result.cpuUs.toFixed(0)} µs CPU/request` : ''}${result.errors + result.non2xx ? `, ${result.errors} errors, ${result.non2xx} non-2xx` : ''}`,
         );
         afterRun?.(t, c);
         const waited = await settle(servers);
@@ -268,7 +308,7 @@ async function profileSwitchboard(upstreamRoot: string, thinking: string, nats: 
   const dir = join(root, 'bench/profiles');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `switchboard-c32-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`);
-  const sb = await startSwitchboard(upstreamRoot, thinking, nats, {
+  const sb = await startSwitchboard(upstreamRoot, thinking, PRODUCTION, nats, {
     nodeArgs: ['-r', join(dist, 'bench/cpu-profile-hook.js')],
     env: { BENCH_PROFILE_FILE: file },
     ipc: true,
@@ -333,7 +373,8 @@ async function countPerRequest(
       name: 'switchboard',
       headers: BENCH_CLIENT_HEADERS,
       model: 'bench',
-      start: () => startSwitchboard(upstreamRoot, thinking, nats, { prefix: callgrindPrefix(dir, 'switchboard'), timeoutMs: 300_000 }),
+      start: () =>
+        startSwitchboard(upstreamRoot, thinking, PRODUCTION, nats, { prefix: callgrindPrefix(dir, 'switchboard'), timeoutMs: 300_000 }),
     },
   ].filter((subject) => countTargets.includes(subject.name));
   const counts: InstructionCount[] = [];
@@ -409,6 +450,8 @@ interface ReportInput {
   counts?: InstructionCount[];
   /** Whether Switchboard published to NATS (a nats-server was there to start). */
   nats: boolean;
+  /** The configurations with one feature alone the run was asked for (measured unless skipped). */
+  variants: readonly SwitchboardConfiguration[];
 }
 
 function renderReport(r: ReportInput): string {
@@ -425,9 +468,18 @@ function renderReport(r: ReportInput): string {
     `Each figure is the median of ${rounds} rounds of ${durationS} s (${loadGenerator}, closed loop, rounds interleaved across targets). ` +
       `One local fake upstream: it answers at once (capacity), or after ${thinkMs} ms like a model (latency); streams send ${upstreamChunks} SSE chunks.`,
     '',
-    describeSwitchboard(r.nats),
+    `Switchboard ran as in production: ${describeConfiguration(PRODUCTION, r.nats)}.`,
     '',
   );
+  if (r.variants.length > 0) {
+    lines.push(
+      "For the open issues' criteria, each in the configuration its issue names, Switchboard also ran with one feature alone " +
+        '(capacity phase only, taking turns with the other targets; `BENCH_VARIANTS=0` leaves them out):',
+      '',
+      ...r.variants.map((v) => `- ${v.name} (issue ${v.criterion!.issue}): ${describeConfiguration(v, r.nats)}`),
+      '',
+    );
+  }
   const table = (title: string, note: string, results: Results) => {
     lines.push(`## ${title}`, '', note, '');
     if (r.targets.some((t) => t.floor)) {
@@ -442,7 +494,7 @@ function renderReport(r: ReportInput): string {
       '|---|---:|---:|---:|---:|---:|---:|---:|',
     );
     for (const c of concurrencies) {
-      for (const t of r.targets) {
+      for (const t of r.targets.filter((x) => results.has(x.name))) {
         const extra = (k: 'p50' | 'p99') => (t.name === 'direct' ? '—' : added(results, t.name, c, k).toFixed(3));
         lines.push(
           `| ${t.name} | ${c} | ${med(results, t.name, c, 'rps').toFixed(0)} | ${med(results, t.name, c, 'p50').toFixed(3)} | ${med(results, t.name, c, 'p99').toFixed(3)} | ${extra('p50')} | ${extra('p99')} | ${t.pid ? med(results, t.name, c, 'cpuUs').toFixed(0) : '—'} |`,
@@ -473,7 +525,7 @@ function renderReport(r: ReportInput): string {
     '|---|---:|---:|---:|---:|',
   );
   const direct = r.streaming.get('direct')!;
-  for (const t of r.targets.filter((x) => !x.floor)) {
+  for (const t of r.targets.filter((x) => r.streaming.has(x.name))) {
     const s = r.streaming.get(t.name)!;
     lines.push(
       `| ${t.name} | ${s.ttfc.toFixed(3)} | ${s.ttlc.toFixed(3)} | ${t.name === 'direct' ? '—' : (s.ttfc - direct.ttfc).toFixed(3)} | ${s.reads} |`,
@@ -536,6 +588,21 @@ function renderReport(r: ReportInput): string {
     const ratio = sbRps / med(r.capacity, 'portkey', c32, 'rps');
     checks.unshift([`RPS at c=${c32} ≥ 5 × Portkey (capacity)`, ratio >= 5, `${ratio.toFixed(2)} ×`]);
   }
+  const criteria: Array<[string, boolean | undefined, string]> = r.variants.map((v) => {
+    const { issue, addedP50 } = v.criterion!;
+    const name =
+      `issue ${issue} criterion, ${v.name}: RPS at c=${c32} ≥ 0.75 × raw proxy` + (addedP50 ? `, added p50 at c=${c1} ≤ 0.5 ms` : '');
+    if (!r.capacity.has(v.name)) return [name, undefined, 'not measured: nats-server is not installed'];
+    const ratio = med(r.capacity, v.name, c32, 'rps') / rawRps;
+    const p50 = added(r.capacity, v.name, c1, 'p50');
+    return [
+      name,
+      ratio >= 0.75 && (!addedP50 || p50 <= 0.5),
+      `${ratio.toFixed(2)} ×` +
+        (addedP50 ? `, ${p50.toFixed(3)} ms` : '') +
+        ` (${med(r.capacity, v.name, c32, 'cpuUs').toFixed(0)} µs CPU/request)`,
+    ];
+  });
   if (r.counts) {
     const { warm, counted, connections } = COUNT_OPTIONS;
     lines.push(
@@ -558,8 +625,13 @@ function renderReport(r: ReportInput): string {
       );
     }
   }
-  lines.push('', '## Targets', '', '| target | met | measured |', '|---|---|---|');
-  for (const [name, ok, value] of checks) lines.push(`| ${name} | ${ok ? 'yes' : '**no**'} | ${value} |`);
+  lines.push('', '## Targets', '');
+  if (criteria.length > 0) {
+    lines.push("Rows without an issue number are Switchboard's production configuration; each issue's row, its configuration alone.", '');
+  }
+  lines.push('| target | met | measured |', '|---|---|---|');
+  for (const [name, ok, value] of [...checks, ...criteria])
+    lines.push(`| ${name} | ${ok === undefined ? '—' : ok ? 'yes' : '**no**'} | ${value} |`);
   const findings = join(root, 'bench/findings.md');
   if (existsSync(findings)) lines.push('', readFileSync(findings, 'utf8').trim());
   if (r.profile) {

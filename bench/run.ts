@@ -35,7 +35,7 @@ import {
  * in `switchboard.ts`, measured in the capacity phase for the open issues' criteria),
  * BENCH_ONLY=instructions (only the counts, printed, no
  * results.md: an A/B of a change to the request path on a shared machine), BENCH_COUNT_TARGETS
- * (which of "buffered proxy,raw proxy,switchboard" to count), BENCH_COUNT_WARM and
+ * (which of "buffered proxy,raw proxy,switchboard" to count, or a configuration of `FEATURES_ALONE` by name), BENCH_COUNT_WARM and
  * BENCH_COUNT_REQUESTS (requests to warm with and to count).
  * Switchboard runs in the production configuration `switchboard.ts` describes (a client key with
  * limits, NATS publishing to a private nats-server, a log line per request), and, for the criteria
@@ -369,13 +369,14 @@ async function countPerRequest(
   const subjects: Array<{ name: string; headers: Record<string, string>; model?: string; start: () => Promise<ServerProcess> }> = [
     proxy('buffered proxy', 'bench/floor-proxies.js', ['--kind=buffered']),
     proxy('raw proxy', 'bench/raw-proxy.js', []),
-    {
-      name: 'switchboard',
+    // The production configuration, and each issue's alone (named in BENCH_COUNT_TARGETS to count it).
+    ...[PRODUCTION, ...FEATURES_ALONE].map((config) => ({
+      name: config.name,
       headers: BENCH_CLIENT_HEADERS,
       model: 'bench',
       start: () =>
-        startSwitchboard(upstreamRoot, thinking, PRODUCTION, nats, { prefix: callgrindPrefix(dir, 'switchboard'), timeoutMs: 300_000 }),
-    },
+        startSwitchboard(upstreamRoot, thinking, config, nats, { prefix: callgrindPrefix(dir, config.name), timeoutMs: 300_000 }),
+    })),
   ].filter((subject) => countTargets.includes(subject.name));
   const counts: InstructionCount[] = [];
   try {

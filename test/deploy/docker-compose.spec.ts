@@ -6,7 +6,32 @@ import { loadConfig } from '@switchboard/config';
 
 /** No Docker engine runs here: the compose file is checked against the Compose Specification schema. */
 const root = join(__dirname, '../..');
-const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'));
+// Merge keys (`<<: *gateway`) as Compose resolves them: the services below are what Compose runs.
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+
+/** What the specs read of a service (NATS and the stores have no `depends_on`, the stores no `command`). */
+interface Service {
+  profiles?: string[];
+  command: string[];
+  volumes: string[];
+  environment: Record<string, string>;
+  depends_on: Record<string, { condition: string }>;
+}
+const services = compose.services as Record<string, Service>;
+const APPS = {
+  gateway: 'dist/src/gateway/main.js',
+  keeper: 'dist/src/keeper/main.js',
+  tools: 'dist/src/tool-server/main.js',
+} as const;
+/** The services `docker compose --profile <profile> up` starts: the profile's own and those with no profile. */
+const activeIn = (profile: string) =>
+  Object.keys(services).filter((name) => services[name].profiles === undefined || services[name].profiles!.includes(profile));
+/** The active services of a profile that run one of the apps, by app. */
+const appsIn = (profile: string) =>
+  Object.fromEntries(
+    Object.entries(APPS).map(([app, entry]) => [app, activeIn(profile).filter((name) => services[name].command?.at(-1) === entry)]),
+  ) as Record<keyof typeof APPS, string[]>;
+const PROFILES = ['kurrentdb', 'postgres'];
 
 describe('docker-compose.yml', () => {
   it('is valid against the Compose Specification', () => {
@@ -41,14 +66,11 @@ describe('docker-compose.yml', () => {
     );
   });
 
-  it('offers the shared store as a profile, KurrentDB or PostgreSQL, each with its own gateway and Keeper on it', () => {
-    const { services } = compose;
-    const inProfile = (profile: string) => Object.keys(services).filter((name) => services[name].profiles?.includes(profile));
-    expect(inProfile('kurrentdb').sort()).toEqual(['eventstore', 'gateway', 'keeper']);
-    expect(inProfile('postgres').sort()).toEqual(['gateway-postgres', 'keeper-postgres', 'postgres']);
-    // NATS and the tool server serve either.
+  it('offers the shared store as a profile, KurrentDB or PostgreSQL, each with its own gateway, Keeper and tool server on it', () => {
+    expect(activeIn('kurrentdb').sort()).toEqual(['eventstore', 'gateway', 'keeper', 'nats', 'tools']);
+    expect(activeIn('postgres').sort()).toEqual(['gateway-postgres', 'keeper-postgres', 'nats', 'postgres', 'tools-postgres']);
+    // NATS serves either.
     expect(services.nats.profiles).toBeUndefined();
-    expect(services.tools.profiles).toBeUndefined();
 
     const pg = services['gateway-postgres'];
     expect(pg.environment.EVENT_STORE_URL).toMatch(/^postgres:\/\/switchboard:.*@postgres:5432\/switchboard$/);
@@ -61,6 +83,25 @@ describe('docker-compose.yml', () => {
     expect(pgEnv).toEqual(esdbEnv);
     expect(pg.command).toEqual(services.gateway.command);
     expect(services['keeper-postgres'].command).toEqual(services.keeper.command);
+    expect(services['tools-postgres'].command).toEqual(services.tools.command);
+  });
+
+  // The config (PUT /admin/config), issued client keys and MCP keys live in the store: a process on
+  // another store, or on none (its own file, or a local SQLite file), never sees them.
+  it.each(PROFILES)('%s: every gateway, Keeper and tool server the profile runs reads the same store as its gateway', (profile) => {
+    const apps = appsIn(profile);
+    expect(Object.values(apps).map((names) => names.length)).toEqual([1, 1, 1]);
+    const store = services[apps.gateway[0]].environment?.EVENT_STORE_URL;
+    expect(store).toMatch(/^(esdb|postgres):\/\//);
+    for (const name of Object.values(apps).flat())
+      expect({ service: name, EVENT_STORE_URL: services[name].environment?.EVENT_STORE_URL }).toEqual({
+        service: name,
+        EVENT_STORE_URL: store,
+      });
+    // The store's own service is in the same profile, and each app waits for it to be healthy.
+    const host = new URL(store!).hostname;
+    expect(activeIn(profile)).toContain(host);
+    for (const name of Object.values(apps).flat()) expect(services[name].depends_on?.[host]).toEqual({ condition: 'service_healthy' });
   });
 
   it('builds every app from the Dockerfile, whose entry points exist in the build', () => {

@@ -105,14 +105,15 @@ describe('deploy/k8s', () => {
     },
   );
 
-  it('production runs three gateways on one shared store named by a Secret, one keeper and a tool server', () => {
+  it('production runs three gateways, one keeper and a tool server, all on one shared store named by a Secret', () => {
     expect(deployment('switchboard-gateway').spec.replicas).toBe(3);
     expect(deployment('switchboard-keeper').spec.replicas).toBe(1);
     expect(deployment('switchboard-tools').spec.replicas).toBeGreaterThanOrEqual(1);
-    for (const name of ['switchboard-gateway', 'switchboard-keeper']) {
-      expect(envOf(containerOf(name)).EVENT_STORE_URL.valueFrom?.secretKeyRef).toEqual({
-        name: 'switchboard-store',
-        key: 'EVENT_STORE_URL',
+    // The tool server too: it follows the stored config (tools, MCP keys, issued client keys).
+    for (const name of deployments) {
+      expect({ name, store: envOf(containerOf(name)).EVENT_STORE_URL?.valueFrom?.secretKeyRef }).toEqual({
+        name,
+        store: { name: 'switchboard-store', key: 'EVENT_STORE_URL' },
       });
     }
     expect(envOf(containerOf('switchboard-gateway')).KEEPER_ENABLED.value).toBe('false');

@@ -86,6 +86,77 @@ export function profilesMissingKeys(document: ConfigDocument, env: NodeJS.Proces
   return missing;
 }
 
+/** A literal secret of a document (given as itself or as its mask), by path and fingerprint; never its value. */
+export interface LiteralSecret {
+  /** Where the document holds it, e.g. `providers.openai.keys[1]`, `auth.client_keys[0].key`. */
+  path: string;
+  fingerprint: string;
+}
+
+/** Every literal secret of a document, as itself or masked, in document order: `${VAR}` references are not secrets here. */
+export function literalSecrets(document: ConfigDocument): LiteralSecret[] {
+  const found: LiteralSecret[] = [];
+  mapSecrets(structuredClone(document), (value, path) => {
+    if (value.includes('${')) return value;
+    found.push({ path, fingerprint: MASK.exec(value)?.[1] ?? fingerprint(value) });
+    return value;
+  });
+  return found;
+}
+
+/** A literal secret of a config that does not reach every process: where it is, its fingerprint, and what to do. */
+export interface SecretWarning extends LiteralSecret {
+  message: string;
+}
+
+/** How a secret reaches every process instead of one: by reference, resolved by each process from its own environment or disk. */
+function sharedWay(path: string): string {
+  if (path.startsWith('providers.')) return "set it through ${VAR} in every process's environment, or in the profile's keys file";
+  if (path.startsWith('auth.')) return "set it through ${VAR} or key_env in every process's environment";
+  return "set it through ${VAR} in every process's environment";
+}
+
+/**
+ * The masked secrets of a (stored) document this process cannot turn back into their secret, so
+ * their entries are dropped here (an upstream key is never routed to, a client or admin key is
+ * refused): only the process the secret was sent to, or one whose own file holds it, uses it.
+ */
+export function unknownSecrets(document: ConfigDocument, secrets: ReadonlyMap<string, string>): SecretWarning[] {
+  return literalSecrets(document)
+    .filter((s) => !secrets.has(s.fingerprint))
+    .map((s) => ({
+      ...s,
+      message:
+        `${s.path} (${s.fingerprint}): the config holds this secret masked and this process does not know it, so it does not use it ` +
+        `(only the process it was sent to, or one whose own config file holds it, does); ${sharedWay(s.path)}`,
+    }));
+}
+
+/**
+ * What a document sent to this process (PUT /admin/config) holds that no other process can use:
+ * each literal secret its own file does not hold. The store keeps it masked, so the other replicas
+ * see only the mask, and this process forgets a secret it learnt from a request when it restarts;
+ * `${VAR}` (or `key_env`, or a keys file) reaches every process. `known` has every secret this
+ * process holds now, the request's included: a mask outside it is not used even here.
+ */
+export function processLocalSecrets(
+  document: ConfigDocument,
+  secrets: { fromFile: ReadonlySet<string>; known: ReadonlyMap<string, string> },
+): SecretWarning[] {
+  const unknown = new Map(unknownSecrets(document, secrets.known).map((w) => [w.path, w]));
+  return literalSecrets(document)
+    .filter((s) => !secrets.fromFile.has(s.fingerprint))
+    .map(
+      (s) =>
+        unknown.get(s.path) ?? {
+          ...s,
+          message:
+            `${s.path} (${s.fingerprint}): a literal secret reaches only this process: the store keeps it masked, so other replicas ` +
+            `see only the mask and do not use it, and this process loses it on restart; ${sharedWay(s.path)}`,
+        },
+    );
+}
+
 /** Validates a document as loadConfig does (`${VAR}` from env, paths from cwd); throws `ConfigError` listing every problem. */
 export function configFromDocument(
   document: ConfigDocument,
@@ -100,28 +171,29 @@ export function configFromDocument(
   return { ...config, source: opts.source };
 }
 
-type Rewrite = (value: string) => string | undefined;
+/** Rewrites one secret-holding string found at `path`; `undefined` removes its entry. */
+type Rewrite = (value: string, path: string) => string | undefined;
 
 /** Applies `rewrite` to every secret-holding string; an entry whose secret becomes undefined is removed. */
 function mapSecrets(document: ConfigDocument, rewrite: Rewrite): ConfigDocument {
   const providers = asMapping(document.providers);
-  for (const profile of Object.values(providers ?? {})) {
+  for (const [name, profile] of Object.entries(providers ?? {})) {
     const p = asMapping(profile);
-    if (p && Array.isArray(p.keys)) p.keys = rewriteList(p.keys, rewrite);
+    if (p && Array.isArray(p.keys)) p.keys = rewriteList(p.keys, rewrite, `providers.${name}.keys`);
   }
   const auth = asMapping(document.auth);
   if (auth) {
     for (const field of ['client_keys', 'admin_keys']) {
       const list = auth[field];
       if (!Array.isArray(list)) continue;
-      auth[field] = list.flatMap((entry: unknown) => {
+      auth[field] = list.flatMap((entry: unknown, i) => {
         if (typeof entry === 'string') {
-          const value = rewrite(entry);
+          const value = rewrite(entry, `auth.${field}[${i}]`);
           return value === undefined ? [] : [value];
         }
         const m = asMapping(entry);
         if (m && typeof m.key === 'string') {
-          const value = rewrite(m.key);
+          const value = rewrite(m.key, `auth.${field}[${i}].key`);
           if (value === undefined) return [];
           m.key = value;
         }
@@ -131,17 +203,17 @@ function mapSecrets(document: ConfigDocument, rewrite: Rewrite): ConfigDocument 
   }
   const search = asMapping(asMapping(document.tools)?.web_search);
   if (search && typeof search.tavily_api_key === 'string') {
-    const value = rewrite(search.tavily_api_key);
+    const value = rewrite(search.tavily_api_key, 'tools.web_search.tavily_api_key');
     if (value === undefined) delete search.tavily_api_key;
     else search.tavily_api_key = value;
   }
   return document;
 }
 
-function rewriteList(list: unknown[], rewrite: Rewrite): unknown[] {
-  return list.flatMap((item) => {
+function rewriteList(list: unknown[], rewrite: Rewrite, path: string): unknown[] {
+  return list.flatMap((item, i) => {
     if (typeof item !== 'string') return [item];
-    const value = rewrite(item);
+    const value = rewrite(item, `${path}[${i}]`);
     return value === undefined ? [] : [value];
   });
 }

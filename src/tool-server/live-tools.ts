@@ -4,6 +4,7 @@ import {
   configFromDocument,
   maskSecrets,
   readConfigDocument,
+  unknownSecrets,
   type GatewayConfig,
   type ToolsConfig,
 } from '@switchboard/config';
@@ -35,6 +36,8 @@ export class LiveTools {
   private closed = false;
   /** Literal secrets of this process's file, by fingerprint: those a masked document can use here. */
   private readonly secrets = new Map<string, string>();
+  /** Masked secrets already reported as unknown here, so each is said once. */
+  private readonly reportedUnknown = new Set<string>();
 
   private constructor(
     public catalog: ToolCatalog,
@@ -125,6 +128,12 @@ export class LiveTools {
       this.retire(previous, config.tools.callTimeoutMs);
     }
     this.logger.log(`config revision ${data.revision} applied (by ${data.by})`);
+    // Upstream keys are the gateway's to use; the keys /mcp takes and the tools' own are this server's.
+    for (const unknown of unknownSecrets(data.document, this.secrets)) {
+      if (unknown.path.startsWith('providers.') || this.reportedUnknown.has(unknown.fingerprint)) continue;
+      this.reportedUnknown.add(unknown.fingerprint);
+      this.logger.warn(`config revision ${data.revision}: ${unknown.message}`);
+    }
   }
 
   /** A call that started on the previous catalog may run up to the call timeout: it is closed after that. */

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Logger } from '@nestjs/common';
 import { loadConfig } from '@switchboard/config';
+import { fingerprint } from '@switchboard/domain';
 import { createToolServer, type RunningToolServer } from '../../src/tool-server/main';
 import { eventually } from '../support/eventually';
 import { startGateway, type StartedGateway } from '../support/start-gateway';
@@ -11,6 +13,8 @@ import { describeWithNats, NATS_URL, uniquePrefix } from '../react/support/nats'
 const ADMIN_KEY = 'sb-tools-follow-admin-0001';
 const FIRST_CLIENT = 'sb-tools-follow-client-0001';
 const SECOND_CLIENT = 'sb-tools-follow-client-0002';
+/** Sent literally in a PUT to the gateway: stored masked, so the tool server never learns it. */
+const PUT_ONLY_CLIENT = 'sb-tools-follow-client-0003';
 // A literal key travels masked and only processes whose file holds it can use it; a `${VAR}` one works everywhere.
 process.env.TOOLS_FOLLOW_SECOND_KEY = SECOND_CLIENT;
 
@@ -126,5 +130,39 @@ describeWithNats('the tool server follows the stored config', () => {
     clients.push(client);
     const listed = (await client.listTools()).tools.map((t) => t.name);
     expect(listed.some((n) => n.startsWith('meteo__'))).toBe(true);
+  });
+
+  it('refuses a literal client key PUT through the gateway, and says once, by path, that it does not know it', async () => {
+    // The tool server's Logger is Nest's shared one in this process: its warnings are told apart by context.
+    const warned: string[] = [];
+    const spy = jest.spyOn(Logger.prototype, 'warn').mockImplementation(function (this: Logger, message: unknown) {
+      if (this.context === 'ToolServerConfig') warned.push(String(message));
+    });
+    /** PUTs the config with the literal client key and these admin keys; resolves once the tool server says SECOND_CLIENT is `status`. */
+    const putWithAdmins = async (adminKeys: unknown[], status: number) => {
+      const current = (await (await admin('GET', '/admin/config')).json()) as { revision: number; config: Record<string, unknown> };
+      const next = { ...current.config, auth: { admin_keys: adminKeys, client_keys: [{ name: 'put-only', key: PUT_ONLY_CLIENT }] } };
+      expect((await admin('PUT', '/admin/config', { config: next }, { 'if-match': `"${current.revision}"` })).status).toBe(200);
+      // The tool server applies keys, then warns, in one go: once it answers so, the revision's warnings are out.
+      expect(
+        await eventually(
+          () => mcpStatus(SECOND_CLIENT),
+          (s) => s === status,
+          5_000,
+        ),
+      ).toBe(status);
+    };
+    try {
+      const ops = { name: 'ops', key: ADMIN_KEY };
+      await putWithAdmins([ops], 401);
+      // A later revision with the same literal key (and SECOND_CLIENT as an admin key, to see it applied) warns no more.
+      await putWithAdmins([ops, { name: 'second', key: '${TOOLS_FOLLOW_SECOND_KEY}' }], 200);
+      expect((await fetch(`${gw.url}/v1/models`, { headers: { authorization: `Bearer ${PUT_ONLY_CLIENT}` } })).status).toBe(200);
+      expect(await mcpStatus(PUT_ONLY_CLIENT)).toBe(401);
+      expect(warned).toEqual([expect.stringContaining(`auth.client_keys[0].key (${fingerprint(PUT_ONLY_CLIENT)})`)]);
+      expect(warned.join('\n')).not.toContain(PUT_ONLY_CLIENT);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

@@ -13,7 +13,8 @@ import { ProjectionFeed } from './projection-feed';
  * keys KeyRemoved); each profile's keys (config `keys:` plus its keys file) are registered /
  * removed to match, at start, whenever a keys file changes and whenever a new config is applied.
  * A literal key is known by the fingerprint the stored config shows, so a process whose own file
- * lacks the secret still keeps it registered (it just cannot use it). Secrets go to the vault
+ * lacks the secret still keeps it registered for the processes that hold it; it never routes to
+ * it (the vault has no secret for it) and LiveConfig says so once, by path. Secrets go to the vault
  * only; logs name fingerprints.
  */
 @Injectable()
@@ -24,8 +25,6 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
   private queue: Promise<void> = Promise.resolve();
   /** Profiles already warned about having no key, so each edit does not warn again. */
   private readonly keyless = new Set<string>();
-  /** Keys already warned about having no secret here. */
-  private readonly secretless = new Set<string>();
   /** Set once the start-up sync is queued: config revisions replayed by the catch-up before it are not synced one by one. */
   private following = false;
   private closed = false;
@@ -132,16 +131,13 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  /** The keys a profile should have in the store: those this process holds, and the config's literal ones it lacks the secret of. */
+  /**
+   * The keys a profile should have in the store: those this process holds, and the config's literal
+   * ones it lacks the secret of (LiveConfig has said which, by path), left to the processes that hold them.
+   */
   private desired(profile: string): string[] {
     const held = this.vault.fingerprints(profile);
     const unknown = (this.live.listedKeys.get(profile) ?? []).filter((fp) => this.vault.secret(fp) === undefined);
-    const news = unknown.filter((fp) => !this.secretless.has(fp));
-    news.forEach((fp) => this.secretless.add(fp));
-    if (news.length > 0)
-      this.logger.warn(
-        `keys of ${profile}: [${news.join(', ')}] are in the applied config but their secrets are not known to this process, which leaves them to the others`,
-      );
     return [...new Set([...held, ...unknown])];
   }
 

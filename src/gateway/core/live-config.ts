@@ -4,11 +4,14 @@ import {
   configFromDocument,
   listedKeyFingerprints,
   maskSecrets,
+  processLocalSecrets,
   profilesMissingKeys,
   readConfigDocument,
   renderConfigDocument,
+  unknownSecrets,
   type ConfigDocument,
   type GatewayConfig,
+  type SecretWarning,
 } from '@switchboard/config';
 import { CONFIG_STREAM, configDecider, runCommand, type ConfigCommand, type ConfigEvent } from '@switchboard/domain';
 import type { EventStore, RecordedEvent } from '@switchboard/event-store';
@@ -21,6 +24,8 @@ const decider = configDecider(renderConfigDocument);
 export interface AppliedConfig {
   revision: number;
   diff: string[];
+  /** The literal secrets of the document that reach this process only (see `processLocalSecrets`). */
+  warnings: SecretWarning[];
 }
 
 /**
@@ -34,8 +39,14 @@ export interface AppliedConfig {
 export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
   private readonly logger = new Logger('Config');
   private readonly listeners: Array<(config: GatewayConfig) => void> = [];
-  /** Literal secrets of this process's file, by fingerprint: the only ones a masked document can use here. */
+  /** Literal secrets known here, by fingerprint: this process's file's, then those sent to it (PUT): the only ones a masked document can use here. */
   private readonly secrets = new Map<string, string>();
+  /** The fingerprints of the secrets this process's own file holds: known again after a restart. */
+  private readonly fileSecrets: ReadonlySet<string>;
+  /** Masked secrets already reported as unknown here, so each is said once. */
+  private readonly reportedUnknown = new Set<string>();
+  /** Set once the store's latest config is in (seeded and caught up): revisions replayed before are not reported one by one. */
+  private reporting = false;
   private readonly fromFile: ConfigDocument | undefined;
   current: GatewayConfig;
   /** The store's latest revision this process has seen. */
@@ -64,10 +75,15 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
       // A config handed over as an object (tests, embedding) has no file to seed from.
       this.fromFile = undefined;
     }
+    this.fileSecrets = new Set(this.secrets.keys());
     this.document = this.fromFile ?? {};
     this.listedKeys = listedKeyFingerprints(this.document);
     this.partiallyKnown = profilesMissingKeys(this.document, env);
     feed.follow(this);
+    void Promise.all([feed.ready, this.seeded]).then(() => {
+      this.reporting = true;
+      this.reportUnknownSecrets();
+    });
   }
 
   /** Called with every newly applied config (after the one the process started with). */
@@ -90,10 +106,21 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
     return configFromDocument(document, { env: this.env, source: 'admin', secrets: this.secrets });
   }
 
+  /**
+   * The literal secrets of a document sent to this process that no other process can use, and
+   * this one would forget on restart (see `processLocalSecrets`). Learns nothing: `change` does.
+   */
+  localSecrets(document: ConfigDocument): SecretWarning[] {
+    const known = new Map(this.secrets);
+    maskSecrets(document, known);
+    return processLocalSecrets(document, { fromFile: this.fileSecrets, known });
+  }
+
   /** Validates, appends `ConfigApplied` (nothing when it changes nothing) and applies it here at once. */
   async change(document: ConfigDocument, source: 'file' | 'admin', by: string, expectedRevision?: number): Promise<AppliedConfig> {
     const masked = maskSecrets(document, this.secrets);
     this.validate(masked);
+    const warnings = this.localSecrets(document);
     const command: ConfigCommand = {
       type: 'ApplyConfig',
       data: { document: masked, text: renderConfigDocument(masked), source, by, expectedRevision, now: new Date().toISOString() },
@@ -104,7 +131,7 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
     for (const event of history) this.apply(event);
     for (const event of recorded) this.apply(event);
     const applied = recorded.at(-1) as unknown as ConfigEvent | undefined;
-    return { revision: this.revision, diff: applied?.data.diff ?? [] };
+    return { revision: this.revision, diff: applied?.data.diff ?? [], warnings };
   }
 
   history(): Promise<RecordedEvent[]> {
@@ -136,6 +163,21 @@ export class LiveConfig implements FollowingProjection, OnApplicationBootstrap {
         this.logger.error(`applying config revision ${revision}: ${error instanceof Error ? error.message : String(error)}`);
       }
     }
+    if (this.reporting) this.reportUnknownSecrets();
     this.logger.log(`config revision ${revision} applied (by ${by})`);
+  }
+
+  /**
+   * Says once per secret which masked secrets of the applied config this process cannot use (by
+   * path and fingerprint, never a value): a literal secret sent to another process, or in another
+   * process's file, reaches this one as its mask only, and its entry is dropped here.
+   */
+  private reportUnknownSecrets(): void {
+    if (this.appliedRevision !== this.revision) return;
+    for (const unknown of unknownSecrets(this.document, this.secrets)) {
+      if (this.reportedUnknown.has(unknown.fingerprint)) continue;
+      this.reportedUnknown.add(unknown.fingerprint);
+      this.logger.warn(`config revision ${this.appliedRevision}: ${unknown.message}`);
+    }
   }
 }

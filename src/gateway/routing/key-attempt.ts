@@ -34,6 +34,8 @@ export async function attemptKeys(request: RequestContext, target: RouteTarget):
   const { deps } = request;
   // What the client asked of the answer's shape, and its date, for mappers whose upstream never sees the body.
   const options = answerOptions(request.body, deps.now());
+  // Keys passed over for a secret this process lacks: the rounds that called no upstream.
+  let unknownHere = 0;
   for (let called = 0; ; called++) {
     const now = deps.now();
     if (now >= request.deadline) return 'next_profile';
@@ -41,13 +43,17 @@ export async function attemptKeys(request: RequestContext, target: RouteTarget):
     if (request.attempts.length >= deps.routing.maxUpstreamCalls) return 'next_profile';
     const key = deps.keys.pick(target.name, now, request.passedKeys);
     if (!key) {
-      if (called === 0) request.skipped.push({ profile: target.name, reason: 'no_available_key' });
-      if (called === 0 && deps.keys.earliestAvailableAt([target.name], now) !== undefined) request.transient = true;
+      // No upstream called: the 503 says why (keys other processes hold the secrets of, or none available).
+      if (called === unknownHere)
+        request.skipped.push({ profile: target.name, reason: unknownHere > 0 ? 'key_secret_unknown' : 'no_available_key' });
+      if (called === unknownHere && deps.keys.earliestAvailableAt([target.name], now) !== undefined) request.transient = true;
       return 'next_profile';
     }
     const secret = deps.secrets.secret(key.fingerprint);
-    // Registered in the store but unknown to this process (its keys file changed): not ours to use.
+    // Registered in the store but unknown to this process (its keys file changed, or a literal key
+    // of a config sent to another process, stored masked): not ours to use, never called.
     if (secret === undefined) {
+      unknownHere++;
       if (deps.keys.onTrial(key.fingerprint)) deps.keys.endTrial(key.fingerprint, now, false);
       passKey(request, key.fingerprint);
       continue;

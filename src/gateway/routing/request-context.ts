@@ -9,7 +9,7 @@ import type { Chunk } from './stream-cursor';
 /** A profile passed over without a call (or refused the request before one). */
 export interface Skip {
   profile: string;
-  reason: SkipReason | 'no_available_key' | 'unsupported';
+  reason: SkipReason | 'no_available_key' | 'key_secret_unknown' | 'unsupported';
   param?: string | null;
   message?: string;
 }

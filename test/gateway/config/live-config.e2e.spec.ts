@@ -110,7 +110,11 @@ describe('config in the event store, followed by two replicas', () => {
         expect.stringMatching(/^routing\.retries\.max_attempts: /),
       ]),
     );
-    expect((await admin(a, 'POST', '/admin/config/validate', { config: current.config })).body).toEqual({ valid: true, errors: [] });
+    expect((await admin(a, 'POST', '/admin/config/validate', { config: current.config })).body).toEqual({
+      valid: true,
+      errors: [],
+      warnings: [],
+    });
     expect((await admin(a, 'PUT', '/admin/config', { config: broken }, { 'if-match': '"2"' })).status).toBe(400);
     expect((await admin(a, 'GET', '/admin/config')).body.revision).toBe(2);
   });

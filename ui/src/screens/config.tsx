@@ -33,6 +33,8 @@ export function Config() {
   const [running, setRunning] = useState<{ revision: string; text: string }>();
   const [draft, setDraft] = useState('');
   const [errors, setErrors] = useState<PathError[]>([]);
+  /** The applied config's literal secrets that reach this gateway only (PUT's `warnings`). */
+  const [localSecrets, setLocalSecrets] = useState<string[]>([]);
   const [showDiff, setShowDiff] = useState(false);
   const [status, setStatus] = useState<string>();
   const [failure, setFailure] = useState<string>();
@@ -88,16 +90,18 @@ export function Config() {
     if (!running) return;
     setFailure(undefined);
     setStatus(undefined);
+    setLocalSecrets([]);
     try {
       const response = await call('/admin/config', {
         method: 'PUT',
         headers: { 'if-match': `"${running.revision}"` },
         body: JSON.stringify(payload(parseDocument(draft))),
       });
-      const applied = (await response.json()) as { revision: number; diff: string[] };
+      const applied = (await response.json()) as { revision: number; diff: string[]; warnings?: Array<{ message: string }> };
       await load();
       setShowDiff(false);
       setStatus(`Applied as revision ${applied.revision}: every replica follows it from the event store.`);
+      setLocalSecrets((applied.warnings ?? []).map((w) => w.message));
     } catch (e) {
       if (e instanceof ApiFailure && e.status === 412) {
         setFailure(
@@ -141,6 +145,13 @@ export function Config() {
         </p>
       )}
       {status && <p role="status">{status}</p>}
+      {localSecrets.length > 0 && (
+        <ul class="notice" aria-label="Secrets this gateway alone can use">
+          {localSecrets.map((message, i) => (
+            <li key={i}>{message}</li>
+          ))}
+        </ul>
+      )}
       {showDiff && changed && running && (
         <div class="field">
           <h2>Diff against the running config</h2>

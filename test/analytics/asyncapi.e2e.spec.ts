@@ -45,6 +45,8 @@ describe('the AsyncAPI document', () => {
       .all()
       .find((c) => c.address() === 'acme.sb.requests.completed')!;
     const payload = completed.messages().all()[0].payload()!.json() as { properties: Record<string, unknown> };
-    expect(Object.keys(payload.properties)).toEqual(expect.arrayContaining(['request_id', 'attempts', 'usage', 'cost_usd', 'ttft_ms']));
+    expect(Object.keys(payload.properties)).toEqual(
+      expect.arrayContaining(['request_id', 'trace_id', 'attempts', 'usage', 'cost_usd', 'ttft_ms']),
+    );
   });
 });

@@ -67,6 +67,8 @@ describeWithNats('finished requests on JetStream, and usage', () => {
     expect(message.subject).toBe(`${subjectPrefix}.requests.completed`);
     expect(message.data).toMatchObject({
       request_id: requestId,
+      // Tracing is off in this process: no trace to name.
+      trace_id: null,
       endpoint: '/v1/chat/completions',
       alias: 'main',
       stream: true,

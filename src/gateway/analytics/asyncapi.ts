@@ -158,6 +158,10 @@ const usage = obj({ prompt_tokens: int, completion_tokens: int, total_tokens: in
 
 export const REQUEST_COMPLETED: Schema = obj({
   request_id: str,
+  trace_id: {
+    ...nullable({ type: 'string', pattern: '^[0-9a-f]{32}$' }),
+    description: "The OpenTelemetry trace holding the request's spans; null when tracing is off.",
+  },
   at: iso,
   client: nullable(str),
   endpoint: str,

@@ -9,6 +9,8 @@ import { requestCostUsd, type RequestRecord } from '../routing/request-record';
  */
 export interface RequestCompletedMessage {
   request_id: string;
+  /** The trace holding the request's spans (the log line's `traceId`); null when tracing is off. */
+  trace_id: string | null;
   /** When the request finished (ISO 8601). */
   at: string;
   client: string | null;
@@ -31,6 +33,7 @@ export function requestCompletedMessage(record: RequestRecord, prices: Prices, a
   const usage = record.usage;
   return {
     request_id: record.requestId,
+    trace_id: record.trace?.traceId ?? null,
     at: new Date(atMs).toISOString(),
     client: record.client,
     endpoint: record.endpoint,
@@ -71,7 +74,7 @@ export function requestCompletedJson(record: RequestRecord, prices: Prices, atMs
     attempts += `,"status":${num(a.status)},"ms":${num(round(a.ms))}}`;
   }
   return (
-    `{"request_id":${str(record.requestId)},"at":"${new Date(atMs).toISOString()}","client":${str(record.client)}` +
+    `{"request_id":${str(record.requestId)},"trace_id":${record.trace ? str(record.trace.traceId) : 'null'},"at":"${new Date(atMs).toISOString()}","client":${str(record.client)}` +
     `,"endpoint":${str(record.endpoint)},"alias":${str(record.alias)},"stream":${record.stream},"profile":${str(record.profile)}` +
     `,"model":${str(record.model)},"key_fingerprint":${str(record.key)},"status":${num(record.status)},"attempts":[${attempts}]` +
     `,"latency_ms":${num(round(record.latencyMs))},"ttft_ms":${record.firstTokenMs === null ? 'null' : num(round(record.firstTokenMs))}` +

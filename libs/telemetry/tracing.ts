@@ -14,8 +14,10 @@ import {
   type Tracer,
 } from '@opentelemetry/api';
 import type { SpanExporter } from '@opentelemetry/sdk-trace-base';
+import type { TracingLog } from './export-diagnostics';
 
 export { SpanKind, SpanStatusCode, type Attributes, type Context, type Span };
+export type { TracingLog };
 
 /** What `startTracing` returns: flush before exit, shut down at the end. */
 export interface TracingHandle {
@@ -31,6 +33,12 @@ export interface StartTracingOptions {
   env?: NodeJS.ProcessEnv;
   /** Spans go here instead of OTLP (tests: an in-memory exporter), each as it ends. */
   exporter?: SpanExporter;
+  /**
+   * The process's log: OpenTelemetry's warnings and errors, and a failing export to the collector
+   * (once, then at most once a minute, and once more when it works again), without the collector's
+   * header values. Without it they go nowhere.
+   */
+  log?: TracingLog;
 }
 
 interface Active {
@@ -61,7 +69,7 @@ export function startTracing(opts: StartTracingOptions): TracingHandle | undefin
   const url = tracesEndpoint(env);
   if (!opts.exporter && (url === undefined || env.OTEL_SDK_DISABLED === 'true')) return undefined;
   const held = (active ??= {
-    ...loadSdk().openTracerProvider({ service: env.OTEL_SERVICE_NAME || opts.service, url, exporter: opts.exporter }),
+    ...loadSdk().openTracerProvider({ service: env.OTEL_SERVICE_NAME || opts.service, url, exporter: opts.exporter, log: opts.log, env }),
     holders: 0,
   });
   held.holders++;

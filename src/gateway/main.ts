@@ -66,14 +66,15 @@ export interface RunningGateway {
 export async function createGateway(opts: GatewayOptions = {}): Promise<RunningGateway> {
   const env = opts.env ?? process.env;
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
-  // Before the modules: the event store's appends are traced from the first one.
-  const tracing = startTracing({ service: 'switchboard-gateway', env });
-  const graceMs = shutdownGraceMs(env);
-  // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
-  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true, clientErrorHandler: answerClientError });
   const vault = new KeyVault();
   const json = opts.logger === true || opts.logger === undefined;
   const logging = json ? openProcessLogging({ config, env, vault, destination: opts.logStream }) : undefined;
+  // Before the modules: the event store's appends are traced from the first one. Its own troubles
+  // (a collector that does not answer) are told in the process's log.
+  const tracing = startTracing({ service: 'switchboard-gateway', env, log: logging?.logger.child({ context: 'Tracing' }) });
+  const graceMs = shutdownGraceMs(env);
+  // No Nest middleware anywhere (hooks and routes do that work), so no middie: it would run on every request.
+  const adapter = new FastifyAdapter({ bodyLimit: config.server.bodyLimitBytes, skipMiddie: true, clientErrorHandler: answerClientError });
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot({ config, env, vault, ...(opts.clock ? { clock: opts.clock } : {}) }),
     adapter,

@@ -47,21 +47,19 @@ export interface RunningToolServer {
  * following the stored config when given a store.
  */
 export async function createToolServer(config: ToolServerConfig, opts: ToolServerOptions): Promise<RunningToolServer> {
+  // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
+  const logging =
+    opts.logger === undefined || opts.logger === true
+      ? openProcessLogging({ config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools }, env: process.env })
+      : undefined;
   // OTEL_EXPORTER_OTLP_ENDPOINT set: each tool call over NATS is a span in its caller's trace.
-  const tracing = startTracing({ service: 'switchboard-tool-server' });
+  const tracing = startTracing({ service: 'switchboard-tool-server', log: logging?.logger.child({ context: 'Tracing' }) });
   const tools = await LiveTools.open(config, opts.env ?? process.env);
   const store: EventStore | undefined = opts.eventStoreUrl ? createEventStore(opts.eventStoreUrl) : undefined;
   if (store) tools.follow(store);
   const subjects = toolSubjects(opts.subjectPrefix);
   const app = await NestFactory.create<NestFastifyApplication>(ToolServerModule.forRoot({ tools, subjects }), new FastifyAdapter(), {
-    // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
-    logger:
-      opts.logger === undefined || opts.logger === true
-        ? openProcessLogging({
-            config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools },
-            env: process.env,
-          }).nest
-        : opts.logger,
+    logger: logging ? logging.nest : (opts.logger as LogLevel[] | false),
     abortOnError: false,
   });
   installMcpAuth(app.getHttpAdapter().getInstance(), tools);

@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 /** A span as an OTLP/HTTP JSON export carries it, with the `service.name` of its resource. */
@@ -16,6 +16,10 @@ export interface OtlpReceiver {
   /** What `OTEL_EXPORTER_OTLP_ENDPOINT` takes (the exporter posts to `/v1/traces` under it). */
   url: string;
   spans: ReceivedSpan[];
+  /** Every export posted, with its headers and the status it was answered. */
+  exports: Array<{ headers: IncomingHttpHeaders; status: number }>;
+  /** Answers the next exports with this status (503: a collector in trouble, keeping nothing); 200 keeps them again. */
+  answer(status: number): void;
   close(): Promise<void>;
 }
 
@@ -44,6 +48,8 @@ interface ExportRequest {
  */
 export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   const spans: ReceivedSpan[] = [];
+  const exports: OtlpReceiver['exports'] = [];
+  let status = 200;
   const server: Server = createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
@@ -51,6 +57,11 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/v1/traces' || !String(req.headers['content-type']).includes('json')) {
         res.writeHead(415).end();
+        return;
+      }
+      exports.push({ headers: req.headers, status });
+      if (status !== 200) {
+        res.writeHead(status).end();
         return;
       }
       spans.push(...received(JSON.parse(body) as ExportRequest));
@@ -62,6 +73,8 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
   return {
     url: `http://127.0.0.1:${port}`,
     spans,
+    exports,
+    answer: (next) => (status = next),
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

@@ -8,7 +8,7 @@ import { providerFor, UndiciTransport, type Provider, type Transport } from '@sw
 import { DomainCommand, type ProbeResult } from '../gateway/core/commands';
 import { CLOCK, EVENT_STORE, GATEWAY_CONFIG, type Clock } from '../gateway/tokens';
 import { circuitsDueForHalfOpen, failedTrialQuarantine, probeCandidates, probeDue } from './keeper.logic';
-import { probeKey } from './prober';
+import { tracedProbe } from './prober';
 import { LiveConfig } from '../gateway/core/live-config';
 import { ProjectionFeed } from '../gateway/core/projection-feed';
 
@@ -113,7 +113,7 @@ export class Keeper implements OnApplicationBootstrap, OnModuleDestroy {
       try {
         // Another keeper probed this key within the interval: its answer stands for this round too.
         if (!(await this.store.claim(`probe-${key.fingerprint}`, this.holder, intervalMs))) continue;
-        result = await probeKey(profile, secret, deps);
+        result = await tracedProbe(profile, { fingerprint: key.fingerprint, secret }, deps);
         await this.recordProbe(profile.name, key.fingerprint, result, trial);
       } finally {
         if (trial) this.keys.endTrial(key.fingerprint, this.clock.now(), result?.kind === 'ok');

@@ -1,10 +1,20 @@
 import 'reflect-metadata';
-import { Logger, Module, type DynamicModule, type LoggerService, type LogLevel } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Module,
+  type DynamicModule,
+  type LoggerService,
+  type LogLevel,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { CqrsModule } from '@nestjs/cqrs';
 import type { INestApplicationContext } from '@nestjs/common';
 import { KeyVault, loadConfig, type GatewayConfig } from '@switchboard/config';
+import { startTracing, type TracingHandle } from '@switchboard/telemetry';
 import { CoreModule } from '../gateway/core/core.module';
 import { KeySync } from '../gateway/core/key-sync';
 import { reportStartupFailure } from '../gateway/core/startup-failure';
@@ -12,13 +22,31 @@ import { HealthModule } from '../gateway/health/health.module';
 import { openProcessLogging } from '../gateway/logging';
 import { KeeperModule } from './keeper.module';
 
+const TRACING = Symbol('TRACING');
+
+/** Exports the last spans when the keeper stops (after the timers' work in flight has ended). */
+@Injectable()
+class TracingCloser implements OnApplicationShutdown {
+  constructor(@Inject(TRACING) private readonly tracing: TracingHandle | undefined) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.tracing?.shutdown();
+  }
+}
+
 /** The Keeper alone: the shared core (store, projections, keys sync) and the timers; no HTTP server. */
 @Module({})
 class KeeperAppModule {
-  static forRoot(opts: { config: GatewayConfig; env: NodeJS.ProcessEnv; vault: KeyVault; probes: boolean }): DynamicModule {
+  static forRoot(opts: {
+    config: GatewayConfig;
+    env: NodeJS.ProcessEnv;
+    vault: KeyVault;
+    probes: boolean;
+    tracing: TracingHandle | undefined;
+  }): DynamicModule {
     return {
       module: KeeperAppModule,
       imports: [CqrsModule.forRoot(), CoreModule.forRoot(opts), KeeperModule, ...(opts.probes ? [HealthModule.forRoot()] : [])],
+      providers: [{ provide: TRACING, useValue: opts.tracing }, TracingCloser],
     };
   }
 }
@@ -39,22 +67,29 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
   const config = opts.config ?? loadConfig({ path: opts.configPath, env });
   const vault = new KeyVault();
   // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the keys it probes redacted.
-  const logger = opts.logger ?? openProcessLogging({ config, env, vault }).nest;
-  const options = { logger, abortOnError: false } as const;
+  const logging = opts.logger === undefined ? openProcessLogging({ config, env, vault }) : undefined;
+  const options = { logger: logging?.nest ?? opts.logger, abortOnError: false } as const;
+  // As the gateway does, before the modules (the store's appends are traced from the first one):
+  // OTEL_EXPORTER_OTLP_ENDPOINT set, each probe is a span and so is each append.
+  const tracing = startTracing({ service: 'switchboard-keeper', env, log: logging?.logger.child({ context: 'Tracing' }) });
   if (opts.port === undefined) {
-    const app = await NestFactory.createApplicationContext(KeeperAppModule.forRoot({ config, env, vault, probes: false }), options);
+    const app = await NestFactory.createApplicationContext(
+      KeeperAppModule.forRoot({ config, env, vault, probes: false, tracing }),
+      options,
+    );
     app.enableShutdownHooks();
     try {
       await app.init();
       await app.get(KeySync).started;
     } catch (err) {
       await app.close().catch(() => undefined);
+      await tracing?.shutdown();
       throw err;
     }
     return app;
   }
   const app = await NestFactory.create<NestFastifyApplication>(
-    KeeperAppModule.forRoot({ config, env, vault, probes: true }),
+    KeeperAppModule.forRoot({ config, env, vault, probes: true, tracing }),
     new FastifyAdapter(),
     options,
   );
@@ -65,6 +100,7 @@ export async function createKeeper(opts: KeeperOptions = {}): Promise<INestAppli
     await app.get(KeySync).started;
   } catch (err) {
     await app.close().catch(() => undefined);
+    await tracing?.shutdown();
     throw err;
   }
   return app;

@@ -14,6 +14,11 @@ const GEN_AI_SYSTEM: Record<string, string> = {
   cohere: 'cohere',
 };
 
+/** The `gen_ai.system` of a provider type: OpenTelemetry's name where it has one, the type otherwise. */
+export function genAiSystem(providerType: string): string {
+  return GEN_AI_SYSTEM[providerType] ?? providerType;
+}
+
 /** `gen_ai.operation.name` of each front end (the upstream is asked for chat by the translating ones). */
 const OPERATION: Record<Endpoint, string> = {
   '/v1/chat/completions': 'chat',
@@ -118,7 +123,7 @@ function serverAttributes(record: RequestRecord): Attributes {
 
 function callAttributes(operation: string, call: TracedCall, attempt: Attempt | undefined, served: ServedAnswer | null): Attributes {
   const attributes: Attributes = {
-    'gen_ai.system': GEN_AI_SYSTEM[call.system] ?? call.system,
+    'gen_ai.system': genAiSystem(call.system),
     'gen_ai.operation.name': operation,
     'switchboard.attempt.outcome': attempt?.outcome ?? 'aborted',
   };

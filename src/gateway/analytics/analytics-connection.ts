@@ -1,58 +1,57 @@
-import { connect, nanos, type NatsConnection } from '@nats-io/transport-node';
+import type { LoggerService } from '@nestjs/common';
+import { nanos, type NatsConnection } from '@nats-io/transport-node';
 import { jetstream, jetstreamManager, JetStreamApiError, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import type { AnalyticsConfig, AnalyticsStreamConfig } from '@switchboard/config';
-import { withoutCredentials } from '../react/react-transport';
+import { NatsLink } from '../core/nats-link';
 import { analyticsNames, eventsSubjects, requestsCompletedSubject, type AnalyticsNames } from './subjects';
 
 /** JetStream's "stream not found". */
 const STREAM_NOT_FOUND = 10059;
 
-/**
- * The analytics connection to NATS: its own, reconnecting forever with backoff (a NATS outage
- * must never end publishing for good), apart from the ReAct tool bus's connection.
- */
-export class AnalyticsConnection {
-  private connected = true;
-  private readonly reconnected: Array<() => void> = [];
+/** The analytics connection's options: apart from the tool bus's, reconnecting forever with backoff. */
+const CONNECTION = {
+  name: 'switchboard-analytics',
+  // A NATS outage must never end publishing for good.
+  maxReconnectAttempts: -1,
+  reconnectTimeWait: 500,
+  reconnectJitter: 250,
+  // Every JetStream publish is a request: with async traces each one captures two stack traces
+  // (an Error made in advance for a timeout and one for a failure), 300k instructions a message.
+  noAsyncTraces: true,
+};
 
+/** JetStream over the analytics connection to NATS, once that connection reached its server. */
+export class AnalyticsConnection {
   private constructor(
+    private readonly link: NatsLink,
     readonly nc: NatsConnection,
     readonly js: JetStreamClient,
     readonly jsm: JetStreamManager,
     readonly names: AnalyticsNames,
-  ) {
-    void this.watch();
+  ) {}
+
+  /**
+   * Opens the analytics connection: at once, or, when NATS is not reachable yet, in the background
+   * (see `NatsLink`). Throws only for a malformed NATS_URL.
+   */
+  static open(url: string, logger: LoggerService, meanwhile: string): Promise<NatsLink> {
+    return NatsLink.open(url, CONNECTION, logger, meanwhile);
   }
 
-  /** Connects (refusing to start when the server is unreachable, like the tool bus does). */
-  static async open(url: string, env: NodeJS.ProcessEnv): Promise<AnalyticsConnection> {
-    const names = analyticsNames(env);
-    const servers = url.split(',').map((s) => s.trim());
-    const nc = await connect({
-      servers,
-      name: 'switchboard-analytics',
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 500,
-      reconnectJitter: 250,
-      // Every JetStream publish is a request: with async traces each one captures two stack traces
-      // (an Error made in advance for a timeout and one for a failure), 300k instructions a message.
-      noAsyncTraces: true,
-    }).catch((error: unknown) => {
-      const shown = servers.map(withoutCredentials).join(',');
-      throw new Error(`NATS_URL ${shown}: cannot connect (${error instanceof Error ? error.message : String(error)})`);
-    });
-    const jsm = await jetstreamManager(nc);
-    return new AnalyticsConnection(nc, jetstream(nc), jsm, names);
+  /** JetStream on the link's connection, without a round trip: a server without JetStream shows in the first call. */
+  static async over(link: NatsLink, nc: NatsConnection, env: NodeJS.ProcessEnv): Promise<AnalyticsConnection> {
+    const jsm = await jetstreamManager(nc, { checkAPI: false });
+    return new AnalyticsConnection(link, nc, jetstream(nc), jsm, analyticsNames(env));
   }
 
   /** False between a disconnect and the reconnect: finished requests are then buffered or dropped. */
   get isConnected(): boolean {
-    return this.connected && !this.nc.isClosed();
+    return this.link.isConnected;
   }
 
   /** Called after each reconnect (a publisher resumes what it held). */
   onReconnect(listener: () => void): void {
-    this.reconnected.push(listener);
+    this.link.onReconnect(listener);
   }
 
   /** Creates both streams when absent (an existing stream's settings are the operator's). */
@@ -64,13 +63,6 @@ export class AnalyticsConnection {
     await this.ensureStream(this.names.requestsStream, [requestsCompletedSubject(this.names.subjectPrefix)], config.requestsStream, {
       description: 'Switchboard finished /v1 requests',
     });
-  }
-
-  /** Drains what is in flight when connected; a connection whose server is gone is closed outright. */
-  async close(): Promise<void> {
-    if (this.nc.isClosed()) return;
-    if (!this.connected) return this.nc.close();
-    await this.nc.drain().catch(() => this.nc.close());
   }
 
   /** True when `err` says the stream does not exist (deleted, or a server that lost its store). */
@@ -97,16 +89,6 @@ export class AnalyticsConnection {
       await this.jsm.streams.info(name).catch(() => {
         throw err;
       });
-    }
-  }
-
-  private async watch(): Promise<void> {
-    for await (const status of this.nc.status()) {
-      if (status.type === 'disconnect') this.connected = false;
-      else if (status.type === 'reconnect') {
-        this.connected = true;
-        for (const listener of this.reconnected) listener();
-      }
     }
   }
 }

@@ -1,8 +1,10 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown, type OnApplicationBootstrap, type OnModuleInit } from '@nestjs/common';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { GatewayConfig } from '@switchboard/config';
 import { UsageProjection } from '@switchboard/domain';
 import type { EventStore, Subscription } from '@switchboard/event-store';
 import { GATEWAY_ENV } from '../core/core.tokens';
+import type { NatsLink } from '../core/nats-link';
 import { Readiness } from '../health/readiness';
 import { GatewayMetrics } from '../metrics/gateway-metrics';
 import { asRegistryMetric, TallyCounter } from '../metrics/tallies';
@@ -11,6 +13,7 @@ import { RequestObservers } from '../v1/request-observers';
 import { AnalyticsConnection } from './analytics-connection';
 import { DomainEventPublisher } from './domain-event-publisher';
 import { RequestPublisher } from './request-publisher';
+import { analyticsNames, requestsCompletedSubject } from './subjects';
 import { UsageRecorder } from './usage-recorder';
 
 /**
@@ -29,7 +32,8 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
   );
   private readonly usage: UsageRecorder;
   private usageFeed?: Subscription;
-  private connection?: AnalyticsConnection;
+  private link?: NatsLink;
+  private stopping = false;
   private domainEvents?: DomainEventPublisher;
   private requests?: RequestPublisher;
 
@@ -56,7 +60,7 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
         name: 'analytics',
         required: false,
         check: () =>
-          this.connection?.isConnected
+          this.link?.isConnected
             ? { status: 'up' }
             : {
                 status: 'down',
@@ -70,20 +74,53 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
     return this.usageFeed?.caughtUp ?? Promise.resolve();
   }
 
+  /**
+   * Publishing starts once NATS answers: at once, or whenever it comes when it is not reachable yet
+   * (the gateway serves meanwhile). Until then finished requests wait in the publisher's buffer
+   * and domain events at their checkpoint in the stream.
+   */
   async onApplicationBootstrap(): Promise<void> {
     const url = this.env.NATS_URL;
     if (!url) return;
     const { analytics } = this.config;
-    this.connection = await AnalyticsConnection.open(url, this.env);
-    await this.connection.ensureStreams(analytics);
-    const connection = this.connection;
+    const names = analyticsNames(this.env);
+    this.requests = new RequestPublisher(
+      requestsCompletedSubject(names.subjectPrefix),
+      this.config.prices,
+      analytics.bufferSize,
+      () => this.countDrop(),
+      this.logger,
+    );
+    this.observers.register(this.requests);
+    const link = (this.link = await AnalyticsConnection.open(
+      url,
+      this.logger,
+      `domain events wait at their checkpoint, finished requests are buffered (up to analytics.buffer_size, ${analytics.bufferSize}) and the rest dropped and counted, until it is`,
+    ));
+    const start = (nc: NatsConnection) =>
+      this.startPublishing(link, nc).catch((err: unknown) =>
+        this.logger.error(`publishing did not start: ${err instanceof Error ? err.message : String(err)}`),
+      );
+    // Connected already: the streams are ensured before the gateway listens.
+    if (link.connection) await start(link.connection);
+    else link.onConnected((nc) => void start(nc));
+  }
+
+  private async startPublishing(link: NatsLink, nc: NatsConnection): Promise<void> {
+    const { analytics } = this.config;
+    const connection = await AnalyticsConnection.over(link, nc, this.env);
+    // A failure here (NATS gone again, JetStream off) is retried by the domain events' checkpoint
+    // reads, which create a missing stream.
+    await connection
+      .ensureStreams(analytics)
+      .catch((err: unknown) => this.logger.warn(`streams not ensured yet: ${err instanceof Error ? err.message : String(err)}`));
+    if (this.stopping) return;
     this.domainEvents = new DomainEventPublisher(this.store, connection, analytics.eventsStream.maxAgeMs, this.logger, () =>
       connection.ensureStreams(analytics),
     );
     this.domainEvents.start();
-    this.requests = new RequestPublisher(this.connection, this.config.prices, analytics.bufferSize, () => this.countDrop(), this.logger);
-    this.observers.register(this.requests);
-    const { names } = this.connection;
+    this.requests?.attach(connection);
+    const { names } = connection;
     this.logger.log(
       `publishing domain events to ${names.eventsStream} (${names.subjectPrefix}.events.<category>.<type>) and finished requests to ${names.requestsStream}`,
     );
@@ -101,11 +138,12 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
   }
 
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     await this.usage.stop();
     await this.usageFeed?.close();
     await this.requests?.close();
     await this.domainEvents?.close();
-    await this.connection?.close();
+    await this.link?.close();
   }
 
   private countDrop(): void {

@@ -4,7 +4,6 @@ import type { RequestObserver, RequestRecord } from '../routing/request-record';
 import { AckedPublishes } from './acked-publishes';
 import type { AnalyticsConnection } from './analytics-connection';
 import { requestCompletedJson } from './request-message';
-import { requestsCompletedSubject } from './subjects';
 
 /** Publishes in flight at once: enough to keep up with the gateway, few enough to bound memory. */
 const MAX_IN_FLIGHT = 64;
@@ -13,31 +12,37 @@ const PUBLISH_TIMEOUT_MS = 5_000;
 /**
  * Finished requests to `SWITCHBOARD_REQUESTS`, never in the request's way: the observer only
  * encodes the message and queues it (bounded by `analytics.buffer_size`); publishing happens
- * later, acknowledged by JetStream, a few at a time. While NATS is away the queue holds what fits
- * and the rest is dropped and counted, as is a publish that fails: these messages are not retried
- * (domain events are the ones that must not be lost, and they resume from their checkpoint).
+ * later, acknowledged by JetStream, a few at a time. While NATS is away (or not reached yet: the
+ * publisher queues from the start, and publishes once `attach`ed to the connection) the queue holds
+ * what fits and the rest is dropped and counted, as is a publish that fails: these messages are not
+ * retried (domain events are the ones that must not be lost, and they resume from their checkpoint).
  */
 export class RequestPublisher implements RequestObserver {
   private readonly queue: string[] = [];
   private head = 0;
-  private readonly acks: AckedPublishes;
+  private nats?: AnalyticsConnection;
+  private acks?: AckedPublishes;
   private scheduled = false;
   private closed = false;
   private idle?: () => void;
-  private readonly subject: string;
   published = 0;
 
   constructor(
-    private readonly nats: AnalyticsConnection,
+    private readonly subject: string,
     private readonly prices: Prices,
     private readonly bufferSize: number,
     /** Told about each message dropped (the metrics counter). */
     private readonly dropped: () => void,
     private readonly logger: LoggerService,
-  ) {
-    this.subject = requestsCompletedSubject(nats.names.subjectPrefix);
+  ) {}
+
+  /** NATS was reached (and the streams ensured): what is queued goes out, and from now on what comes. */
+  attach(nats: AnalyticsConnection): void {
+    if (this.closed) return;
+    this.nats = nats;
     this.acks = new AckedPublishes(nats.nc, PUBLISH_TIMEOUT_MS, (ok, err) => this.settled(ok, err));
     nats.onReconnect(() => this.schedule());
+    this.schedule();
   }
 
   requestFinished(record: RequestRecord): void {
@@ -49,7 +54,7 @@ export class RequestPublisher implements RequestObserver {
   /** Waits (a bounded time) for what is queued to be published, then stops. */
   async close(timeoutMs = 2_000): Promise<void> {
     this.schedule();
-    if (this.pending() > 0 && this.nats.isConnected) {
+    if (this.pending() > 0 && this.nats?.isConnected) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, timeoutMs);
         this.idle = () => {
@@ -59,11 +64,11 @@ export class RequestPublisher implements RequestObserver {
       });
     }
     this.closed = true;
-    this.acks.close();
+    this.acks?.close();
   }
 
   private pending(): number {
-    return this.queue.length - this.head + this.acks.inFlight;
+    return this.queue.length - this.head + (this.acks?.inFlight ?? 0);
   }
 
   private schedule(): void {
@@ -76,8 +81,10 @@ export class RequestPublisher implements RequestObserver {
   }
 
   private pump(): void {
-    while (this.acks.inFlight < MAX_IN_FLIGHT && this.head < this.queue.length && this.nats.isConnected) {
-      this.acks.publish(this.subject, this.queue[this.head++]);
+    const { acks, nats } = this;
+    if (!acks || !nats) return;
+    while (acks.inFlight < MAX_IN_FLIGHT && this.head < this.queue.length && nats.isConnected) {
+      acks.publish(this.subject, this.queue[this.head++]);
     }
     if (this.head === this.queue.length) {
       this.queue.length = 0;

@@ -38,3 +38,25 @@ describe('starting with an invalid configuration', () => {
     60_000,
   );
 });
+
+describe('starting with a malformed NATS_URL', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-badnats-'));
+    writeFileSync(join(dir, 'gateway.yaml'), 'providers: { mock: { type: mock } }\nkeeper: { enabled: false }\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('exits with code 1 naming NATS_URL (a mistake to fix, unlike a server not reachable yet), without its password', async () => {
+    const child = runEntry(
+      'src/gateway/main.ts',
+      childEnv({ SWITCHBOARD_CONFIG: join(dir, 'gateway.yaml'), EVENT_STORE_URL: 'memory:', NATS_URL: 'nats://sb:hunter2@nats:42x22' }),
+    );
+    const code = await child.exited;
+    expect(code).toBe(1);
+    expect(child.stderr).toMatch(/invalid configuration \(NATS_URL\)/);
+    expect(child.stderr).toContain('"nats://***@nats:42x22" is not a server address');
+    expect(child.stdout + child.stderr).not.toContain('hunter2');
+    expect(child.stdout).not.toMatch(/listening on/);
+  }, 60_000);
+});

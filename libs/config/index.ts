@@ -6,3 +6,4 @@ export * from './keys-sync';
 export * from './keys-watcher';
 export * from './auth-config';
 export * from './config-document';
+export * from './nats-url';

@@ -4,7 +4,7 @@ import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { loadConfig } from '@switchboard/config';
+import { loadConfig, natsConnectOptions } from '@switchboard/config';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
 import { toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { startTracing } from '@switchboard/telemetry';
@@ -15,6 +15,7 @@ import { openProcessLogging } from '../gateway/logging';
 import { ToolServerModule } from './tool-server.module';
 
 export interface ToolServerOptions {
+  /** NATS_URL: servers, comma-separated, credentials in the URL (see `natsConnectOptions`). */
   natsUrl: string;
   /** HTTP port of the MCP endpoint; 0 picks a free one. */
   port: number;
@@ -48,6 +49,8 @@ export interface RunningToolServer {
  */
 export async function createToolServer(config: ToolServerConfig, opts: ToolServerOptions): Promise<RunningToolServer> {
   // Omitted: JSON lines through pino (LOG_LEVEL, LOG_PRETTY), the config's credentials redacted.
+  // A malformed NATS_URL refuses the start before anything is opened.
+  const nats = natsConnectOptions(opts.natsUrl);
   const logging =
     opts.logger === undefined || opts.logger === true
       ? openProcessLogging({ config: { auth: config.auth ?? { clientKeys: [], adminKeys: [] }, tools: config.tools }, env: process.env })
@@ -65,7 +68,7 @@ export async function createToolServer(config: ToolServerConfig, opts: ToolServe
   installMcpAuth(app.getHttpAdapter().getInstance(), tools);
   try {
     const microservice = app.connectMicroservice<MicroserviceOptions>(
-      { transport: Transport.NATS, options: { servers: [opts.natsUrl], queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
+      { transport: Transport.NATS, options: { ...nats, queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
       { inheritAppConfig: true },
     );
     // Tool calls arrive over NATS only: without it this replica serves none of the gateway's calls.

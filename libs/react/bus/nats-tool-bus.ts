@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect, errors, headers, type NatsConnection, type RequestOptions } from '@nats-io/transport-node';
+import { errors, headers, type NatsConnection, type RequestOptions } from '@nats-io/transport-node';
 import { activeTracer, injectTraceContext } from '@switchboard/telemetry';
 import { messageOf, untilAborted } from '../abort';
 import type { StepPublisher, ToolBus, ToolCallOptions, ToolDescriptor, ToolResult } from '../ports';
@@ -26,10 +26,6 @@ export class NatsToolBus implements ToolBus {
     private readonly opts: { subjectPrefix?: string; listTimeoutMs?: number; ownsConnection?: boolean } = {},
   ) {
     this.subjects = toolSubjects(opts.subjectPrefix);
-  }
-
-  static async connect(servers: string, opts: { subjectPrefix?: string } = {}): Promise<NatsToolBus> {
-    return new NatsToolBus(await connect({ servers, name: 'switchboard-tool-bus' }), { ...opts, ownsConnection: true });
   }
 
   async list(): Promise<ToolDescriptor[]> {

@@ -64,7 +64,8 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
             ? { status: 'up' }
             : {
                 status: 'down',
-                message: 'NATS unreachable: domain events wait at their checkpoint, finished requests are buffered or dropped',
+                // Before the first connect the link tells why (not there, or refusing the credentials).
+                message: `NATS ${this.link?.trouble ?? 'unreachable'}: domain events wait at their checkpoint, finished requests are buffered or dropped`,
               },
       });
   }

@@ -1,6 +1,6 @@
 import type { LoggerService } from '@nestjs/common';
-import { connect, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
-import { ConfigError } from '@switchboard/config';
+import { connect, errors, type ConnectionOptions, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions, type NatsConnectOptions } from '@switchboard/config';
 
 /** The client's own defaults, used between first-connect attempts when a connection sets none. */
 const RECONNECT_TIME_WAIT_MS = 2_000;
@@ -19,6 +19,8 @@ export class NatsLink {
   private up = false;
   private closed = false;
   private lastError: unknown;
+  /** The trouble last warned about, so a change (reachable now, but refusing the credentials) is told too. */
+  private warned?: string;
   private stopWaiting?: () => void;
   private readonly reconnected: Array<() => void> = [];
   private readonly connectedListeners: Array<(nc: NatsConnection) => void> = [];
@@ -26,26 +28,44 @@ export class NatsLink {
   readonly shown: string;
 
   private constructor(
-    private readonly servers: string[],
+    private readonly target: NatsConnectOptions,
     private readonly options: ConnectionOptions,
     private readonly logger: LoggerService,
+    private readonly meanwhile: string,
   ) {
-    this.shown = servers.map(withoutCredentials).join(',');
+    this.shown = target.servers.join(',');
   }
 
   /**
-   * Connects, or, when the server does not answer, warns (what is degraded meanwhile: `meanwhile`)
-   * and goes on connecting in the background. Throws a `ConfigError` for a malformed NATS_URL:
-   * that is a mistake to fix, not an outage to wait out.
+   * Connects, or, when the server does not answer or refuses the credentials, warns (what is
+   * degraded meanwhile: `meanwhile`) and goes on connecting in the background. Throws a
+   * `ConfigError` for a malformed NATS_URL: that is a mistake to fix, not an outage to wait out.
    */
-  static async open(url: string, options: Omit<ConnectionOptions, 'servers'>, logger: LoggerService, meanwhile: string): Promise<NatsLink> {
-    const link = new NatsLink(natsServers(url), options, logger);
+  static async open(
+    url: string,
+    options: Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token'>,
+    logger: LoggerService,
+    meanwhile: string,
+  ): Promise<NatsLink> {
+    const link = new NatsLink(natsConnectOptions(url), options, logger, meanwhile);
     if (!(await link.attempt())) {
-      const why = link.lastError instanceof Error ? link.lastError.message : String(link.lastError);
-      logger.warn(`NATS at ${link.shown} is not reachable yet (${why}): ${meanwhile}; connecting in the background`);
+      link.warn();
       void link.retry();
     }
     return link;
+  }
+
+  /**
+   * Why there is no connection yet, in words safe to show anyone (readiness, logs): a server that
+   * refuses the credentials is told apart from one that is not there. Undefined once connected.
+   */
+  get trouble(): string | undefined {
+    if (this.current) return undefined;
+    if (this.lastError instanceof errors.AuthorizationError) {
+      const given = this.target.user !== undefined || this.target.token !== undefined;
+      return given ? 'refuses the credentials in NATS_URL' : 'asks for credentials NATS_URL does not carry';
+    }
+    return 'is not reachable yet';
   }
 
   /** The connection once the server answered (it may be disconnected since: see `isConnected`). */
@@ -83,7 +103,7 @@ export class NatsLink {
   private async attempt(): Promise<boolean> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...this.options, servers: this.servers });
+      nc = await connect({ ...this.options, ...this.target });
     } catch (error) {
       this.lastError = error;
       return false;
@@ -105,7 +125,15 @@ export class NatsLink {
     while (!this.closed) {
       await this.pause(reconnectTimeWait + Math.floor(Math.random() * reconnectJitter));
       if (this.closed || (await this.attempt())) return;
+      if (this.trouble !== this.warned) this.warn();
     }
+  }
+
+  /** One warning per kind of trouble, not one per attempt. */
+  private warn(): void {
+    this.warned = this.trouble;
+    const why = this.lastError instanceof Error ? this.lastError.message : String(this.lastError);
+    this.logger.warn(`NATS at ${this.shown} ${this.warned} (${why}): ${this.meanwhile}; connecting in the background`);
   }
 
   private pause(ms: number): Promise<void> {
@@ -126,50 +154,5 @@ export class NatsLink {
         for (const listener of this.reconnected) listener();
       }
     }
-  }
-}
-
-/**
- * NATS_URL's servers (comma-separated), each checked the way the client reads it: an optional
- * scheme, a host, an optional port. Throws a `ConfigError` naming each malformed one (credentials
- * masked).
- */
-export function natsServers(url: string): string[] {
-  const servers = url.split(',').map((s) => s.trim());
-  const problems = servers.flatMap((server) => {
-    const why = malformed(server);
-    return why ? [`NATS_URL: ${JSON.stringify(masked(server))} ${why}`] : [];
-  });
-  if (problems.length > 0) throw new ConfigError('NATS_URL', problems);
-  return servers;
-}
-
-function malformed(server: string): string | undefined {
-  if (server === '') return 'is empty: expected nats://host:4222, several separated by commas';
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(server)?.[1].toLowerCase();
-  if (scheme === 'ws' || scheme === 'wss') return 'is a websocket URL: the gateway speaks nats:// (or tls://)';
-  let hostPort = scheme ? server.slice(scheme.length + 3) : server;
-  // A bare IPv6 address (`::1`): the client brackets it.
-  if (!hostPort.includes('[') && !hostPort.includes('@') && hostPort.split(':').length > 2) hostPort = `[${hostPort}]`;
-  try {
-    if (new URL(`nats://${hostPort}`).hostname === '') return 'names no host: expected nats://host:4222';
-  } catch {
-    return 'is not a server address: expected nats://host:4222';
-  }
-  return undefined;
-}
-
-/** A malformed URL may still hold a password: everything before its last `@` goes. */
-function masked(server: string): string {
-  return server.replace(/^([a-z][a-z0-9+.-]*:\/\/)?.*@/i, (_all, scheme: string | undefined) => `${scheme ?? ''}***@`);
-}
-
-/** A NATS URL may carry a user and password: only its host is ever logged. */
-export function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url.includes('://') ? url : `nats://${url}`);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return '(unparsable NATS_URL)';
   }
 }

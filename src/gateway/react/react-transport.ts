@@ -136,7 +136,7 @@ export class NatsReadinessCheck implements OnModuleInit {
       required: false,
       check: async () => {
         const nc = link.connection;
-        if (!nc) return { status: 'down', message: 'not reachable yet: tool calls fail until it is' };
+        if (!nc) return { status: 'down', message: `NATS ${link.trouble}: agents' tool calls fail meanwhile` };
         if (nc.isClosed()) return { status: 'down', message: 'connection closed' };
         // A round trip: while disconnected the client holds the PING until it reconnects, so the check times out.
         await nc.flush();

@@ -1,5 +1,6 @@
 import { rmSync } from 'node:fs';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
 import type { RequestCompletedMessage } from '../../src/gateway/analytics/request-message';
 import { eventually } from '../support/eventually';
 import { reply, startScriptedUpstream, type ScriptedUpstream } from '../support/scripted-upstream';
@@ -82,7 +83,7 @@ describeWithNats('ReAct sessions as finished requests, over real NATS with the t
     config.providers.up.base_url = upstream.baseUrl;
     toolServer = await startToolServerProcess({ subjectPrefix: toolsPrefix });
     probe = await natsProbe();
-    steps = await connect({ servers: NATS_URL });
+    steps = await connect(natsConnectOptions(NATS_URL));
     steps.subscribe(`${subjectPrefix}.react.>`, { callback: (_err, msg) => void stepSubjects.push(msg.subject) });
     await steps.flush();
     gw = await startGateway({

@@ -1,5 +1,6 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
+import { natsConnectOptions } from '@switchboard/config';
 import { createEventStore, type RecordedEvent } from '@switchboard/event-store';
 import { NATS_URL } from '../react/support/nats';
 import { analyticsPrefixes as ownPrefixes, deleteStreams } from '../support/start-gateway';
@@ -25,7 +26,7 @@ export interface NatsProbe {
 }
 
 export async function natsProbe(url = NATS_URL): Promise<NatsProbe> {
-  const nc = await connect({ servers: url });
+  const nc = await connect(natsConnectOptions(url));
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
   return {

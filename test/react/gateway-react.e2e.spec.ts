@@ -2,6 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
 import OpenAI from 'openai';
 import { parse } from 'yaml';
 import { waitFor } from '../support/eventually';
@@ -48,7 +49,7 @@ describeWithNats('ReAct through the gateway: scripted model, the tool server as 
     // Prompts are written back to their files: the gateway gets a copy of the shipped patterns.
     patternsDir = mkdtempSync(join(tmpdir(), 'patterns-'));
     cpSync(PATTERNS_DIR, patternsDir, { recursive: true });
-    nc = await connect({ servers: NATS_URL });
+    nc = await connect(natsConnectOptions(NATS_URL));
     nc.subscribe(`${subjectPrefix}.react.>`, {
       callback: (_err, msg) => void published.push({ subject: msg.subject, data: msg.json<Record<string, unknown>>() }),
     });

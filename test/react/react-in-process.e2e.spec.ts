@@ -1,6 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
 import { fingerprint } from '@switchboard/domain';
 import { SqliteEventStore } from '@switchboard/event-store';
 import { replaySession } from '@switchboard/react';
@@ -194,7 +195,7 @@ describe('ReAct without NATS_URL: tools in the gateway process', () => {
       let nc: NatsConnection;
       const seen: string[] = [];
       beforeAll(async () => {
-        nc = await connect({ servers: NATS_URL });
+        nc = await connect(natsConnectOptions(NATS_URL));
         nc.subscribe('switchboard.react.>', { callback: (_err, msg) => void seen.push(msg.subject) });
         await nc.flush();
       });

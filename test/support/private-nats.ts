@@ -15,13 +15,14 @@ export interface PrivateNats {
 }
 
 /**
- * A NATS server of the test's own (JetStream, a temp store dir, a free port), for outage tests: the
+ * A NATS server of the test's own (JetStream, a temp store dir, a free port, `auth` when given), for outage and auth tests: the
  * shared one on 4222 is never stopped. Needs `nats-server` on PATH (the machine's, as the shared one).
  */
-export async function startPrivateNats(opts: { port?: number } = {}): Promise<PrivateNats> {
+export async function startPrivateNats(opts: { port?: number; auth?: NatsServerAuth } = {}): Promise<PrivateNats> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
-  let running: { child: ChildProcess; exited: Promise<void> } | undefined = await spawnServer(port, dir).catch((err: unknown) => {
+  const args = ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), ...authArgs(opts.auth)];
+  let running: { child: ChildProcess; exited: Promise<void> } | undefined = await spawnServer(port, args).catch((err: unknown) => {
     rmSync(dir, { recursive: true, force: true });
     throw err;
   });
@@ -37,7 +38,7 @@ export async function startPrivateNats(opts: { port?: number } = {}): Promise<Pr
     url: `nats://127.0.0.1:${port}`,
     pause,
     resume: async () => {
-      running ??= await spawnServer(port, dir);
+      running ??= await spawnServer(port, args);
     },
     stop: () =>
       (stopped ??= (async () => {
@@ -47,8 +48,16 @@ export async function startPrivateNats(opts: { port?: number } = {}): Promise<Pr
   };
 }
 
-async function spawnServer(port: number, dir: string): Promise<{ child: ChildProcess; exited: Promise<void> }> {
-  const child: ChildProcess = spawn('nats-server', ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+/** What the server asks of clients: a user and password, or a token (none by default). */
+export type NatsServerAuth = { user: string; pass: string } | { token: string };
+
+function authArgs(auth: NatsServerAuth | undefined): string[] {
+  if (!auth) return [];
+  return 'token' in auth ? ['--auth', auth.token] : ['--user', auth.user, '--pass', auth.pass];
+}
+
+async function spawnServer(port: number, args: string[]): Promise<{ child: ChildProcess; exited: Promise<void> }> {
+  const child: ChildProcess = spawn('nats-server', args, { stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const deadline = Date.now() + 10_000;
   while (!(await answers(port))) {

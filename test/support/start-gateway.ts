@@ -6,6 +6,7 @@ import { connect, errors, type NatsConnection } from '@nats-io/transport-node';
 import type { LoggerService, LogLevel } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { parse, stringify } from 'yaml';
+import { natsConnectOptions } from '@switchboard/config';
 import { createGateway } from '../../src/gateway/main';
 import type { Clock } from '../../src/gateway/tokens';
 
@@ -106,7 +107,7 @@ export function analyticsPrefixes(): { NATS_SUBJECT_PREFIX: string; NATS_STREAM_
 export async function deleteStreams(natsUrl: string, prefix: string): Promise<void> {
   let nc: NatsConnection;
   try {
-    nc = await connect({ servers: natsUrl.split(',') });
+    nc = await connect(natsConnectOptions(natsUrl));
   } catch (error) {
     if (error instanceof errors.ConnectionError) return;
     throw error;

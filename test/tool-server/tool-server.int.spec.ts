@@ -1,6 +1,7 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
 import { NatsToolBus } from '@switchboard/react';
 import { createToolServer, type RunningToolServer } from '../../src/tool-server/main';
 import { startExternalMcpServer } from '../react/support/external-mcp';
@@ -28,7 +29,7 @@ describeWithNats('tool server over real NATS and MCP', () => {
       },
       { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: prefix, logger: false },
     );
-    nc = await connect({ servers: NATS_URL });
+    nc = await connect(natsConnectOptions(NATS_URL));
     bus = new NatsToolBus(nc, { subjectPrefix: prefix });
     mcp = new Client({ name: 'test-client', version: '1.0.0' });
     await mcp.connect(new StreamableHTTPClientTransport(new URL(`${server.url}/mcp`)));

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
 import { SqliteEventStore } from '@switchboard/event-store';
 import {
   NatsStepPublisher,
@@ -53,7 +54,7 @@ export async function startReactHarness(): Promise<ReactHarness> {
     { natsUrl: NATS_URL, port: 0, host: '127.0.0.1', subjectPrefix: prefix, logger: false },
   );
   const store = new SqliteEventStore(join(dir, 'events.db'));
-  const nc = await connect({ servers: NATS_URL });
+  const nc = await connect(natsConnectOptions(NATS_URL));
   const bus = new NatsToolBus(nc, { subjectPrefix: prefix });
   const publisher = new NatsStepPublisher(nc);
   const patterns = PatternRegistry.load(PATTERNS_DIR);

@@ -1,0 +1,170 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { natsConnectOptions } from '@switchboard/config';
+import { NatsToolBus } from '@switchboard/react';
+import { createToolServer, type RunningToolServer } from '../../../src/tool-server/main';
+import { chat, upstreamConfig } from '../../analytics/support';
+import { describeWithNats, uniquePrefix } from '../../react/support/nats';
+import { toolsConfig } from '../../react/support/tools-config';
+import { CapturedJsonLog } from '../../support/capturing-logger';
+import { startPrivateNats, type PrivateNats } from '../../support/private-nats';
+import { reply, startScriptedUpstream, type ScriptedUpstream } from '../../support/scripted-upstream';
+import { analyticsPrefixes, startGateway, type StartedGateway } from '../../support/start-gateway';
+
+const KEY = 'sk-nats-auth-0000000000000000';
+// A password the URL must percent-encode: `:` would end the user part early, `/` the authority.
+const PASSWORD = 's3cr:et/x';
+const TOKEN = 't0ken-of-the-day';
+
+type Readiness = { details: Record<string, { status: string; message?: string }> };
+
+async function readiness(gw: StartedGateway): Promise<{ status: number; body: Readiness; text: string }> {
+  const res = await fetch(`${gw.url}/health/ready`);
+  const text = await res.text();
+  return { status: res.status, body: JSON.parse(text) as Readiness, text };
+}
+
+/** `nats://host:port` with credentials written in, as an operator would put them in NATS_URL. */
+function withCredentials(url: string, userinfo: string): string {
+  return url.replace('nats://', `nats://${userinfo}@`);
+}
+
+// Private nats-servers with auth on (the shared one has none); the clients must take the credentials from NATS_URL.
+describeWithNats('NATS_URL with credentials, against a nats-server that asks for them', () => {
+  jest.setTimeout(60_000);
+  let upstream: ScriptedUpstream;
+  let gw: StartedGateway | undefined;
+
+  beforeAll(async () => {
+    upstream = await startScriptedUpstream();
+    upstream.always(KEY, reply.chat('fine'));
+  });
+  afterEach(async () => {
+    await gw?.close();
+    gw = undefined;
+  });
+  afterAll(() => upstream?.close());
+
+  describe('a user and password', () => {
+    let nats: PrivateNats;
+    let url: string;
+
+    beforeAll(async () => {
+      nats = await startPrivateNats({ auth: { user: 'alice', pass: PASSWORD } });
+      url = withCredentials(nats.url, `alice:${encodeURIComponent(PASSWORD)}`);
+    });
+    afterAll(() => nats?.stop());
+
+    it('the gateway connects: NATS ready, and a finished request is published on requests.completed', async () => {
+      const prefixes = analyticsPrefixes();
+      gw = await startGateway({
+        config: upstreamConfig(upstream.baseUrl, [KEY], { keeper: { enabled: false } }),
+        env: { ...prefixes, NATS_URL: url },
+      });
+      const ready = await readiness(gw);
+      expect(ready.status).toBe(200);
+      expect(ready.body.details).toMatchObject({ nats: { status: 'up' }, analytics: { status: 'up' } });
+
+      const watcher = await connect(natsConnectOptions(url));
+      try {
+        const completed = watcher.subscribe(`${prefixes.NATS_SUBJECT_PREFIX}.requests.completed`, { max: 1 });
+        await watcher.flush();
+        expect((await chat(gw.url)).status).toBe(200);
+        for await (const msg of completed) expect(msg.json()).toMatchObject({ status: 200, profile: 'burst' });
+        expect(completed.getProcessed()).toBe(1);
+      } finally {
+        await watcher.close();
+      }
+    });
+
+    it('the tool server connects: ready, and it answers over NATS', async () => {
+      const subjectPrefix = uniquePrefix();
+      let server: RunningToolServer | undefined;
+      let nc: NatsConnection | undefined;
+      try {
+        server = await createToolServer(
+          { tools: toolsConfig() },
+          { natsUrl: url, port: 0, host: '127.0.0.1', subjectPrefix, logger: false },
+        );
+        const res = await fetch(`${server.url}/health/ready`);
+        expect(res.status).toBe(200);
+        expect(((await res.json()) as Readiness).details.nats).toEqual({ status: 'up' });
+        nc = await connect(natsConnectOptions(url));
+        const names = (await new NatsToolBus(nc, { subjectPrefix }).list()).map((t) => t.name);
+        expect(names).toContain('calculator');
+      } finally {
+        await nc?.close();
+        await server?.close();
+      }
+    });
+
+    it('with a wrong password the gateway still serves /v1, NATS degraded, and says why without the password', async () => {
+      const log = new CapturedJsonLog();
+      gw = await startGateway({
+        config: upstreamConfig(upstream.baseUrl, [KEY], { keeper: { enabled: false } }),
+        env: { ...analyticsPrefixes(), NATS_URL: withCredentials(nats.url, 'alice:not-the-p%40ssword'), LOG_LEVEL: 'info' },
+        logStream: log,
+      });
+      expect((await chat(gw.url)).status).toBe(200);
+      const ready = await readiness(gw);
+      expect(ready.status).toBe(200);
+      expect(ready.body.details).toMatchObject({
+        nats: { status: 'degraded', message: "NATS refuses the credentials in NATS_URL: agents' tool calls fail meanwhile" },
+        analytics: { status: 'degraded', message: expect.stringMatching(/^NATS refuses the credentials in NATS_URL: /) },
+      });
+      // One warning per connection (tool bus, analytics), naming the server only.
+      const warnings = log.text.match(/NATS at nats:\/\/127\.0\.0\.1:\d+ refuses the credentials in NATS_URL \(Authorization Violation\)/g);
+      expect(warnings).toHaveLength(2);
+      for (const text of [log.text, ready.text]) expect(text).not.toMatch(/not-the-p|%40ssword|alice/);
+    });
+
+    it('the tool server refuses to start with a wrong password, without showing it', async () => {
+      const started = createToolServer(
+        { tools: toolsConfig() },
+        {
+          natsUrl: withCredentials(nats.url, 'alice:not-the-p%40ssword'),
+          port: 0,
+          host: '127.0.0.1',
+          subjectPrefix: uniquePrefix(),
+          logger: false,
+        },
+      );
+      const error = (await started.then(
+        (server) => server.close().then(() => new Error('started')),
+        (err: unknown) => err,
+      )) as Error;
+      expect(error.message).toMatch(/Authorization Violation/);
+      expect(error.message).not.toMatch(/not-the-p|%40ssword/);
+    });
+  });
+
+  describe('a token', () => {
+    let nats: PrivateNats;
+
+    beforeAll(async () => {
+      nats = await startPrivateNats({ auth: { token: TOKEN } });
+    });
+    afterAll(() => nats?.stop());
+
+    it('the gateway connects with the token written as the user part', async () => {
+      gw = await startGateway({
+        config: upstreamConfig(upstream.baseUrl, [KEY], { keeper: { enabled: false } }),
+        env: { ...analyticsPrefixes(), NATS_URL: withCredentials(nats.url, TOKEN) },
+      });
+      const ready = await readiness(gw);
+      expect(ready.body.details).toMatchObject({ nats: { status: 'up' }, analytics: { status: 'up' } });
+    });
+
+    it('without it, readiness says the server asks for credentials NATS_URL does not carry', async () => {
+      gw = await startGateway({
+        config: upstreamConfig(upstream.baseUrl, [KEY], { keeper: { enabled: false } }),
+        env: { ...analyticsPrefixes(), NATS_URL: nats.url },
+      });
+      expect((await chat(gw.url)).status).toBe(200);
+      const ready = await readiness(gw);
+      expect(ready.body.details.nats).toEqual({
+        status: 'degraded',
+        message: "NATS asks for credentials NATS_URL does not carry: agents' tool calls fail meanwhile",
+      });
+    });
+  });
+});

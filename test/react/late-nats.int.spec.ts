@@ -1,6 +1,6 @@
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import { loadConfig } from '@switchboard/config';
-import { NATS_NOT_REACHED, openReactTransport, type ReactTransport } from '../../src/gateway/react/react-transport';
+import { openReactTransport, type ReactTransport } from '../../src/gateway/react/react-transport';
 import { createToolServer, type RunningToolServer } from '../../src/tool-server/main';
 import { eventually, waitFor } from '../support/eventually';
 import { freePort, startPrivateNats, type PrivateNats } from '../support/private-nats';
@@ -33,7 +33,9 @@ describeWithNats('the ReAct transport when NATS comes after the gateway', () => 
     });
     const { bus, publisher } = transport;
 
-    await expect(bus.call('calculator', { expression: '6 * 7' }, { timeoutMs: 2_000 })).resolves.toEqual({ error: NATS_NOT_REACHED });
+    await expect(bus.call('calculator', { expression: '6 * 7' }, { timeoutMs: 2_000 })).resolves.toEqual({
+      error: 'tool server unavailable: NATS is not reachable yet',
+    });
     // A step of a session meanwhile goes nowhere, and does not throw.
     publisher.publish('before', 'thought', { text: 'no NATS yet' });
 

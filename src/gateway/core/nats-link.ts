@@ -12,7 +12,9 @@ const RECONNECT_JITTER_MS = 100;
  * `open` makes one attempt, and when it fails warns once and keeps trying in the background with
  * the reconnect policy's wait (its own loop rather than the client's `waitOnFirstConnect`, whose
  * `connect()` resolves only once connected and gives no handle to stop it at shutdown). Once
- * connected, the client reconnects by itself as it is told.
+ * connected, the client reconnects by itself as it is told, through refused credentials too: by
+ * default it closes for good after two refusals in a row, so a credential rotation on the server
+ * (refusing until NATS_URL's credentials are valid again) would end analytics and tools until a restart.
  */
 export class NatsLink {
   private current?: NatsConnection;
@@ -43,7 +45,7 @@ export class NatsLink {
    */
   static async open(
     url: string,
-    options: Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token'>,
+    options: Omit<ConnectionOptions, 'servers' | 'user' | 'pass' | 'token' | 'ignoreAuthErrorAbort'>,
     logger: LoggerService,
     meanwhile: string,
   ): Promise<NatsLink> {
@@ -56,16 +58,13 @@ export class NatsLink {
   }
 
   /**
-   * Why there is no connection yet, in words safe to show anyone (readiness, logs): a server that
-   * refuses the credentials is told apart from one that is not there. Undefined once connected.
+   * Why there is no connection (not yet, or not since a disconnect), in words safe to show anyone
+   * (readiness, logs, tool calls' answers): a server that refuses the credentials is told apart from
+   * one that is not there. Undefined while connected.
    */
   get trouble(): string | undefined {
-    if (this.current) return undefined;
-    if (this.lastError instanceof errors.AuthorizationError) {
-      const given = this.target.user !== undefined || this.target.token !== undefined;
-      return given ? 'refuses the credentials in NATS_URL' : 'asks for credentials NATS_URL does not carry';
-    }
-    return 'is not reachable yet';
+    if (this.up) return undefined;
+    return natsRefusal(this.lastError, this.target) ?? (this.current ? 'is not reachable' : 'is not reachable yet');
   }
 
   /** The connection once the server answered (it may be disconnected since: see `isConnected`). */
@@ -103,7 +102,7 @@ export class NatsLink {
   private async attempt(): Promise<boolean> {
     let nc: NatsConnection;
     try {
-      nc = await connect({ ...this.options, ...this.target });
+      nc = await connect({ ...this.options, ...this.target, ignoreAuthErrorAbort: true });
     } catch (error) {
       this.lastError = error;
       return false;
@@ -115,6 +114,8 @@ export class NatsLink {
     }
     this.current = nc;
     this.up = true;
+    this.lastError = undefined;
+    this.warned = undefined;
     void this.watch(nc);
     for (const listener of this.connectedListeners.splice(0)) listener(nc);
     return true;
@@ -132,8 +133,9 @@ export class NatsLink {
   /** One warning per kind of trouble, not one per attempt. */
   private warn(): void {
     this.warned = this.trouble;
-    const why = this.lastError instanceof Error ? this.lastError.message : String(this.lastError);
-    this.logger.warn(`NATS at ${this.shown} ${this.warned} (${why}): ${this.meanwhile}; connecting in the background`);
+    const error = this.lastError;
+    const why = error === undefined ? '' : ` (${error instanceof Error ? error.message : String(error)})`;
+    this.logger.warn(`NATS at ${this.shown} ${this.warned}${why}: ${this.meanwhile}; connecting in the background`);
   }
 
   private pause(ms: number): Promise<void> {
@@ -146,13 +148,32 @@ export class NatsLink {
     });
   }
 
+  /**
+   * Follows the connection: a disconnect (the server gone, or refusing the credentials it took
+   * before) is warned about once per kind of trouble, as at the first connect, and its end told.
+   */
   private async watch(nc: NatsConnection): Promise<void> {
     for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'close') this.up = false;
+      if (status.type === 'error' && natsRefusal(status.error, this.target)) this.lastError = status.error;
+      else if (status.type === 'disconnect' || status.type === 'close') this.up = false;
       else if (status.type === 'reconnect') {
         this.up = true;
+        this.lastError = undefined;
+        if (this.warned !== undefined) this.logger.log(`NATS at ${this.shown} reconnected`);
+        this.warned = undefined;
         for (const listener of this.reconnected) listener();
       }
+      if (!this.up && !this.closed && this.trouble !== this.warned) this.warn();
     }
   }
+}
+
+/**
+ * When `error` is the server refusing the credentials (wrong, missing or expired) rather than not
+ * answering, that in words safe to show (after "NATS "); undefined for any other error.
+ */
+export function natsRefusal(error: unknown, target: NatsConnectOptions): string | undefined {
+  if (!(error instanceof errors.AuthorizationError || error instanceof errors.UserAuthenticationExpiredError)) return undefined;
+  const given = target.user !== undefined || target.token !== undefined;
+  return given ? 'refuses the credentials in NATS_URL' : 'asks for credentials NATS_URL does not carry';
 }

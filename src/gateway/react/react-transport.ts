@@ -26,8 +26,13 @@ export interface ReactTransport {
   nats?: NatsLink;
 }
 
-/** A tool call's answer before NATS was ever reached: the tool server is unavailable, as when nobody listens. */
-export const NATS_NOT_REACHED = 'tool server unavailable: NATS is not reachable yet';
+/**
+ * A tool call's answer while NATS is not connected: the tool server is unavailable, as when nobody
+ * listens, and why (`trouble` from the link: not reachable, or refusing NATS_URL's credentials).
+ */
+export function natsUnavailable(trouble: string): string {
+  return `tool server unavailable: NATS ${trouble}`;
+}
 
 /**
  * With `NATS_URL`: tools on the tool server over NATS request/reply, and each step published, on
@@ -47,7 +52,7 @@ export async function openReactTransport(config: GatewayConfig, env: NodeJS.Proc
       env.NATS_URL,
       { name: 'switchboard-gateway', maxReconnectAttempts: -1 },
       logger,
-      `agents' tool calls fail ("${NATS_NOT_REACHED}") and ReAct steps are not published until it is`,
+      `agents' tool calls fail ("tool server unavailable") and ReAct steps are not published until it is`,
     );
     link.onConnected(() => logger.log(`tools over NATS at ${link.shown}; steps published on ${reactStepsSubject(subjectPrefix)}`));
     const toolsPrefix = env.NATS_TOOLS_PREFIX || undefined;
@@ -63,7 +68,11 @@ export async function openReactTransport(config: GatewayConfig, env: NodeJS.Proc
   return { bus: new InProcessToolBus(catalog), publisher: noopStepPublisher };
 }
 
-/** The tool server over a link: `NatsToolBus` once NATS was reached, the outage's answer before. */
+/**
+ * The tool server over a link: `NatsToolBus` while connected, the outage's answer (with its reason)
+ * otherwise. Not waiting for a reconnect: a server refusing the credentials may refuse for long, and
+ * the call would only time out, saying nothing of why.
+ */
 class LinkedToolBus implements ToolBus {
   private bus?: NatsToolBus;
 
@@ -74,12 +83,12 @@ class LinkedToolBus implements ToolBus {
 
   list(): Promise<ToolDescriptor[]> {
     const bus = this.overNats();
-    return bus ? bus.list() : Promise.reject(new Error(NATS_NOT_REACHED));
+    return bus ? bus.list() : Promise.reject(new Error(this.unavailable()));
   }
 
   call(name: string, input: unknown, opts: ToolCallOptions): Promise<ToolResult> {
     const bus = this.overNats();
-    return bus ? bus.call(name, input, opts) : Promise.resolve({ error: NATS_NOT_REACHED });
+    return bus ? bus.call(name, input, opts) : Promise.resolve({ error: this.unavailable() });
   }
 
   close(): Promise<void> {
@@ -88,7 +97,12 @@ class LinkedToolBus implements ToolBus {
 
   private overNats(): NatsToolBus | undefined {
     const nc = this.link.connection;
-    return nc && (this.bus ??= new NatsToolBus(nc, { subjectPrefix: this.subjectPrefix }));
+    if (!nc || !this.link.isConnected) return undefined;
+    return (this.bus ??= new NatsToolBus(nc, { subjectPrefix: this.subjectPrefix }));
+  }
+
+  private unavailable(): string {
+    return natsUnavailable(this.link.trouble ?? 'is not reachable');
   }
 }
 
@@ -136,9 +150,8 @@ export class NatsReadinessCheck implements OnModuleInit {
       required: false,
       check: async () => {
         const nc = link.connection;
-        if (!nc) return { status: 'down', message: `NATS ${link.trouble}: agents' tool calls fail meanwhile` };
-        if (nc.isClosed()) return { status: 'down', message: 'connection closed' };
-        // A round trip: while disconnected the client holds the PING until it reconnects, so the check times out.
+        if (!nc || !link.isConnected) return { status: 'down', message: `NATS ${link.trouble}: agents' tool calls fail meanwhile` };
+        // A round trip: a connection that went silent without a disconnect yet shows as a timeout.
         await nc.flush();
         return { status: 'up' };
       },

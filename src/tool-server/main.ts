@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { Logger, type LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import type { NatsConnection } from '@nats-io/transport-node';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { loadConfig, natsConnectOptions } from '@switchboard/config';
 import { createEventStore, type EventStore } from '@switchboard/event-store';
 import { toolSubjects, type ToolCatalog } from '@switchboard/react';
 import { startTracing } from '@switchboard/telemetry';
+import { natsRefusal } from '../gateway/core/nats-link';
 import { Readiness } from '../gateway/health/readiness';
 import { LiveTools, type ToolServerConfig } from './live-tools';
 import { installMcpAuth } from './mcp/mcp-auth';
@@ -68,18 +70,38 @@ export async function createToolServer(config: ToolServerConfig, opts: ToolServe
   installMcpAuth(app.getHttpAdapter().getInstance(), tools);
   try {
     const microservice = app.connectMicroservice<MicroserviceOptions>(
-      { transport: Transport.NATS, options: { ...nats, queue: 'switchboard-tools', name: 'switchboard-tool-server' } },
+      {
+        transport: Transport.NATS,
+        options: {
+          ...nats,
+          queue: 'switchboard-tools',
+          name: 'switchboard-tool-server',
+          // Reconnecting forever, through refused credentials too (a rotation on the server): the
+          // client would otherwise close for good (after 10 attempts, or 2 refusals in a row) while
+          // the process lives on, alive to its liveness probe, never ready again and never restarted.
+          maxReconnectAttempts: -1,
+          ignoreAuthErrorAbort: true,
+        },
+      },
       { inheritAppConfig: true },
     );
     // Tool calls arrive over NATS only: without it this replica serves none of the gateway's calls.
     let natsStatus = 'connecting';
+    let refusal: string | undefined;
     microservice.status.subscribe((status) => (natsStatus = status));
     app.get(Readiness).register({
       name: 'nats',
       required: true,
-      check: () => (natsStatus === 'connected' ? { status: 'up' } : { status: 'down', message: natsStatus }),
+      check: () => (natsStatus === 'connected' ? { status: 'up' } : { status: 'down', message: refusal ? `NATS ${refusal}` : natsStatus }),
     });
     await app.startAllMicroservices();
+    void (async () => {
+      // Why it is not connected, as the gateway tells it: a server refusing the credentials since.
+      for await (const status of microservice.unwrap<NatsConnection>().status()) {
+        if (status.type === 'error') refusal = natsRefusal(status.error, nats) ?? refusal;
+        else if (status.type === 'reconnect') refusal = undefined;
+      }
+    })();
     const host = opts.host ?? '0.0.0.0';
     await app.listen({ port: opts.port, host });
     const { port } = app.getHttpServer().address() as AddressInfo;

@@ -10,8 +10,8 @@ export interface PrivateNats {
   stop(): Promise<void>;
   /** Stops the server but keeps its store (JetStream's streams survive), for `resume`. */
   pause(): Promise<void>;
-  /** Starts it again on the same port with the same store. */
-  resume(): Promise<void>;
+  /** Starts it again on the same port with the same store; with `auth`, asking for those credentials instead (a rotation). */
+  resume(opts?: { auth?: NatsServerAuth }): Promise<void>;
 }
 
 /**
@@ -21,11 +21,13 @@ export interface PrivateNats {
 export async function startPrivateNats(opts: { port?: number; auth?: NatsServerAuth } = {}): Promise<PrivateNats> {
   const port = opts.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'switchboard-nats-'));
-  const args = ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), ...authArgs(opts.auth)];
-  let running: { child: ChildProcess; exited: Promise<void> } | undefined = await spawnServer(port, args).catch((err: unknown) => {
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  });
+  const args = (auth: NatsServerAuth | undefined) => ['-js', '-sd', dir, '-a', '127.0.0.1', '-p', String(port), ...authArgs(auth)];
+  let running: { child: ChildProcess; exited: Promise<void> } | undefined = await spawnServer(port, args(opts.auth)).catch(
+    (err: unknown) => {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    },
+  );
   const pause = async () => {
     if (!running) return;
     const { child, exited } = running;
@@ -37,8 +39,8 @@ export async function startPrivateNats(opts: { port?: number; auth?: NatsServerA
   return {
     url: `nats://127.0.0.1:${port}`,
     pause,
-    resume: async () => {
-      running ??= await spawnServer(port, args);
+    resume: async (again = {}) => {
+      running ??= await spawnServer(port, args('auth' in again ? again.auth : opts.auth));
     },
     stop: () =>
       (stopped ??= (async () => {

@@ -2,7 +2,8 @@
 // every ANALYTICS_INTERVAL_S seconds it prints, per provider profile, over the last minute of
 // requests: requests, error rate, p50 latency and tokens per minute.
 //
-//   NATS_URL               default nats://127.0.0.1:4222
+//   NATS_URL               default nats://127.0.0.1:4222; credentials as the gateway's (nats://user:password@host:4222
+//                          or nats://token@host:4222, percent-encoded)
 //   NATS_SUBJECT_PREFIX    default switchboard (as the gateway's)
 //   NATS_STREAM_PREFIX     default none (as the gateway's)
 //   ANALYTICS_SINCE_MIN    start this many minutes back (default 5; 0: only new requests)
@@ -18,6 +19,30 @@ const sinceMin = Number(process.env.ANALYTICS_SINCE_MIN ?? 5);
 const intervalS = Number(process.env.ANALYTICS_INTERVAL_S ?? 10);
 const exitAfter = Number(process.env.ANALYTICS_EXIT_AFTER ?? 0);
 const WINDOW_MS = 60_000;
+
+/**
+ * NATS_URL as connect options, read as the gateway reads it (libs/config/nats-url.ts, which this
+ * plain script, run by node without the TypeScript build, cannot import): servers separated by
+ * commas, credentials (`user:password@` or `token@`, percent-encoded) apart, because the client
+ * ignores those written in a server URL. Unlike the gateway it checks nothing.
+ */
+function natsConnectOptions(natsUrl) {
+  const options = { servers: [] };
+  for (const text of natsUrl.split(',').map((s) => s.trim())) {
+    const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(text)?.[0] ?? '';
+    const rest = text.slice(scheme.length);
+    // The last `@` ends the credentials.
+    const at = rest.lastIndexOf('@');
+    options.servers.push(scheme + rest.slice(at + 1));
+    if (at <= 0) continue;
+    const userinfo = rest.slice(0, at);
+    const colon = userinfo.indexOf(':');
+    if (colon < 0) options.token = decodeURIComponent(userinfo);
+    else
+      Object.assign(options, { user: decodeURIComponent(userinfo.slice(0, colon)), pass: decodeURIComponent(userinfo.slice(colon + 1)) });
+  }
+  return options;
+}
 
 /** The last minute of finished requests: {at, provider, status, latency, tokens}. */
 let recent = [];
@@ -43,7 +68,7 @@ function report() {
   console.table(rows);
 }
 
-const nc = await connect({ servers: url.split(','), name: 'switchboard-analytics-example' });
+const nc = await connect({ ...natsConnectOptions(url), name: 'switchboard-analytics-example' });
 const js = jetstream(nc);
 const consumer = await js.consumers.get(
   stream,

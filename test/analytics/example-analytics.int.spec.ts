@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jetstream } from '@nats-io/jetstream';
+import { startPrivateNats } from '../support/private-nats';
 import { analyticsPrefixes, describeWithNats, NATS_URL, natsProbe, type NatsProbe } from './support';
 
 const run = promisify(execFile);
@@ -24,18 +25,14 @@ const message = (profile: string, status: number, latency_ms: number, total_toke
   cost_usd: 0,
 });
 
-/** `npm run example:analytics`: the README's consumer, against a stream of its own. */
-describeWithNats('the analytics example consumer', () => {
-  let probe: NatsProbe;
+/**
+ * Three finished requests in a stream of the test's own on the server at `url`, then the example's
+ * table rows for them (it reads `url` as NATS_URL).
+ */
+async function printedRows(url: string): Promise<string[]> {
+  const probe: NatsProbe = await natsProbe(url);
   const { env, streamPrefix, subjectPrefix } = analyticsPrefixes();
-  beforeAll(async () => {
-    probe = await natsProbe();
-  });
-  afterAll(async () => {
-    await probe.close(streamPrefix);
-  });
-
-  it('prints per-provider requests, error rate, p50 latency and tokens per minute', async () => {
+  try {
     const subject = `${subjectPrefix}.requests.completed`;
     await probe.jsm.streams.add({ name: `${streamPrefix}SWITCHBOARD_REQUESTS`, subjects: [subject] });
     const js = jetstream(probe.nc);
@@ -43,12 +40,31 @@ describeWithNats('the analytics example consumer', () => {
       await js.publish(subject, JSON.stringify(m));
     }
     const { stdout } = await run(process.execPath, [join(__dirname, '../../examples/analytics-consumer.mjs')], {
-      env: { ...process.env, ...env, NATS_URL, ANALYTICS_EXIT_AFTER: '3' },
+      env: { ...process.env, ...env, NATS_URL: url, ANALYTICS_EXIT_AFTER: '3' },
       timeout: 30_000,
     });
-    const rows = stdout.split('\n').filter((line) => line.includes("'openai_main'") || line.includes("'azure'"));
+    return stdout.split('\n').filter((line) => line.includes("'openai_main'") || line.includes("'azure'"));
+  } finally {
+    await probe.close(streamPrefix);
+  }
+}
+
+/** `npm run example:analytics`: the README's consumer, against a stream of its own. */
+describeWithNats('the analytics example consumer', () => {
+  it('prints per-provider requests, error rate, p50 latency and tokens per minute', async () => {
+    const rows = await printedRows(NATS_URL);
     expect(rows).toHaveLength(2);
     expect(rows.find((r) => r.includes('openai_main'))).toMatch(/│\s+2\s+│\s+'50\.0%'\s+│\s+100\s+│\s+10\s+│/);
     expect(rows.find((r) => r.includes('azure'))).toMatch(/│\s+1\s+│\s+'0\.0%'\s+│\s+50\s+│\s+20\s+│/);
+  });
+
+  it("connects with NATS_URL's credentials, as the gateway does (a percent-encoded password)", async () => {
+    const nats = await startPrivateNats({ auth: { user: 'analyst', pass: 'p@ss:w/rd' } });
+    try {
+      const rows = await printedRows(nats.url.replace('nats://', `nats://analyst:${encodeURIComponent('p@ss:w/rd')}@`));
+      expect(rows).toHaveLength(2);
+    } finally {
+      await nats.stop();
+    }
   });
 });

@@ -30,6 +30,20 @@ function toolCall(gw: StartedGateway) {
   return gw.app.get<symbol, ReactTransport>(REACT_TRANSPORT).bus.call('calculator', { expression: '6 * 7' }, { timeoutMs: 2_000 });
 }
 
+/** A chat through `gw` arrives on `requests.completed`, read from NATS at `url` (with its credentials). */
+async function expectPublished(gw: StartedGateway, url: string, subjectPrefix: string): Promise<void> {
+  const watcher = await connect(natsConnectOptions(url));
+  try {
+    const completed = watcher.subscribe(`${subjectPrefix}.requests.completed`, { max: 1 });
+    await watcher.flush();
+    expect((await chat(gw.url)).status).toBe(200);
+    for await (const msg of completed) expect(msg.json()).toMatchObject({ status: 200, profile: 'burst' });
+    expect(completed.getProcessed()).toBe(1);
+  } finally {
+    await watcher.close();
+  }
+}
+
 /**
  * How many times the server refused the credentials on `nc` from now on: past two in a row the
  * client gives up for good unless told not to, which is what a rotation test must get beyond.
@@ -83,16 +97,7 @@ describeWithNats('NATS_URL with credentials, against a nats-server that asks for
       expect(ready.status).toBe(200);
       expect(ready.body.details).toMatchObject({ nats: { status: 'up' }, analytics: { status: 'up' } });
 
-      const watcher = await connect(natsConnectOptions(url));
-      try {
-        const completed = watcher.subscribe(`${prefixes.NATS_SUBJECT_PREFIX}.requests.completed`, { max: 1 });
-        await watcher.flush();
-        expect((await chat(gw.url)).status).toBe(200);
-        for await (const msg of completed) expect(msg.json()).toMatchObject({ status: 200, profile: 'burst' });
-        expect(completed.getProcessed()).toBe(1);
-      } finally {
-        await watcher.close();
-      }
+      await expectPublished(gw, url, prefixes.NATS_SUBJECT_PREFIX);
     });
 
     it('the tool server connects: ready, and it answers over NATS', async () => {
@@ -159,16 +164,7 @@ describeWithNats('NATS_URL with credentials, against a nats-server that asks for
       );
       await waitFor('both connections to say they reconnected', () => (log.text.match(/NATS at \S+ reconnected/g) ?? []).length === 2);
       expect(log.text.match(warnings)).toHaveLength(2);
-      const watcher = await connect(natsConnectOptions(url));
-      try {
-        const completed = watcher.subscribe(`${prefixes.NATS_SUBJECT_PREFIX}.requests.completed`, { max: 1 });
-        await watcher.flush();
-        expect((await chat(started.url)).status).toBe(200);
-        for await (const msg of completed) expect(msg.json()).toMatchObject({ status: 200, profile: 'burst' });
-        expect(completed.getProcessed()).toBe(1);
-      } finally {
-        await watcher.close();
-      }
+      await expectPublished(started, url, prefixes.NATS_SUBJECT_PREFIX);
       for (const text of [log.text, refused.text]) expect(text).not.toMatch(/s3cr|rotated-only|alice/);
     });
 

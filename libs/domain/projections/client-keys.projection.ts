@@ -1,4 +1,4 @@
-import { hash as digestOf, timingSafeEqual } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import type { RecordedEvent } from '@switchboard/event-store';
 import type { ClientEvent, ClientLimits } from '../client/client.events';
 import { StreamRevisions } from './stream-revisions';
@@ -32,13 +32,14 @@ export interface ConfiguredClient {
 export const clientKeyHash = (key: string): string => digestOf('sha256', key, 'hex');
 
 /**
- * Every client key, issued ones (from `client-*` events) and configured ones, found by the hash
- * of the key a request presents. The lookup is by hash, then the two digests are compared with
- * `timingSafeEqual`: what a timing could reveal is where a hash of the attacker's own choosing
- * falls, never anything about a stored key.
+ * Every client key, issued ones (from `client-*` events) and configured ones, found by the sha256
+ * of the key a request presents. Only hashes are compared (by the Map): what a timing could reveal
+ * is where a hash of the attacker's own choosing falls, never anything about a stored key. A
+ * `timingSafeEqual` after the lookup would compare the digest the Map has just matched, so it
+ * could never fail: it only cost each /v1 request a Buffer and a call into C++.
  */
 export class ClientKeysProjection {
-  private readonly byHash = new Map<string, { digest: Buffer; view: ClientView }>();
+  private readonly byHash = new Map<string, ClientView>();
   private readonly byName = new Map<string, { hash: string; view: ClientView }>();
   private readonly configured = new Map<string, { hash: string; view: ClientView }>();
   private readonly revisions = new StreamRevisions();
@@ -54,10 +55,8 @@ export class ClientKeysProjection {
 
   /** The client whose active key this is, or undefined (unknown or revoked). */
   identify(key: string): ClientView | undefined {
-    const hash = clientKeyHash(key);
-    const entry = this.byHash.get(hash);
-    if (!entry || !timingSafeEqual(entry.digest, Buffer.from(hash, 'hex'))) return undefined;
-    return entry.view.state === 'active' ? entry.view : undefined;
+    const view = this.byHash.get(clientKeyHash(key));
+    return view?.state === 'active' ? view : undefined;
   }
 
   get(name: string): ClientView | undefined {
@@ -75,7 +74,7 @@ export class ClientKeysProjection {
   /** Replaces the configured clients (at start, and when the config changes). */
   configure(clients: readonly ConfiguredClient[], at: string): void {
     for (const { hash } of this.configured.values()) {
-      if (this.byHash.get(hash)?.view.source === 'config') this.byHash.delete(hash);
+      if (this.byHash.get(hash)?.source === 'config') this.byHash.delete(hash);
     }
     this.configured.clear();
     for (const client of clients) {
@@ -92,7 +91,7 @@ export class ClientKeysProjection {
       };
       this.configured.set(client.name, { hash, view });
       // An issued key wins over a configured one with the same secret (it cannot happen by chance).
-      if (!this.byHash.has(hash)) this.byHash.set(hash, { digest: Buffer.from(hash, 'hex'), view });
+      if (!this.byHash.has(hash)) this.byHash.set(hash, view);
     }
   }
 
@@ -123,7 +122,7 @@ export class ClientKeysProjection {
           updatedAt: recorded.at,
         };
         this.byName.set(name, { hash: keyHash, view });
-        this.byHash.set(keyHash, { digest: Buffer.from(keyHash, 'hex'), view });
+        this.byHash.set(keyHash, view);
         return;
       }
       case 'ClientLimitsChanged': {
@@ -141,6 +140,6 @@ export class ClientKeysProjection {
 
   private replace(name: string, hash: string, view: ClientView): void {
     this.byName.set(name, { hash, view });
-    this.byHash.set(hash, { digest: Buffer.from(hash, 'hex'), view });
+    this.byHash.set(hash, view);
   }
 }

@@ -21,9 +21,37 @@ const MINUTE_MS = 60_000;
  */
 export class UsageRollup {
   private readonly open = new Map<string, UsageRecordedData>();
+  /**
+   * The row the last request went to, and its minute and tuple: a run of requests to the same
+   * tuple (the usual traffic) finds its row by five comparisons, not by a key string built, hashed
+   * and looked up each time (3.8k instructions a request).
+   */
+  private lastRow: UsageRecordedData | undefined;
+  private lastMinuteMs = NaN;
 
   add(nowMs: number, usage: FinishedUsage): void {
     const minuteMs = nowMs - (nowMs % MINUTE_MS);
+    let row = this.lastRow;
+    if (
+      row === undefined ||
+      this.lastMinuteMs !== minuteMs ||
+      row.client !== usage.client ||
+      row.alias !== usage.alias ||
+      row.profile !== usage.profile ||
+      row.model !== usage.model
+    ) {
+      row = this.lastRow = this.row(minuteMs, usage);
+      this.lastMinuteMs = minuteMs;
+    }
+    row.requests++;
+    if (usage.status >= 400) row.errors++;
+    row.input_tokens += usage.inputTokens;
+    row.output_tokens += usage.outputTokens;
+    row.cost_usd = roundUsd(row.cost_usd + usage.costUsd);
+  }
+
+  /** The open row of this minute and tuple, made when it is the first. */
+  private row(minuteMs: number, usage: FinishedUsage): UsageRecordedData {
     const key = `${minuteMs}\u0000${usage.client ?? ''}\u0000${usage.alias ?? ''}\u0000${usage.profile ?? ''}\u0000${usage.model ?? ''}`;
     let row = this.open.get(key);
     if (!row) {
@@ -41,15 +69,13 @@ export class UsageRollup {
       };
       this.open.set(key, row);
     }
-    row.requests++;
-    if (usage.status >= 400) row.errors++;
-    row.input_tokens += usage.inputTokens;
-    row.output_tokens += usage.outputTokens;
-    row.cost_usd = roundUsd(row.cost_usd + usage.costUsd);
+    return row;
   }
 
   /** Takes out every minute that ended by `nowMs` (all of them with `everything`, at shutdown), oldest first. */
   take(nowMs: number, everything = false): UsageRecordedData[] {
+    // A row taken out is no longer the open one: the next request to its tuple starts a new row.
+    this.lastRow = undefined;
     const current = new Date(nowMs - (nowMs % MINUTE_MS)).toISOString();
     const out: UsageRecordedData[] = [];
     for (const [key, row] of this.open) {

@@ -58,6 +58,15 @@ describe('UsageRollup', () => {
     expect(rollup.take(T0 + 61_500, true).map((r) => r.minute)).toEqual(['2026-12-06T10:01:00.000Z']);
   });
 
+  it('starts a new row for a tuple whose row was taken out, though its minute is still open', () => {
+    const rollup = new UsageRollup();
+    rollup.add(T0, request());
+    const taken = rollup.take(T0 + 1_000, true);
+    rollup.add(T0 + 2_000, request());
+    expect(taken).toEqual([expect.objectContaining({ requests: 1, input_tokens: 10 })]);
+    expect(rollup.take(T0 + 3_000, true)).toEqual([expect.objectContaining({ requests: 1, input_tokens: 10 })]);
+  });
+
   it('puts back rows whose append failed, merged with what came since', () => {
     const rollup = new UsageRollup();
     rollup.add(T0, request());

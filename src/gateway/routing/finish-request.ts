@@ -141,9 +141,12 @@ function parseString(text: string): string | undefined {
   }
 }
 
+/** Made once: searching with a string needle encodes it into bytes on every call. */
+const USAGE_KEY = Buffer.from('"usage"');
+
 function usageText(body: Buffer): string | undefined {
-  let at = body.lastIndexOf('"usage"');
-  while (at > 0 && body[at - 1] === 0x5c /* a quoted "usage" inside a string */) at = body.lastIndexOf('"usage"', at - 1);
+  let at = body.lastIndexOf(USAGE_KEY);
+  while (at > 0 && body[at - 1] === 0x5c /* a quoted "usage" inside a string */) at = body.lastIndexOf(USAGE_KEY, at - 1);
   if (at < 0) return undefined;
   // `"usage"`, then `:` and `{` with only blanks between (a null usage has no object to read).
   let open = at + 7;

@@ -7,12 +7,14 @@ import type { Metric } from 'prom-client';
  * These keep plain numbers per label combination and hand them to prom-client's registry in the
  * shape its own metrics give (`get()`), so the exposition format is prom-client's.
  */
-interface Series {
+/** One label combination of a counter: a caller that keeps it adds to `value` with no lookup. */
+export interface Series {
   readonly labels: Record<string, string>;
   value: number;
 }
 
-interface HistogramSeries {
+/** One label combination of a histogram, for `observeIn`. */
+export interface HistogramSeries {
   readonly labels: Record<string, string>;
   /** Observations per bucket (not cumulative); the last slot is beyond the last bound (+Inf). */
   readonly counts: Float64Array;
@@ -44,16 +46,22 @@ export class TallyCounter {
 
   /** Adds one to the series `key` names; `labels` is called only the first time a key is seen. */
   inc(key: string, labels: () => Record<string, string>): void {
-    const series = this.series.get(key);
-    if (series) series.value++;
-    else this.series.set(key, { labels: labels(), value: 1 });
+    this.seriesOf(key, labels).value++;
   }
 
   /** Adds `amount` (tokens, say) to the series `key` names. */
   add(key: string, labels: () => Record<string, string>, amount: number): void {
-    const series = this.series.get(key);
-    if (series) series.value += amount;
-    else this.series.set(key, { labels: labels(), value: amount });
+    this.seriesOf(key, labels).value += amount;
+  }
+
+  /** The series `key` names, made (at 0) the first time: what `inc` and `add` add to. */
+  seriesOf(key: string, labels: () => Record<string, string>): Series {
+    let series = this.series.get(key);
+    if (!series) {
+      series = { labels: labels(), value: 0 };
+      this.series.set(key, series);
+    }
+    return series;
   }
 
   get(): Promise<Exported> {
@@ -72,11 +80,21 @@ export class TallyHistogram {
   ) {}
 
   observe(key: string, labels: () => Record<string, string>, value: number): void {
+    this.observeIn(this.seriesOf(key, labels), value);
+  }
+
+  /** The series `key` names, made the first time: a caller that keeps it observes with `observeIn`, no lookup. */
+  seriesOf(key: string, labels: () => Record<string, string>): HistogramSeries {
     let series = this.series.get(key);
     if (!series) {
       series = { labels: labels(), counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 };
       this.series.set(key, series);
     }
+    return series;
+  }
+
+  /** Counts `value` in `series` (one of this histogram's own, from `seriesOf`). */
+  observeIn(series: HistogramSeries, value: number): void {
     let bucket = 0;
     while (bucket < this.bounds.length && value > this.bounds[bucket]) bucket++;
     series.counts[bucket]++;

@@ -1,6 +1,6 @@
 import type { ClientView } from '@switchboard/domain';
 import type { FastifyReply } from 'fastify';
-import type { ClientLimiter, Ticket, Verdict } from '../limits/client-limiter';
+import { writeRateLimitHeaders, type ClientLimiter, type Ticket, type Verdict } from '../limits/client-limiter';
 
 /** A request this client may not make now: what the front end answers, in its own error format. */
 export interface Refusal {
@@ -36,7 +36,7 @@ export function admitClient(
 
 function answer(verdict: Verdict, reply: FastifyReply): Ticket | Refusal {
   if (verdict.ok) {
-    if (verdict.headers) void reply.headers(verdict.headers);
+    writeRateLimitHeaders(reply, verdict.requests, verdict.tokens);
     return verdict.ticket;
   }
   void reply.headers(verdict.headers);

@@ -1,10 +1,14 @@
 import { Cancellation } from '@switchboard/providers';
 import type { FastifyReply } from 'fastify';
 
-/** Calls `listener` when the client hangs up before its answer is complete. */
+/**
+ * Calls `listener` when the client hangs up before its answer is complete. A response closes once,
+ * so `on` does: `once` would wrap the listener and bind the wrapper on every request, and search
+ * for it to take it off again.
+ */
 function onClientGone(reply: FastifyReply, listener: () => void): void {
   const raw = reply.raw;
-  raw.once('close', () => {
+  raw.on('close', () => {
     if (!raw.writableFinished) listener();
   });
 }

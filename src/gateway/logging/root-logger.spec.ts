@@ -1,4 +1,4 @@
-import { BatchedLines, createRootLogger } from './root-logger';
+import { createRootLogger } from './root-logger';
 
 describe('the root logger redacts credentials by configuration', () => {
   const held = ['sk-upstream-secret-000000000001'];
@@ -46,25 +46,6 @@ describe('the root logger redacts credentials by configuration', () => {
   it('request lines are off below info', () => {
     const { requestLines } = createRootLogger({ env: { LOG_LEVEL: 'warn' }, secrets: { revision: 0, secrets: () => [] } });
     expect(requestLines.enabled).toBe(false);
-  });
-
-  it("gathers the turn's request lines into one write, in order and censored, and writes them out on demand", async () => {
-    const writes: string[] = [];
-    const lines = new BatchedLines(
-      true,
-      { write: (s: string) => void writes.push(s) },
-      { redact: (s) => s.replaceAll(held[0], '[REDACTED]') },
-    );
-    lines.write('one\n');
-    lines.write(`two ${held[0]}\n`);
-    expect(writes).toEqual([]);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toEqual(['one\ntwo [REDACTED]\n']);
-    lines.write('three\n');
-    lines.writeOut();
-    expect(writes).toEqual(['one\ntwo [REDACTED]\n', 'three\n']);
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(writes).toHaveLength(2);
   });
 
   it('reads the keys again when they change', () => {

@@ -1,5 +1,6 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import type { RequestLineSink } from './request-log';
+import { TurnWriter } from './turn-writer';
 
 const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -65,49 +66,9 @@ export function createRootLogger({ env, secrets, destination }: RootLoggerOption
     const dest = pretty({ colorize: true, sync: true });
     return { logger: pino(options, dest), requestLines: direct(dest), flush: () => undefined };
   }
-  // Asynchronous: a line is copied into a buffer and written by the event loop later.
-  const stdout = pino.destination({ dest: 1, sync: false });
-  const requestLines = new BatchedLines(enabled, stdout, redactor);
-  return {
-    logger: pino(options, stdout),
-    requestLines,
-    flush: () => {
-      requestLines.writeOut();
-      stdout.flushSync();
-    },
-  };
-}
-
-/**
- * Request lines gathered over one turn of the event loop and handed to the destination as one
- * string: each hand-over costs the destination a byte count of what it holds and, when it is
- * idle, a write on libuv's thread pool (some 20k instructions), so at load one per turn instead of
- * one per request. The lines leave in order, in the same turn's check phase; the root logger's own
- * lines go straight through, so one may come out between them (every line stands alone).
- */
-export class BatchedLines implements RequestLineSink {
-  private pending = '';
-
-  constructor(
-    readonly enabled: boolean,
-    private readonly destination: DestinationStream,
-    private readonly redactor: { redact(line: string): string },
-  ) {}
-
-  write(line: string): void {
-    if (this.pending === '') setImmediate(this.writeOutNow);
-    this.pending += line;
-  }
-
-  /** Hands what is gathered to the destination now (before the process exits). */
-  writeOut(): void {
-    if (this.pending === '') return;
-    const lines = this.pending;
-    this.pending = '';
-    this.destination.write(this.redactor.redact(lines));
-  }
-
-  private readonly writeOutNow = () => this.writeOut();
+  // One synchronous write per turn of the event loop, for pino's lines and the request lines alike.
+  const stdout = new TurnWriter();
+  return { logger: pino(options, stdout), requestLines: direct(stdout), flush: () => stdout.flush() };
 }
 
 /** Replaces every secret value in a line; the pattern is rebuilt only when the secrets change. */

@@ -1,4 +1,4 @@
-import { jsonNumber as num, jsonString as str, tenths as round } from '../core/json-text';
+import { jsonNumber as num, jsonString as str, RepeatedString, tenthsText } from '../core/json-text';
 import type { Attempt, RequestObserver, RequestRecord } from '../routing/request-record';
 
 /** Where the request lines go: the root logger's destination, through its redaction by value. */
@@ -30,6 +30,21 @@ export class RequestLog implements RequestObserver {
 const LINE_START = `{"level":30,"time":`;
 const PID = `,"pid":${process.pid},"requestId":`;
 
+// Every field but the request id mostly repeats from one line to the next.
+const client = new RepeatedString();
+const endpoint = new RepeatedString();
+const alias = new RepeatedString();
+const profile = new RepeatedString();
+const model = new RepeatedString();
+const key = new RepeatedString();
+const attemptProfile = new RepeatedString();
+const attemptModel = new RepeatedString();
+const attemptKey = new RepeatedString();
+const outcome = new RepeatedString();
+const reason = new RepeatedString();
+let lastTime = NaN;
+let lastTimeText = '';
+
 /** The line of one record, as pino would write `info({ ...fields }, 'request finished')` at `time`. */
 export function requestLine(record: RequestRecord, time: number): string {
   const usage = record.usage;
@@ -38,25 +53,31 @@ export function requestLine(record: RequestRecord, time: number): string {
   const tokens = usage
     ? `{"input":${num(usage.prompt_tokens)},"output":${num(usage.completion_tokens)},"total":${num(usage.total_tokens)}}`
     : 'null';
+  // Several requests finish in the same millisecond at load; a time's digits are another shortest-digits conversion.
+  if (time !== lastTime) {
+    lastTime = time;
+    lastTimeText = String(time);
+  }
   return (
     LINE_START +
-    time +
+    lastTimeText +
     PID +
     str(record.requestId) +
     (traceId === undefined ? '' : `,"traceId":${str(traceId)}`) +
-    `,"client":${str(record.client)},"endpoint":${str(record.endpoint)},"alias":${str(record.alias)},"stream":${record.stream}` +
-    `,"profile":${str(record.profile)},"model":${str(record.model)},"key":${str(record.key)},"status":${num(record.status)}` +
-    `,"attempts":[${attemptsJson(record.attempts)}],"latencyMs":${num(round(record.latencyMs))}` +
-    `,"ttftMs":${record.firstTokenMs === null ? 'null' : num(round(record.firstTokenMs))},"tokens":${tokens},"msg":"request finished"}\n`
+    `,"client":${client.of(record.client)},"endpoint":${endpoint.of(record.endpoint)},"alias":${alias.of(record.alias)},"stream":${record.stream}` +
+    `,"profile":${profile.of(record.profile)},"model":${model.of(record.model)},"key":${key.of(record.key)},"status":${num(record.status)}` +
+    `,"attempts":[${attemptsJson(record.attempts)}],"latencyMs":${tenthsText(record.latencyMs)}` +
+    `,"ttftMs":${record.firstTokenMs === null ? 'null' : tenthsText(record.firstTokenMs)},"tokens":${tokens},"msg":"request finished"}\n`
   );
 }
 
 function attemptsJson(attempts: readonly Attempt[]): string {
   let out = '';
-  for (const { profile, model, key, status, outcome, reason, ms } of attempts) {
+  for (const attempt of attempts) {
     if (out) out += ',';
-    out += `{"profile":${str(profile)},"model":${str(model)},"key":${str(key)},"status":${status === null ? 'null' : num(status)}`;
-    out += `,"outcome":${str(outcome)},"reason":${str(reason)},"ms":${num(round(ms))}}`;
+    out += `{"profile":${attemptProfile.of(attempt.profile)},"model":${attemptModel.of(attempt.model)},"key":${attemptKey.of(attempt.key)}`;
+    out += `,"status":${attempt.status === null ? 'null' : num(attempt.status)},"outcome":${outcome.of(attempt.outcome)}`;
+    out += `,"reason":${reason.of(attempt.reason)},"ms":${tenthsText(attempt.ms)}}`;
   }
   return out;
 }

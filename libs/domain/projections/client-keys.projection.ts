@@ -32,6 +32,12 @@ export interface ConfiguredClient {
 export const clientKeyHash = (key: string): string => digestOf('sha256', key, 'hex');
 
 /**
+ * The same digest as the lookup's Map key: its 32 bytes as a latin1 ('binary') string. A request's key is
+ * hashed straight to it, half the length of hex to write and to hash for the Map.
+ */
+const lookupKey = (keyHash: string): string => Buffer.from(keyHash, 'hex').toString('binary');
+
+/**
  * Every client key, issued ones (from `client-*` events) and configured ones, found by the sha256
  * of the key a request presents. Only hashes are compared (by the Map): what a timing could reveal
  * is where a hash of the attacker's own choosing falls, never anything about a stored key. A
@@ -39,6 +45,7 @@ export const clientKeyHash = (key: string): string => digestOf('sha256', key, 'h
  * could never fail: it only cost each /v1 request a Buffer and a call into C++.
  */
 export class ClientKeysProjection {
+  /** By `lookupKey` of the key's hash. */
   private readonly byHash = new Map<string, ClientView>();
   private readonly byName = new Map<string, { hash: string; view: ClientView }>();
   private readonly configured = new Map<string, { hash: string; view: ClientView }>();
@@ -55,7 +62,7 @@ export class ClientKeysProjection {
 
   /** The client whose active key this is, or undefined (unknown or revoked). */
   identify(key: string): ClientView | undefined {
-    const view = this.byHash.get(clientKeyHash(key));
+    const view = this.byHash.get(digestOf('sha256', key, 'binary'));
     return view?.state === 'active' ? view : undefined;
   }
 
@@ -74,7 +81,8 @@ export class ClientKeysProjection {
   /** Replaces the configured clients (at start, and when the config changes). */
   configure(clients: readonly ConfiguredClient[], at: string): void {
     for (const { hash } of this.configured.values()) {
-      if (this.byHash.get(hash)?.source === 'config') this.byHash.delete(hash);
+      const found = lookupKey(hash);
+      if (this.byHash.get(found)?.source === 'config') this.byHash.delete(found);
     }
     this.configured.clear();
     for (const client of clients) {
@@ -91,7 +99,8 @@ export class ClientKeysProjection {
       };
       this.configured.set(client.name, { hash, view });
       // An issued key wins over a configured one with the same secret (it cannot happen by chance).
-      if (!this.byHash.has(hash)) this.byHash.set(hash, view);
+      const found = lookupKey(hash);
+      if (!this.byHash.has(found)) this.byHash.set(found, view);
     }
   }
 
@@ -109,7 +118,7 @@ export class ClientKeysProjection {
     const current = this.byName.get(name);
     switch (event.type) {
       case 'ClientKeyIssued': {
-        if (current) this.byHash.delete(current.hash);
+        if (current) this.byHash.delete(lookupKey(current.hash));
         const { fingerprint, keyHash, models, limits } = event.data;
         const view: ClientView = {
           name,
@@ -122,7 +131,7 @@ export class ClientKeysProjection {
           updatedAt: recorded.at,
         };
         this.byName.set(name, { hash: keyHash, view });
-        this.byHash.set(keyHash, view);
+        this.byHash.set(lookupKey(keyHash), view);
         return;
       }
       case 'ClientLimitsChanged': {
@@ -140,6 +149,6 @@ export class ClientKeysProjection {
 
   private replace(name: string, hash: string, view: ClientView): void {
     this.byName.set(name, { hash, view });
-    this.byHash.set(hash, view);
+    this.byHash.set(lookupKey(hash), view);
   }
 }

@@ -12,6 +12,34 @@ describe('usageOf', () => {
     expect(usageOf(body)).toEqual({ prompt_tokens: 4, completion_tokens: 6, total_tokens: 10 });
   });
 
+  it('reads a flat usage from the bytes as JSON.parse of the whole answer reads it, and refuses what JSON refuses', () => {
+    const usages = [
+      '{"prompt_tokens":12,"completion_tokens":40,"total_tokens":52}',
+      '{"total_tokens":52,"prompt_tokens":12}',
+      '{"completion_tokens":40,"total_tokens":52}',
+      '{"prompt_tokens":1,"prompt_tokens":2,"completion_tokens":0}',
+      '{"prompt_tokens":0,"completion_tokens":7,"cached":3}',
+      '{"__proto__":1,"prompt_tokens":5}',
+      '{"prompt_tokens":999999999999999,"completion_tokens":1}',
+      '{"prompt_tokens":12345678901234567,"completion_tokens":1}',
+      '{ "prompt_tokens": 3, "completion_tokens": 4 }',
+      '{"prompt_tokens":3,"completion_tokens":4,"prompt_tokens_details":null}',
+      '{"prompt_tokens":2.5,"completion_tokens":1}',
+      '{"prompt_tokens":1e2,"completion_tokens":-1}',
+      '{"prompt\\u005ftokens":8,"completion_tokens":1}',
+      '{"prompt_tokens":012,"completion_tokens":1}',
+      '{"prompt_tokens":12,}',
+      '{"prompt_tokens":}',
+      '{}',
+    ];
+    for (const usage of usages) {
+      const answer = `{"id":"x","choices":[],"usage":${usage}}`;
+      expect({ usage, read: usageOf(Buffer.from(answer)) }).toEqual({ usage, read: usageOf(answer) });
+    }
+    expect(usageOf(Buffer.from(`{"usage":${usages[0]}}`))).toEqual({ prompt_tokens: 12, completion_tokens: 40, total_tokens: 52 });
+    expect(usageOf(Buffer.from(`{"usage":${usages[13]}}`))).toBeNull();
+  });
+
   it('finds nothing in bytes whose usage is null or missing, or only quoted in the content', () => {
     expect(usageOf(Buffer.from('{"choices":[],"usage":null,"x":{"prompt_tokens":1}}'))).toBeNull();
     expect(usageOf(Buffer.from('{"choices":[{"text":"\\"usage\\": {\\"prompt_tokens\\": 1}"}]}'))).toBeNull();

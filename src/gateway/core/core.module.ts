@@ -84,6 +84,7 @@ export class CoreModule {
         DomainWriter,
         ProjectionFeed,
         LiveConfig,
+        KeySync,
       ],
     };
   }

@@ -49,6 +49,12 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
    */
   started: Promise<void> = Promise.resolve();
 
+  /**
+   * True once the start-up sync is done: before it, the pool may lack the configured keys, and a
+   * request would get a 503 for want of one (readiness waits for this).
+   */
+  synced = false;
+
   private get config(): GatewayConfig {
     return this.live.current;
   }
@@ -64,6 +70,7 @@ export class KeySync implements OnApplicationBootstrap, OnModuleDestroy {
     await this.live.seeded;
     this.following = true;
     await this.follow();
+    this.synced = true;
   }
 
   async onModuleDestroy(): Promise<void> {

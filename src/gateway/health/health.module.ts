@@ -2,6 +2,7 @@ import { Global, Inject, Injectable, Module, type DynamicModule, type OnModuleIn
 import { TerminusModule } from '@nestjs/terminus';
 import type { EventStore } from '@switchboard/event-store';
 import { DomainWriter } from '../core/domain-writer';
+import { KeySync } from '../core/key-sync';
 import { ProjectionFeed } from '../core/projection-feed';
 import { EVENT_STORE } from '../tokens';
 import { HealthController } from './health.controller';
@@ -10,7 +11,8 @@ import { Readiness } from './readiness';
 const STORE_PING_MS = 1_000;
 
 /**
- * The event store answers and the projections have caught up: requests see the real key states.
+ * The event store answers, the projections have caught up and the configured keys are synced:
+ * requests see the real key states.
  * A store outage once the projections have caught up only degrades: requests are served from
  * them and transitions wait in the outbox, so an outage does not pull every replica at once.
  */
@@ -21,6 +23,7 @@ class CoreReadinessChecks implements OnModuleInit {
     @Inject(EVENT_STORE) private readonly store: EventStore,
     private readonly feed: ProjectionFeed,
     private readonly writer: DomainWriter,
+    private readonly keySync: KeySync,
   ) {}
 
   onModuleInit(): void {
@@ -49,7 +52,9 @@ class CoreReadinessChecks implements OnModuleInit {
         // The detail stays in the log: this endpoint is open to anyone's probes.
         if (this.feed.failure !== undefined)
           return { status: 'down', message: 'a projection failed on an event: no longer following the store' };
-        return this.feed.caughtUp ? { status: 'up' } : { status: 'down', message: 'catching up with the event store' };
+        if (!this.feed.caughtUp) return { status: 'down', message: 'catching up with the event store' };
+        // Until the configured keys are in the pool, a request would get a 503 for want of a key.
+        return this.keySync.synced ? { status: 'up' } : { status: 'down', message: 'syncing the configured keys' };
       },
     });
   }

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
+import { KeySync } from '../../../src/gateway/core/key-sync';
 import { childEnv, runEntry, type Child } from '../../keeper/fixtures/child-process';
 import { freePort, startPrivateNats, type PrivateNats } from '../../support/private-nats';
 import { eventually } from '../../support/eventually';
@@ -74,6 +75,26 @@ describe('/health/ready without NATS_URL', () => {
       const { status, body } = await ready(gw.url);
       expect(status).toBe(200);
       expect(Object.keys(body.details).sort()).toEqual(['event_store', 'projections']);
+    } finally {
+      await gw.close();
+    }
+  });
+});
+
+describe('/health/ready before the configured keys are synced', () => {
+  it('answers 503 (projections: syncing the configured keys) until the start-up key sync is done, then 200', async () => {
+    const gw = await startGateway({ config, env: { NATS_URL: '' } });
+    try {
+      // The start-up sync is done once startGateway returns; put this process back before it, where the
+      // projections had caught up but the pool did not hold the configured keys yet (a chat would get a 503).
+      const keySync = gw.app.get(KeySync);
+      expect(keySync.synced).toBe(true);
+      keySync.synced = false;
+      const before = await ready(gw.url);
+      expect(before.status).toBe(503);
+      expect(before.body.details.projections).toEqual({ status: 'down', message: 'syncing the configured keys' });
+      keySync.synced = true;
+      expect((await ready(gw.url)).status).toBe(200);
     } finally {
       await gw.close();
     }

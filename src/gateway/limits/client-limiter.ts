@@ -18,11 +18,6 @@ export type Verdict =
   | { ok: true; ticket: Ticket; requests: WindowState | undefined; tokens: WindowState | undefined }
   | { ok: false; status: 429 | 503; message: string; code: string; headers: Record<string, string> };
 
-/** Where the `x-ratelimit-*` headers go: a Fastify reply. */
-export interface HeaderSink {
-  header(name: string, value: string): unknown;
-}
-
 export interface LimiterHooks {
   /** The counters could not be reached (Redis down): count it, log it (throttled by the caller). */
   storeFailed(error: unknown, failOpen: boolean): void;
@@ -216,20 +211,24 @@ function periodStart(client: ClientView, now: number): number {
 }
 
 /**
- * OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit, set
- * on the reply one by one: an object of them first, handed to `reply.headers`, cost every admitted
- * request six stores and six reads by computed name besides.
+ * OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit,
+ * stored by fixed name into the reply's headers object (`replyHeaders`): through `reply.header` each
+ * was lower-cased and stored by computed name.
  */
-export function writeRateLimitHeaders(reply: HeaderSink, requests: WindowState | undefined, tokens: WindowState | undefined): void {
+export function writeRateLimitHeaders(
+  headers: Record<string, string>,
+  requests: WindowState | undefined,
+  tokens: WindowState | undefined,
+): void {
   if (requests) {
-    reply.header('x-ratelimit-limit-requests', String(requests.limit));
-    reply.header('x-ratelimit-remaining-requests', String(Math.max(0, requests.remaining)));
-    reply.header('x-ratelimit-reset-requests', resetText(requests.resetMs));
+    headers['x-ratelimit-limit-requests'] = String(requests.limit);
+    headers['x-ratelimit-remaining-requests'] = String(Math.max(0, requests.remaining));
+    headers['x-ratelimit-reset-requests'] = resetText(requests.resetMs);
   }
   if (tokens) {
-    reply.header('x-ratelimit-limit-tokens', String(tokens.limit));
-    reply.header('x-ratelimit-remaining-tokens', String(Math.max(0, tokens.remaining)));
-    reply.header('x-ratelimit-reset-tokens', resetText(tokens.resetMs));
+    headers['x-ratelimit-limit-tokens'] = String(tokens.limit);
+    headers['x-ratelimit-remaining-tokens'] = String(Math.max(0, tokens.remaining));
+    headers['x-ratelimit-reset-tokens'] = resetText(tokens.resetMs);
   }
 }
 

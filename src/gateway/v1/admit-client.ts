@@ -1,5 +1,6 @@
 import type { ClientView } from '@switchboard/domain';
 import type { FastifyReply } from 'fastify';
+import { replyHeaders } from '../http/reply-headers';
 import { writeRateLimitHeaders, type ClientLimiter, type Ticket, type Verdict } from '../limits/client-limiter';
 
 /** A request this client may not make now: what the front end answers, in its own error format. */
@@ -36,7 +37,7 @@ export function admitClient(
 
 function answer(verdict: Verdict, reply: FastifyReply): Ticket | Refusal {
   if (verdict.ok) {
-    writeRateLimitHeaders(reply, verdict.requests, verdict.tokens);
+    writeRateLimitHeaders(replyHeaders(reply), verdict.requests, verdict.tokens);
     return verdict.ticket;
   }
   void reply.headers(verdict.headers);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { replyHeaders } from '../http/reply-headers';
 
 const MAX_ID = 200;
 
@@ -10,7 +11,7 @@ const MAX_ID = 200;
  */
 export function installRequestId(fastify: FastifyInstance): void {
   fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {
-    if (request.url.startsWith('/v1')) void reply.header('x-request-id', requestId(request));
+    if (request.url.startsWith('/v1')) replyHeaders(reply)['x-request-id'] = requestId(request);
     done();
   });
 }

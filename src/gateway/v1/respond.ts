@@ -1,16 +1,18 @@
 import type { FastifyReply } from 'fastify';
 import { openAiError } from '../http/openai-error';
+import { replyHeaders } from '../http/reply-headers';
 import { answerBody } from '../routing/answer';
 import type { RouteResult } from '../routing/route-result';
 import type { RouteTarget } from '../routing/route-table';
 
 /** Which profile, model and key answered, on every response that had one; the count always. */
 export function routingHeaders(reply: FastifyReply, attempts: number, target?: RouteTarget, fingerprint?: string): void {
-  reply.header('x-switchboard-attempts', String(attempts));
+  const headers = replyHeaders(reply);
+  headers['x-switchboard-attempts'] = String(attempts);
   if (!target || !fingerprint) return;
-  reply.header('x-switchboard-provider', target.name);
-  reply.header('x-switchboard-model', target.model);
-  reply.header('x-switchboard-key', fingerprint);
+  headers['x-switchboard-provider'] = target.name;
+  headers['x-switchboard-model'] = target.model;
+  headers['x-switchboard-key'] = fingerprint;
 }
 
 export function sendError(
@@ -33,10 +35,8 @@ export function sendResult(reply: FastifyReply, alias: string, result: Exclude<R
       // The upstream's headers stay behind (they may carry anything, a key echoed too): of them
       // only a passthrough answer's content type is relayed; the rest are the gateway's own.
       const type = result.target.passthrough ? headerValue(result.headers['content-type']) : undefined;
-      void reply
-        .code(200)
-        .header('content-type', type ?? 'application/json')
-        .send(answerBody(result));
+      replyHeaders(reply)['content-type'] = type ?? 'application/json';
+      void reply.code(200).send(answerBody(result));
       return 200;
     }
     case 'client_error': {

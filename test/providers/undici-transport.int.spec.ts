@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { request } from 'undici';
 import { UndiciTransport, UpstreamNetworkError } from '@switchboard/providers';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
@@ -65,6 +66,32 @@ describe('UndiciTransport', () => {
       auth: 'Bearer k',
       body: '{"a":1}',
     });
+  });
+
+  it("hands back the headers exactly as undici's own parsing reads them: lower-cased, repeated ones in an array", async () => {
+    const { origin } = await serve((_req, res) => {
+      res.writeHead(429, [
+        ['Content-Type', 'application/json'],
+        ['Set-Cookie', 'a=1'],
+        ['set-cookie', 'b=2'],
+        ['SET-COOKIE', 'c=3'],
+        ['X-RateLimit-Remaining-Requests', '0'],
+        ['Retry-After', '7'],
+        ['constructor', 'odd'],
+        ['X-Latin1', 'caf\u00e9'],
+      ]);
+      res.end('{}');
+    });
+    const res = await transport.send({ method: 'GET', url: `${origin}/h`, headers: {} }, opts);
+    await res.body.bytes();
+    const reference = await request(`${origin}/h`);
+    await reference.body.dump();
+    expect(res.headers).toEqual(reference.headers);
+    expect(Object.keys(res.headers)).toEqual(Object.keys(reference.headers));
+    expect(res.headers['set-cookie']).toEqual(['a=1', 'b=2', 'c=3']);
+    expect(res.headers['x-ratelimit-remaining-requests']).toBe('0');
+    expect(res.headers['constructor']).toBe('odd');
+    expect(res.headers['x-latin1']).toBe('caf\u00e9');
   });
 
   it('reuses one keep-alive connection for sequential calls', async () => {

@@ -96,7 +96,7 @@ describe('deploy/k8s', () => {
     ['base', base],
     ['production', production],
   ])(
-    `%s: the test's renderer gives what \`kubectl kustomize\` gives${kubectl ? '' : ' (skipped: kubectl is not installed)'}`,
+    `%s: the test's renderer gives what \`kubectl kustomize\` gives${kubectl ? '' : ' (skipped because kubectl is not installed)'}`,
     (_name, dir) => {
       const theirs = parseAllDocuments(execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' })).map((d) => d.toJS() as K8sObject);
       const key = (o: K8sObject) => `${o.kind}/${o.metadata.name}`;

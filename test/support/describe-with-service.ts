@@ -1,5 +1,5 @@
 /**
- * `describe` for suites that need a real service (NATS, PostgreSQL). When it is unreachable the
+ * `describe` for suites that need a real service (NATS, PostgreSQL, Redis). When it is unreachable the
  * suite is skipped with the reason in its name, except in CI (`CI=true`), where the service must be
  * there and the suite fails.
  */
@@ -12,5 +12,5 @@ export function describeWithService(service: string, where: string, reachable: b
       });
     });
   }
-  describe.skip(`${name} (skipped: ${service} unreachable at ${where})`, body);
+  describe.skip(`${name} (skipped because ${service} is unreachable at ${where}; CI=true makes it fail instead)`, body);
 }

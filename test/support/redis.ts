@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { describeWithService } from './describe-with-service';
 
 export const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
 
@@ -12,20 +13,11 @@ function redisReachable(): boolean {
 const reachable = redisReachable();
 
 /**
- * `describe` for suites that need the real Redis. When it is unreachable the suite is skipped
- * with the reason in its name, except in CI (`CI=true`), where Redis must be there and the suite
- * fails.
+ * `describe` for suites that need the real Redis: skipped, with why in the suite's name, when it
+ * is unreachable, except in CI (`CI=true`), where it must be there and the suite fails.
  */
 export function describeWithRedis(name: string, body: () => void): void {
-  if (reachable) return describe(name, body);
-  if (process.env.CI === 'true') {
-    return describe(name, () => {
-      it('needs Redis', () => {
-        throw new Error(`Redis is unreachable at ${REDIS_URL} (CI=true: Redis suites must run)`);
-      });
-    });
-  }
-  describe.skip(`${name} (skipped: Redis unreachable at ${REDIS_URL})`, body);
+  describeWithService('Redis', REDIS_URL, reachable, name, body);
 }
 
 /** A key prefix of its own, so suites sharing one Redis never count each other's requests. */

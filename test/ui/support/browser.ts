@@ -24,7 +24,7 @@ export function describeWithChromium(name: string, body: () => void): void {
       });
     });
   }
-  describe.skip(`${name} (skipped: no Chromium at ${CHROMIUM})`, body);
+  describe.skip(`${name} (skipped because Chromium is not installed at ${CHROMIUM}; CI=true makes it fail instead)`, body);
 }
 
 export function launchChromium(): Promise<Browser> {

@@ -5,6 +5,7 @@ export * from './provider/provider.events';
 export * from './provider/provider.commands';
 export * from './projections/views';
 export * from './api-key/fingerprint';
+export * from './api-key/secret-pattern';
 export * from './decider';
 export * from './errors';
 export * from './command-runner';

@@ -1,4 +1,5 @@
 import type { DiagLogger } from '@opentelemetry/api';
+import { secretValuesPattern } from '@switchboard/domain';
 
 /**
  * Where tracing tells of its own troubles: the process's logger (a pino logger fits). Without one,
@@ -78,9 +79,7 @@ export class CollectorSecrets {
         values.add(decoded(part));
       }
     }
-    // Longest first, so a value holding another is replaced whole; very short ones would mangle every message.
-    const list = [...values].filter((v) => v.length >= 4).sort((a, b) => b.length - a.length);
-    this.pattern = list.length === 0 ? undefined : new RegExp(list.map(escapeRegExp).join('|'), 'g');
+    this.pattern = secretValuesPattern(values, 4);
   }
 
   redact(text: string): string {
@@ -204,8 +203,4 @@ function decoded(value: string): string {
   } catch {
     return value;
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import { secretValuesPattern } from '@switchboard/domain';
 import type { RequestLineSink } from './request-log';
 import { TurnWriter } from './turn-writer';
 
@@ -36,7 +37,7 @@ export interface RootLogger {
    * gateway a quarter of its CPU per request in the benchmark's profile.
    */
   requestLines: RequestLineSink;
-  /** Writes out what the asynchronous destination still holds (before `process.exit`). */
+  /** Writes out what standard output's writer still holds (before `process.exit`). */
   flush(): void;
 }
 
@@ -85,14 +86,8 @@ class SecretValues {
 
   private rebuild(): void {
     this.revision = this.source.revision;
-    // Longest first, so a key that contains another is replaced whole. JSON escaping could change
-    // a secret's spelling in a line only for quotes, backslashes and control characters, which
-    // API keys do not hold.
-    const values = [...new Set(this.source.secrets())].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length);
-    this.pattern = values.length === 0 ? undefined : new RegExp(values.map(escapeRegExp).join('|'), 'g');
+    // JSON escaping could change a secret's spelling in a line only for quotes, backslashes and
+    // control characters, which API keys do not hold.
+    this.pattern = secretValuesPattern(this.source.secrets(), 8);
   }
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

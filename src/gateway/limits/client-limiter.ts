@@ -121,8 +121,11 @@ export class ClientLimiter {
     this.hooks.refused(admission.refused);
     const retryAfter = Math.max(1, Math.ceil(admission.retryAfterMs / 1000));
     const headers: Record<string, string> = { 'retry-after': String(retryAfter) };
-    if (admission.refused === 'rpm') putWindow(headers, 'requests', minOf(rules, 'rpm'), 0, admission.retryAfterMs);
-    if (admission.refused === 'tpm') putWindow(headers, 'tokens', minOf(rules, 'tpm'), 0, admission.retryAfterMs);
+    // The refused window, spent until it resets.
+    const spent = (limit: number | undefined): WindowState | undefined =>
+      limit === undefined ? undefined : { limit, remaining: 0, resetMs: admission.retryAfterMs };
+    if (admission.refused === 'rpm') writeRateLimitHeaders(headers, spent(minOf(rules, 'rpm')), undefined);
+    if (admission.refused === 'tpm') writeRateLimitHeaders(headers, undefined, spent(minOf(rules, 'tpm')));
     const budget = admission.refused === 'budget';
     return {
       ok: false,
@@ -211,9 +214,10 @@ function periodStart(client: ClientView, now: number): number {
 }
 
 /**
- * OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit,
- * stored by fixed name into the reply's headers object (`replyHeaders`): through `reply.header` each
- * was lower-cased and stored by computed name.
+ * OpenAI's `x-ratelimit-*` trio for requests and for tokens, for the windows that have a limit
+ * (an admitted request's, or a refusal's spent window), stored by fixed name into a headers object
+ * (the reply's own, `replyHeaders`, on the hot path): through `reply.header` each was lower-cased
+ * and stored by computed name.
  */
 export function writeRateLimitHeaders(
   headers: Record<string, string>,
@@ -235,26 +239,6 @@ export function writeRateLimitHeaders(
 /** A window's reset as the headers tell it: whole seconds, rounded up. */
 function resetText(resetMs: number): string {
   return `${Math.max(0, Math.ceil(resetMs / 1000))}s`;
-}
-
-/** The header names of a refusal's window. */
-const WINDOW_HEADERS = {
-  requests: ['x-ratelimit-limit-requests', 'x-ratelimit-remaining-requests', 'x-ratelimit-reset-requests'],
-  tokens: ['x-ratelimit-limit-tokens', 'x-ratelimit-remaining-tokens', 'x-ratelimit-reset-tokens'],
-} as const;
-
-function putWindow(
-  headers: Record<string, string>,
-  kind: keyof typeof WINDOW_HEADERS,
-  limit: number | undefined,
-  remaining: number,
-  resetMs: number,
-): void {
-  if (limit === undefined) return;
-  const [limitName, remainingName, resetName] = WINDOW_HEADERS[kind];
-  headers[limitName] = String(limit);
-  headers[remainingName] = String(Math.max(0, remaining));
-  headers[resetName] = resetText(resetMs);
 }
 
 function minOf(rules: readonly LimitRule[], field: 'rpm' | 'tpm'): number | undefined {

@@ -1,7 +1,7 @@
 import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 import { secretValuesPattern } from '@switchboard/domain';
 import type { RequestLineSink } from './request-log';
-import { TurnWriter } from './turn-writer';
+import { stdoutLog } from './log-output';
 
 const LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -67,8 +67,8 @@ export function createRootLogger({ env, secrets, destination }: RootLoggerOption
     const dest = pretty({ colorize: true, sync: true });
     return { logger: pino(options, dest), requestLines: direct(dest), flush: () => undefined };
   }
-  // One synchronous write per turn of the event loop, for pino's lines and the request lines alike.
-  const stdout = new TurnWriter();
+  // One synchronous write per 10 ms at most, for pino's lines and the request lines alike.
+  const stdout = stdoutLog();
   return { logger: pino(options, stdout), requestLines: direct(stdout), flush: () => stdout.flush() };
 }
 

@@ -21,6 +21,19 @@ describe('the requests.completed message', () => {
     expect(requestCompletedJson(r, prices, 1765000000123)).toBe(JSON.stringify(requestCompletedMessage(r, prices, 1765000000123)));
   });
 
+  it('carries no text over from the message before: other names, other times, one after another', () => {
+    const sequence = [
+      record(),
+      record({ client: 'other', alias: 'b', profile: 'p2', model: 'm2', key: 'fp-2' }),
+      record(),
+      refusedBeforeRouting(),
+    ];
+    sequence.forEach((r, i) => {
+      const at = 1765000000123 + Math.floor(i / 2);
+      expect(requestCompletedJson(r, prices, at)).toBe(JSON.stringify(requestCompletedMessage(r, prices, at)));
+    });
+  });
+
   it("names the request's trace, the one its log line names, so a consumer can open it; null when tracing is off", () => {
     const line = JSON.parse(requestLine(traced(), 0)) as { traceId: string };
     expect(JSON.parse(requestCompletedJson(traced(), prices, 0))).toMatchObject({ request_id: 'req-1', trace_id: line.traceId });

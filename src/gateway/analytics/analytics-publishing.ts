@@ -133,6 +133,11 @@ export class AnalyticsPublishing implements OnModuleInit, OnApplicationBootstrap
     return { published: p?.published ?? 0, duplicates: p?.duplicates ?? 0, position: p?.position };
   }
 
+  /** Finished-request messages JetStream acknowledged, and those still awaiting it (tests, diagnostics). */
+  requestCounts(): { published: number; inFlight: number } {
+    return { published: this.requests?.published ?? 0, inFlight: this.requests?.inFlight ?? 0 };
+  }
+
   /** Appends every usage minute counted so far, the current one included (tests, shutdown). */
   flushUsage(): Promise<void> {
     return this.usage.flush(true);

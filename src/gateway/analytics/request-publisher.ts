@@ -58,6 +58,11 @@ export class RequestPublisher implements RequestObserver {
     this.schedule();
   }
 
+  /** Messages published and not acknowledged (or refused) yet. */
+  get inFlight(): number {
+    return this.acks?.inFlight ?? 0;
+  }
+
   /** Waits (a bounded time) for what is queued to be published, then stops. */
   async close(timeoutMs = 2_000): Promise<void> {
     this.schedule();

@@ -1,5 +1,5 @@
 import type { Prices } from '@switchboard/domain';
-import { jsonNumber as num, jsonString as str, RepeatedString, tenths as round, tenthsText } from '../core/json-text';
+import { jsonNumber as num, jsonString as str, RecordFieldTexts, RepeatedTime, tenths as round, tenthsText } from '../core/json-text';
 import { requestCostUsd, type RequestRecord } from '../routing/request-record';
 
 /**
@@ -60,18 +60,8 @@ export function requestCompletedMessage(record: RequestRecord, prices: Prices, a
   };
 }
 
-const client = new RepeatedString();
-const endpoint = new RepeatedString();
-const alias = new RepeatedString();
-const profile = new RepeatedString();
-const model = new RepeatedString();
-const key = new RepeatedString();
-const attemptProfile = new RepeatedString();
-const attemptModel = new RepeatedString();
-const attemptKey = new RepeatedString();
-const outcome = new RepeatedString();
-let lastAt = NaN;
-let lastAtText = '';
+const texts = new RecordFieldTexts();
+const atText = new RepeatedTime((ms) => new Date(ms).toISOString());
 
 /**
  * The message as JSON text, what `JSON.stringify(requestCompletedMessage(...))` writes, written out
@@ -82,18 +72,15 @@ let lastAtText = '';
  */
 export function requestCompletedJson(record: RequestRecord, prices: Prices, atMs: number): string {
   const usage = record.usage;
+  const { client, endpoint, alias, profile, model, key, attemptProfile, attemptModel, attemptKey, outcome } = texts;
   let attempts = '';
   for (const a of record.attempts) {
     if (attempts) attempts += ',';
     attempts += `{"profile":${attemptProfile.of(a.profile)},"model":${attemptModel.of(a.model)},"key_fingerprint":${attemptKey.of(a.key)}`;
     attempts += `,"outcome":${outcome.of(a.outcome)},"status":${num(a.status)},"ms":${tenthsText(a.ms)}}`;
   }
-  if (atMs !== lastAt) {
-    lastAt = atMs;
-    lastAtText = new Date(atMs).toISOString();
-  }
   return (
-    `{"request_id":${str(record.requestId)},"trace_id":${record.trace ? str(record.trace.traceId) : 'null'},"at":"${lastAtText}","client":${client.of(record.client)}` +
+    `{"request_id":${str(record.requestId)},"trace_id":${record.trace ? str(record.trace.traceId) : 'null'},"at":"${atText.of(atMs)}","client":${client.of(record.client)}` +
     `,"endpoint":${endpoint.of(record.endpoint)},"alias":${alias.of(record.alias)},"stream":${record.stream},"profile":${profile.of(record.profile)}` +
     `,"model":${model.of(record.model)},"key_fingerprint":${key.of(record.key)},"status":${num(record.status)},"attempts":[${attempts}]` +
     `,"latency_ms":${tenthsText(record.latencyMs)},"ttft_ms":${record.firstTokenMs === null ? 'null' : tenthsText(record.firstTokenMs)}` +

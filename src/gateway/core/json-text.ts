@@ -53,3 +53,37 @@ export class RepeatedString {
     return this.lastText;
   }
 }
+
+/**
+ * The JSON texts of a finished request's fields that mostly repeat from one record to the next
+ * (every field but its id and figures), one set per writer: the request line, `requests.completed`.
+ */
+export class RecordFieldTexts {
+  readonly client = new RepeatedString();
+  readonly endpoint = new RepeatedString();
+  readonly alias = new RepeatedString();
+  readonly profile = new RepeatedString();
+  readonly model = new RepeatedString();
+  readonly key = new RepeatedString();
+  readonly attemptProfile = new RepeatedString();
+  readonly attemptModel = new RepeatedString();
+  readonly attemptKey = new RepeatedString();
+  readonly outcome = new RepeatedString();
+  readonly reason = new RepeatedString();
+}
+
+/** A time's text, kept for its millisecond: several requests finish in one at load, and each conversion costs. */
+export class RepeatedTime {
+  private last = NaN;
+  private lastText = '';
+
+  constructor(private readonly format: (ms: number) => string) {}
+
+  of(ms: number): string {
+    if (ms !== this.last) {
+      this.last = ms;
+      this.lastText = this.format(ms);
+    }
+    return this.lastText;
+  }
+}

@@ -1,4 +1,4 @@
-import { jsonNumber as num, jsonString as str, RepeatedString, tenthsText } from '../core/json-text';
+import { jsonNumber as num, jsonString as str, RecordFieldTexts, RepeatedTime, tenthsText } from '../core/json-text';
 import type { Attempt, RequestObserver, RequestRecord } from '../routing/request-record';
 
 /** Where the request lines go: the root logger's destination, through its redaction by value. */
@@ -30,20 +30,8 @@ export class RequestLog implements RequestObserver {
 const LINE_START = `{"level":30,"time":`;
 const PID = `,"pid":${process.pid},"requestId":`;
 
-// Every field but the request id mostly repeats from one line to the next.
-const client = new RepeatedString();
-const endpoint = new RepeatedString();
-const alias = new RepeatedString();
-const profile = new RepeatedString();
-const model = new RepeatedString();
-const key = new RepeatedString();
-const attemptProfile = new RepeatedString();
-const attemptModel = new RepeatedString();
-const attemptKey = new RepeatedString();
-const outcome = new RepeatedString();
-const reason = new RepeatedString();
-let lastTime = NaN;
-let lastTimeText = '';
+const texts = new RecordFieldTexts();
+const timeText = new RepeatedTime(String);
 
 /** The line of one record, as pino would write `info({ ...fields }, 'request finished')` at `time`. */
 export function requestLine(record: RequestRecord, time: number): string {
@@ -53,14 +41,10 @@ export function requestLine(record: RequestRecord, time: number): string {
   const tokens = usage
     ? `{"input":${num(usage.prompt_tokens)},"output":${num(usage.completion_tokens)},"total":${num(usage.total_tokens)}}`
     : 'null';
-  // Several requests finish in the same millisecond at load; a time's digits are another shortest-digits conversion.
-  if (time !== lastTime) {
-    lastTime = time;
-    lastTimeText = String(time);
-  }
+  const { client, endpoint, alias, profile, model, key } = texts;
   return (
     LINE_START +
-    lastTimeText +
+    timeText.of(time) +
     PID +
     str(record.requestId) +
     (traceId === undefined ? '' : `,"traceId":${str(traceId)}`) +
@@ -72,6 +56,7 @@ export function requestLine(record: RequestRecord, time: number): string {
 }
 
 function attemptsJson(attempts: readonly Attempt[]): string {
+  const { attemptProfile, attemptModel, attemptKey, outcome, reason } = texts;
   let out = '';
   for (const attempt of attempts) {
     if (out) out += ',';

@@ -1,1 +1,2 @@
 export * from './tracing';
+export { LineThrottle } from './export-diagnostics';

@@ -1,5 +1,6 @@
 import { Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { GatewayConfig } from '@switchboard/config';
+import { LineThrottle } from '@switchboard/telemetry';
 import { Counter } from 'prom-client';
 import { GATEWAY_ENV } from '../core/core.tokens';
 import { LiveConfig } from '../core/live-config';
@@ -72,23 +73,17 @@ function makeLimiter(holder: LimitCountersHolder, config: GatewayConfig, live: L
     labelNames: ['limit'],
     registers,
   });
-  let lastLog = 0;
-  let unlogged = 0;
+  const throttle = new LineThrottle(Date.now, LOG_EVERY_MS);
   const failOpen = config.limits.onRedisError === 'allow';
   const limiter = new ClientLimiter(holder.counters, failOpen, {
     storeFailed(error, open) {
       storeErrors.inc({ action: open ? 'allowed' : 'denied' });
-      const now = Date.now();
-      if (now - lastLog < LOG_EVERY_MS) {
-        unlogged++;
-        return;
-      }
-      const more = unlogged > 0 ? ` (${unlogged} more since the last line)` : '';
+      const held = throttle.pass('counters unreachable');
+      if (held === undefined) return;
+      const more = held > 0 ? ` (${held} more since the last line)` : '';
       logger.error(
         `rate-limit counters unreachable, requests are ${open ? 'allowed (fail open)' : 'refused (limits.on_redis_error: deny)'}: ${error instanceof Error ? error.message : String(error)}${more}`,
       );
-      lastLog = now;
-      unlogged = 0;
     },
     refused(limit) {
       refusals.inc({ limit });

@@ -54,7 +54,10 @@ export class RequestPublisher implements RequestObserver {
   }
 
   requestFinished(record: RequestRecord): void {
-    if (this.closed || this.queue.length - this.head >= this.bufferSize) return this.dropped();
+    if (this.closed) return this.dropped();
+    // Full while NATS is up: it is the gathering that holds them, not NATS; they go out now.
+    if (this.queue.length - this.head >= this.bufferSize) this.pump();
+    if (this.queue.length - this.head >= this.bufferSize) return this.dropped();
     this.queue.push(requestCompletedJson(record, this.prices, Date.now()));
     this.schedule();
   }

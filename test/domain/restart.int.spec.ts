@@ -24,10 +24,23 @@ function runAndKill(file: string, seed: number, acks: number): Promise<Line[]> {
     const lines: Line[] = [];
     let stderr = '';
     let seen = 0;
+    let killed = false;
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     createInterface({ input: child.stdout }).on('line', (text) => {
-      lines.push(JSON.parse(text) as Line);
-      if ('ack' in lines[lines.length - 1] && ++seen === acks) child.kill('SIGKILL');
+      let line: Line;
+      try {
+        line = JSON.parse(text) as Line;
+      } catch (error) {
+        // Killed in the middle of writing a line longer than the pipe takes at once: its start is
+        // the output's last text, and what it would have said is not acknowledged.
+        if (killed) return;
+        return reject(error as Error);
+      }
+      lines.push(line);
+      if ('ack' in line && ++seen === acks) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
     });
     child.on('error', reject);
     child.on('close', (code, signal) => {

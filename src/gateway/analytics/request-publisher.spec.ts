@@ -22,38 +22,41 @@ function connection(up: { connected: boolean }) {
 
 const quiet = { log: () => undefined, error: () => undefined, warn: () => undefined, debug: () => undefined };
 
+/** A publisher with a buffer of 2, attached to a connection up or not as `up` says; `ids`: what was published, in order. */
+function publisherOn(up: { connected: boolean }) {
+  const { nats, published } = connection(up);
+  const dropped = jest.fn();
+  const publisher = new RequestPublisher('switchboard.requests.completed', {}, 2, dropped, quiet);
+  publisher.attach(nats);
+  const ids = () => published.map((m) => (JSON.parse(m) as { request_id: string }).request_id);
+  return { publisher, dropped, ids };
+}
+
 describe('the finished-request publisher', () => {
   beforeEach(() => jest.useFakeTimers());
   afterEach(() => jest.useRealTimers());
 
   it('gathers messages for 50 ms, and publishes at once rather than drop one when its buffer fills while NATS is up', () => {
-    const up = { connected: true };
-    const { nats, published } = connection(up);
-    const dropped = jest.fn();
-    const publisher = new RequestPublisher('switchboard.requests.completed', {}, 2, dropped, quiet);
-    publisher.attach(nats);
+    const { publisher, dropped, ids } = publisherOn({ connected: true });
     publisher.requestFinished(finishedRecord({ requestId: 'r0' }));
     publisher.requestFinished(finishedRecord({ requestId: 'r1' }));
-    expect(published).toHaveLength(0);
+    expect(ids()).toEqual([]);
     for (let i = 2; i < 5; i++) publisher.requestFinished(finishedRecord({ requestId: `r${i}` }));
     jest.advanceTimersByTime(50);
     expect(dropped).not.toHaveBeenCalled();
-    expect(published.map((m) => (JSON.parse(m) as { request_id: string }).request_id)).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
+    expect(ids()).toEqual(['r0', 'r1', 'r2', 'r3', 'r4']);
   });
 
   it('holds its buffer while NATS is away and drops (and counts) what does not fit', () => {
     const up = { connected: false };
-    const { nats, published } = connection(up);
-    const dropped = jest.fn();
-    const publisher = new RequestPublisher('switchboard.requests.completed', {}, 2, dropped, quiet);
-    publisher.attach(nats);
+    const { publisher, dropped, ids } = publisherOn(up);
     for (let i = 0; i < 5; i++) publisher.requestFinished(finishedRecord({ requestId: `r${i}` }));
     jest.advanceTimersByTime(50);
     expect(dropped).toHaveBeenCalledTimes(3);
-    expect(published).toHaveLength(0);
+    expect(ids()).toEqual([]);
     up.connected = true;
     publisher.requestFinished(finishedRecord({ requestId: 'r5' }));
     jest.advanceTimersByTime(50);
-    expect(published.map((m) => (JSON.parse(m) as { request_id: string }).request_id)).toEqual(['r0', 'r1', 'r5']);
+    expect(ids()).toEqual(['r0', 'r1', 'r5']);
   });
 });

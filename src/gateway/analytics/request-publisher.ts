@@ -56,8 +56,8 @@ export class RequestPublisher implements RequestObserver {
   requestFinished(record: RequestRecord): void {
     if (this.closed) return this.dropped();
     // Full while NATS is up: it is the gathering that holds them, not NATS; they go out now.
-    if (this.queue.length - this.head >= this.bufferSize) this.pump();
-    if (this.queue.length - this.head >= this.bufferSize) return this.dropped();
+    if (this.queued >= this.bufferSize) this.pump();
+    if (this.queued >= this.bufferSize) return this.dropped();
     this.queue.push(requestCompletedJson(record, this.prices, Date.now()));
     this.schedule();
   }
@@ -83,8 +83,13 @@ export class RequestPublisher implements RequestObserver {
     this.acks?.close();
   }
 
+  /** Messages waiting to be published. */
+  private get queued(): number {
+    return this.queue.length - this.head;
+  }
+
   private pending(): number {
-    return this.queue.length - this.head + (this.acks?.inFlight ?? 0);
+    return this.queued + this.inFlight;
   }
 
   private schedule(): void {
